@@ -1,0 +1,139 @@
+package cluster
+
+import (
+	"context"
+	"time"
+)
+
+// TopicSpec is one topic of a CreateTopics request, as Kafka carries it.
+type TopicSpec struct {
+	Name string
+	// NumPartitions and ReplicationFactor may be -1 for the broker defaults
+	// (num.partitions, default.replication.factor).
+	NumPartitions     int32
+	ReplicationFactor int16
+	// Assignment, when set, is a manual replica assignment by partition id;
+	// NumPartitions and ReplicationFactor must then be -1.
+	Assignment map[int32][]int32
+	Configs    map[string]string
+}
+
+// TopicResult is the outcome for one topic of a CreateTopics or DeleteTopics
+// request. Code is a Kafka error code (0 for success), Message says why.
+type TopicResult struct {
+	Name              string
+	ID                TopicID
+	NumPartitions     int32
+	ReplicationFactor int16
+	Code              int16
+	Message           string
+}
+
+// Err returns the result's error, or nil on success.
+func (r TopicResult) Err() error {
+	if r.Code == 0 {
+		return nil
+	}
+	return &Error{Code: r.Code, Message: r.Message}
+}
+
+// ResultFor builds a TopicResult carrying err's Kafka code.
+func ResultFor(name string, err error) TopicResult {
+	r := TopicResult{Name: name, Code: ErrorCode(err)}
+	if err != nil {
+		if e, ok := err.(*Error); ok {
+			r.Message = e.Message
+		} else {
+			r.Message = err.Error()
+		}
+	}
+	return r
+}
+
+// Role is a value of process.roles.
+type Role string
+
+// The roles a node can take. ZooKeeper-mode brokers are controller-eligible
+// and report RoleBroker; the elected one also reports Active.
+const (
+	RoleBroker     Role = "broker"
+	RoleController Role = "controller"
+)
+
+// Status is a node's own account of where it stands.
+type Status struct {
+	NodeID int32
+	Mode   string // "zk" or "kraft"
+	Roles  []Role
+	// ActiveControllerID is the active controller as this node knows it, -1
+	// when unknown. Active says whether this node is that controller.
+	ActiveControllerID int32
+	Active             bool
+	// ControllerEpoch is the ZooKeeper controller epoch or the Raft term.
+	ControllerEpoch int64
+	// MetadataOffset is the offset of the image this node serves.
+	MetadataOffset int64
+	// Registered and Fenced describe this node's broker registration (both
+	// false for a controller-only node).
+	Registered bool
+	Fenced     bool
+	Digest     string
+}
+
+// HasRole reports whether the status lists role r.
+func (s Status) HasRole(r Role) bool {
+	for _, x := range s.Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Controller is the metadata control plane as one node hosts it: zkmode and
+// kraftmode implement it, and the Kafka-protocol front serves clients from it.
+//
+// Concurrency: every method is safe for concurrent use. CreateTopics and
+// DeleteTopics may block until the change is committed and visible as Kafka
+// defines it (ZooKeeper mode: every partition has a leader in the brokers'
+// caches; KRaft mode: the batch is committed to the metadata log), or until ctx
+// ends. Results come back in request order, one per topic; a non-nil error
+// means the whole request failed (for example NOT_CONTROLLER), and then no
+// result is returned.
+//
+// A node that cannot accept writes (a ZooKeeper-mode broker that is not the
+// controller) answers with an *Error carrying NOT_CONTROLLER; a KRaft broker
+// or standby forwards to the active controller.
+type Controller interface {
+	CreateTopics(ctx context.Context, specs []TopicSpec) ([]TopicResult, error)
+	DeleteTopics(ctx context.Context, names []string) ([]TopicResult, error)
+	// Image returns the image this node serves now. It must not be modified.
+	Image() *Image
+	// Status is cheap and never blocks on the network.
+	Status() Status
+	// Close stops the node's control-plane work. It is idempotent.
+	Close() error
+}
+
+// QuorumDescriber is the optional extra of a KRaft node: what
+// kafka-metadata-quorum.sh describe --status shows.
+type QuorumDescriber interface {
+	DescribeQuorum(ctx context.Context) (QuorumInfo, error)
+}
+
+// QuorumInfo describes the metadata quorum.
+type QuorumInfo struct {
+	LeaderID      int32
+	LeaderEpoch   int32
+	HighWatermark int64
+	Voters        []ReplicaState
+	Observers     []ReplicaState
+}
+
+// ReplicaState is one voter's or observer's position in the metadata log.
+type ReplicaState struct {
+	ID           int32
+	LogEndOffset int64
+	LastFetch    time.Time // zero when unknown
+	LastCaughtUp time.Time // zero when unknown
+}

@@ -1,0 +1,123 @@
+package cluster
+
+import (
+	"math/rand/v2"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+)
+
+// TopicPlan is a CreateTopics entry after validation: either the topic to
+// create (placed, leaders chosen) or the error to answer with.
+type TopicPlan struct {
+	Topic *Topic // nil when Err is set
+	Err   error
+}
+
+// PlanCreate validates a CreateTopics request against img exactly as Kafka
+// does and places the replicas of each valid topic. Both modes call it, so the
+// same request produces the same answer and, for the same rng, the same
+// placement in either mode.
+//
+// Checks, in Kafka's order: duplicate names in the request (INVALID_REQUEST),
+// topic name rules (INVALID_TOPIC_EXCEPTION), existing topic
+// (TOPIC_ALREADY_EXISTS) or '.'/'_' collision (INVALID_TOPIC_EXCEPTION),
+// configs (INVALID_CONFIG), partition count (INVALID_PARTITIONS), replication
+// factor against the live unfenced brokers (INVALID_REPLICATION_FACTOR), and
+// manual assignments (INVALID_REPLICA_ASSIGNMENT). Topics earlier in the same
+// request count as existing for the ones after them.
+//
+// The leader of each new partition is its first replica, the ISR all
+// replicas, the leader epoch 0.
+func PlanCreate(img *Image, specs []TopicSpec, d Defaults, rng *rand.Rand) []TopicPlan {
+	count := map[string]int{}
+	for _, s := range specs {
+		count[s.Name]++
+	}
+	unified := make(map[string]string, len(img.Topics))
+	for n := range img.Topics {
+		unified[UnifiedTopicName(n)] = n
+	}
+	live := img.LiveBrokerIDs()
+	planned := map[string]bool{}
+	exists := func(n string) bool { _, ok := img.Topics[n]; return ok || planned[n] }
+	plans := make([]TopicPlan, len(specs))
+	for i, s := range specs {
+		t, err := planOne(img, s, d, live, rng, count, exists, unified)
+		if err != nil {
+			plans[i] = TopicPlan{Err: err}
+			continue
+		}
+		planned[t.Name] = true
+		unified[UnifiedTopicName(t.Name)] = t.Name
+		plans[i] = TopicPlan{Topic: t}
+	}
+	return plans
+}
+
+func planOne(img *Image, s TopicSpec, d Defaults, live []int32, rng *rand.Rand,
+	count map[string]int, exists func(string) bool, unified map[string]string) (*Topic, error) {
+	if count[s.Name] > 1 {
+		return nil, errDuplicate(s.Name)
+	}
+	if err := ValidateTopicName(s.Name); err != nil {
+		return nil, err
+	}
+	if err := checkCollision(s.Name, exists, unified); err != nil {
+		return nil, err
+	}
+	if err := ValidateTopicConfigs(s.Configs); err != nil {
+		return nil, err
+	}
+	if err := validateCounts(&s, d, len(live)); err != nil {
+		return nil, err
+	}
+	var assignment [][]int32
+	if len(s.Assignment) > 0 {
+		if err := validateAssignment(s.Assignment, img); err != nil {
+			return nil, err
+		}
+		assignment = make([][]int32, len(s.Assignment))
+		for p, reps := range s.Assignment {
+			assignment[p] = append([]int32(nil), reps...)
+		}
+	} else {
+		assignment = AssignReplicas(live, s.NumPartitions, s.ReplicationFactor, rng)
+	}
+	t := &Topic{Name: s.Name, ID: NewTopicID(rng), Partitions: make([]Partition, len(assignment))}
+	for p, reps := range assignment {
+		t.Partitions[p] = Partition{
+			ID: int32(p), Replicas: reps, ISR: append([]int32(nil), reps...),
+			Leader: reps[0], LeaderEpoch: 0,
+		}
+	}
+	if len(s.Configs) > 0 {
+		t.Configs = make(map[string]string, len(s.Configs))
+		for k, v := range s.Configs {
+			t.Configs[k] = v
+		}
+	}
+	return t, nil
+}
+
+// PlanDelete checks a DeleteTopics request: duplicate names are
+// INVALID_REQUEST, unknown topics UNKNOWN_TOPIC_OR_PARTITION. It returns one
+// result per name (Code 0 for the topics to delete, with their ids).
+func PlanDelete(img *Image, names []string) []TopicResult {
+	count := map[string]int{}
+	for _, n := range names {
+		count[n]++
+	}
+	out := make([]TopicResult, len(names))
+	for i, n := range names {
+		switch t, ok := img.Topics[n]; {
+		case count[n] > 1:
+			out[i] = ResultFor(n, errDuplicate(n))
+		case !ok:
+			out[i] = ResultFor(n, Errorf(kerr.UnknownTopicOrPartition, "Topic %s does not exist.", n))
+		default:
+			out[i] = TopicResult{Name: n, ID: t.ID, NumPartitions: int32(len(t.Partitions)),
+				ReplicationFactor: t.ReplicationFactor()}
+		}
+	}
+	return out
+}
