@@ -1,0 +1,113 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
+)
+
+func (r *reader) loadKRaft(n *Node) {
+	n.ElectionTimeout = r.duration("controller.quorum.election.timeout.ms", time.Millisecond)
+	n.FetchTimeout = r.duration("controller.quorum.fetch.timeout.ms", time.Millisecond)
+	n.ElectionBackoffMax = r.duration("controller.quorum.election.backoff.max.ms", time.Millisecond)
+	n.HeartbeatInterval = r.duration("broker.heartbeat.interval.ms", time.Millisecond)
+	n.SessionTimeout = r.duration("broker.session.timeout.ms", time.Millisecond)
+	n.MaxIdleInterval = r.duration("metadata.max.idle.interval.ms", 0)
+	n.SnapshotInterval = r.duration("metadata.log.max.snapshot.interval.ms", 0)
+	n.SnapshotBytes, _ = r.int("metadata.log.max.record.bytes.between.snapshots", 0)
+	n.MetadataLogDir = r.str("metadata.log.dir")
+	if n.SessionTimeout > 0 && n.HeartbeatInterval >= n.SessionTimeout {
+		r.fail("broker.heartbeat.interval.ms", fmt.Sprintf("must be below broker.session.timeout.ms=%d", n.SessionTimeout.Milliseconds()))
+	}
+	seen := map[int32]bool{}
+	for _, e := range r.list("controller.quorum.voters") {
+		v, err := parseVoter(e)
+		if err != nil {
+			r.fail("controller.quorum.voters", fmt.Sprintf("entry %q: %v", e, err))
+			continue
+		}
+		if seen[v.ID] {
+			r.fail("controller.quorum.voters", fmt.Sprintf("node id %d listed twice", v.ID))
+		}
+		seen[v.ID] = true
+		n.Voters = append(n.Voters, v)
+	}
+	if n.Mode != ModeKRaft {
+		return
+	}
+	if len(n.Voters) == 0 {
+		r.fail("controller.quorum.voters", "KRaft mode needs at least one voter")
+	}
+	if n.HasRole(cluster.RoleController) {
+		r.checkController(n, seen)
+	}
+	if n.HasRole(cluster.RoleBroker) {
+		if _, _, ok := n.BrokerListener(); !ok {
+			r.fail("listeners", "a broker needs a listener that is not in controller.listener.names")
+		}
+	}
+}
+
+func (r *reader) checkController(n *Node, voters map[int32]bool) {
+	if !voters[n.NodeID] {
+		r.fail("controller.quorum.voters", fmt.Sprintf("node.id=%d has the controller role but is not a voter", n.NodeID))
+	}
+	if len(n.ControllerListenerNames) == 0 {
+		r.fail("controller.listener.names", "required with the controller role")
+		return
+	}
+	for _, name := range n.ControllerListenerNames {
+		if !slices.ContainsFunc(n.Listeners, func(l Listener) bool { return l.Name == name }) {
+			r.fail("controller.listener.names", fmt.Sprintf("listener %s is not in listeners", name))
+		}
+	}
+}
+
+func (r *reader) loadZK(n *Node) {
+	n.ZKConnect = r.str("zookeeper.connect")
+	n.ZKSessionTimeout = r.duration("zookeeper.session.timeout.ms", time.Millisecond)
+	n.ZKConnectionTimeout = n.ZKSessionTimeout
+	if _, ok := r.p.Get("zookeeper.connection.timeout.ms"); ok {
+		n.ZKConnectionTimeout = r.duration("zookeeper.connection.timeout.ms", time.Millisecond)
+	}
+	if n.Mode == ModeZK && len(r.list("controller.listener.names")) > 0 {
+		r.fail("controller.listener.names", "ZooKeeper mode has no controller listener: every broker is controller-eligible")
+	}
+}
+
+func (r *reader) loadCommon(n *Node) {
+	n.LogDirs = r.list("log.dirs")
+	if len(n.LogDirs) == 0 {
+		n.LogDirs = []string{r.str("log.dir")}
+	}
+	if n.MetadataLogDir == "" {
+		n.MetadataLogDir = n.LogDirs[0]
+	}
+	n.Rack = r.str("broker.rack")
+	parts, _ := r.int("num.partitions", 1)
+	if parts < 1 {
+		r.fail("num.partitions", "must be at least 1")
+	}
+	rf, _ := r.int("default.replication.factor", 1)
+	if rf < 1 || rf > 32767 {
+		r.fail("default.replication.factor", "must be between 1 and 32767")
+	}
+	n.Defaults = cluster.Defaults{NumPartitions: int32(parts), ReplicationFactor: int16(rf)}
+	if r.bool("auto.create.topics.enable") {
+		r.fail("auto.create.topics.enable", "kraftbench brokers do not create topics on Metadata requests; set false")
+	}
+	n.DeleteTopicEnable = r.bool("delete.topic.enable")
+	frame, _ := r.int("socket.request.max.bytes", 0)
+	if frame < 1024 {
+		r.fail("socket.request.max.bytes", "must be at least 1024")
+	}
+	n.MaxFrameBytes = int32(frame)
+	n.RequestTimeout = r.duration("request.timeout.ms", time.Millisecond)
+	n.Seed, _ = r.int("kraftbench.seed", 1)
+	n.StatusListener = r.str("kraftbench.status.listener")
+	if len(n.Listeners) == 0 {
+		r.fail("listeners", "at least one listener is required")
+	}
+}
