@@ -1,0 +1,73 @@
+package cluster
+
+import (
+	"context"
+	"time"
+)
+
+// Provider starts clusters: "local" (processes on loopback) or "docker"
+// (containers through testcontainers). Providers are listed in one place, the
+// registry in package cluster/providers.
+type Provider interface {
+	Name() string
+	// Start starts the cluster the validated spec describes and returns once
+	// it is ready (see Ready). On error everything started is removed.
+	Start(ctx context.Context, spec Spec) (Cluster, error)
+}
+
+// NodeInfo is one node of a started cluster.
+type NodeInfo struct {
+	ID    int32
+	Roles []Role // "broker", "controller"; a ZooKeeper server has none
+	Kind  string // "node" or "zookeeper"
+	// Addr is the Kafka listener clients use (brokers) or the controller
+	// listener (controller-only nodes), as reachable from the host.
+	Addr string
+	// StatusAddr is the node's HTTP status endpoint, as reachable from the host.
+	StatusAddr string
+}
+
+// Cluster is a started cluster. Methods are safe for concurrent use; Stop
+// may be called at any time and more than once.
+type Cluster interface {
+	Spec() Spec
+	// Bootstrap returns host:port of every broker, reachable from the host.
+	Bootstrap() []string
+	Nodes() []NodeInfo
+	// Status asks one node for its own status.
+	Status(ctx context.Context, id int32) (Status, error)
+	// Fault injects f and returns the record of its window; undoing it
+	// (where it can be undone) is Undo on the returned record.
+	Fault(ctx context.Context, f Fault) (*FaultRecord, error)
+	// Stop stops and removes everything the cluster started.
+	Stop(ctx context.Context) error
+}
+
+// FaultKind is what a fault does to a node.
+type FaultKind string
+
+// Fault kinds. Not every provider can do every kind: a local provider refuses
+// a network partition with an error rather than faking one.
+const (
+	FaultKill      FaultKind = "kill"      // SIGKILL; undo restarts the node
+	FaultStop      FaultKind = "stop"      // SIGTERM and wait; undo restarts
+	FaultPause     FaultKind = "pause"     // SIGSTOP / docker pause; undo resumes
+	FaultPartition FaultKind = "partition" // cut from its peers; undo heals
+	FaultRestart   FaultKind = "restart"   // stop then start again; no undo
+)
+
+// Fault names a fault and its target node.
+type Fault struct {
+	Kind FaultKind
+	Node int32
+}
+
+// FaultRecord is a fault's window on the run's clock: when it was injected
+// and when it was undone. Undo is nil for faults that need none.
+type FaultRecord struct {
+	Fault   Fault
+	Start   time.Time
+	End     time.Time // zero until undone
+	Undo    func(ctx context.Context) error
+	Details string
+}
