@@ -34,7 +34,7 @@ var defs = []def{
 	{"advertised.listeners", kindList, "", "listeners given to clients and peers; defaults to listeners"},
 	{"listener.security.protocol.map", kindList, "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT", "listener name to security protocol; only PLAINTEXT is supported"},
 	{"controller.listener.names", kindList, "", "listener names used by the controller (KRaft; required with the controller role)"},
-	{"inter.broker.listener.name", kindString, "PLAINTEXT", "listener brokers use to talk to each other"},
+	{"inter.broker.listener.name", kindString, "", "listener peers use to reach this broker; defaults to PLAINTEXT if listed, else the first broker listener"},
 	{"controller.quorum.voters", kindList, "", "KRaft voters id@host:port,..."},
 	{"controller.quorum.election.timeout.ms", kindInt, "1000", "KRaft: longest a candidate waits before a new election (randomised up to 2x)"},
 	{"controller.quorum.fetch.timeout.ms", kindInt, "2000", "KRaft: longest a voter waits without hearing from the leader before it stands for election"},

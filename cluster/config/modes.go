@@ -77,7 +77,31 @@ func (r *reader) loadZK(n *Node) {
 	}
 }
 
+// interBroker resolves inter.broker.listener.name: it must name a broker
+// listener; unset, it is PLAINTEXT when listed, else the first broker listener.
+func (r *reader) interBroker(n *Node) {
+	if !n.HasRole(cluster.RoleBroker) {
+		return
+	}
+	name := n.InterBrokerListenerName
+	for _, l := range n.Listeners {
+		if n.IsControllerListener(l.Name) {
+			continue
+		}
+		if name == "" && (l.Name == "PLAINTEXT" || n.InterBrokerListenerName == "") {
+			n.InterBrokerListenerName = l.Name
+		}
+		if l.Name == name {
+			return
+		}
+	}
+	if name != "" {
+		r.fail("inter.broker.listener.name", "not a broker listener in listeners")
+	}
+}
+
 func (r *reader) loadCommon(n *Node) {
+	r.interBroker(n)
 	n.LogDirs = r.list("log.dirs")
 	if len(n.LogDirs) == 0 {
 		n.LogDirs = []string{r.str("log.dir")}

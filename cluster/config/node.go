@@ -105,6 +105,16 @@ func (n *Node) ControllerListener() (bind, advertised Listener, ok bool) {
 	return Listener{}, Listener{}, false
 }
 
+// InterBrokerListener returns the listener peers use to reach this broker.
+func (n *Node) InterBrokerListener() (bind, advertised Listener, ok bool) {
+	for i, l := range n.Listeners {
+		if l.Name == n.InterBrokerListenerName {
+			return l, n.AdvertisedListeners[i], true
+		}
+	}
+	return Listener{}, Listener{}, false
+}
+
 // VoterMap returns controller.quorum.voters as id -> host:port.
 func (n *Node) VoterMap() map[int32]string {
 	m := make(map[int32]string, len(n.Voters))
