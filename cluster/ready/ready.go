@@ -1,0 +1,197 @@
+// Package ready decides when a started cluster is ready and how long each
+// start-up phase took, the same way for every provider.
+//
+// A cluster is ready when (1) its metadata store answers (ZooKeeper quorum or
+// a Raft leader), (2) a controller is active and every node agrees on which,
+// (3) every broker is registered and unfenced, and (4) every broker serves the
+// same image digest. Phases are timed from the moment the provider began
+// starting processes, on one clock.
+package ready
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
+)
+
+// FetchStatus asks a node's HTTP status endpoint (kraftbench.status.listener)
+// for its cluster.Status.
+func FetchStatus(ctx context.Context, addr string) (cluster.Status, error) {
+	var st cluster.Status
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/status", nil)
+	if err != nil {
+		return st, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return st, fmt.Errorf("status of %s: %w", addr, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return st, fmt.Errorf("status of %s: HTTP %d", addr, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return st, fmt.Errorf("status of %s: %w", addr, err)
+	}
+	return st, nil
+}
+
+// Phase is one start-up phase and when it completed, relative to the start.
+type Phase struct {
+	Name  string        `json:"name"`
+	After time.Duration `json:"after_ns"`
+}
+
+// Phase names, in order.
+const (
+	PhaseStoreReady        = "store_ready"        // ZooKeeper quorum / Raft leader
+	PhaseControllerActive  = "controller_active"  // every node reports the same active controller
+	PhaseBrokersRegistered = "brokers_registered" // every broker registered and unfenced
+	PhaseMetadataLoaded    = "metadata_loaded"    // every broker serves one digest
+)
+
+// Check is one observation of every node, as a readiness poll sees it.
+type Check struct {
+	Statuses map[int32]cluster.Status
+	Errs     map[int32]error
+}
+
+// Poller returns the status of every node in one round.
+type Poller func(ctx context.Context) Check
+
+// Wait polls until the cluster is ready or ctx ends, recording each phase
+// the first time it holds. storeReady, when non-nil, is called until it
+// returns nil to mark the store phase (a provider knows its store best);
+// otherwise the store counts as ready when a controller is active.
+func Wait(ctx context.Context, start time.Time, poll Poller, storeReady func(context.Context) error) ([]Phase, error) {
+	var phases []Phase
+	have := map[string]bool{}
+	mark := func(name string) {
+		if !have[name] {
+			have[name] = true
+			phases = append(phases, Phase{Name: name, After: time.Since(start)})
+		}
+	}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	var last string
+	for {
+		if !have[PhaseStoreReady] && storeReady != nil && storeReady(ctx) == nil {
+			mark(PhaseStoreReady)
+		}
+		c := poll(ctx)
+		why := evaluate(c, mark, storeReady == nil || have[PhaseStoreReady])
+		if why == "" {
+			return phases, nil
+		}
+		last = why
+		select {
+		case <-ctx.Done():
+			return phases, fmt.Errorf("%w: %s: %w", ErrNotReady, last, context.Cause(ctx))
+		case <-tick.C:
+		}
+	}
+}
+
+// evaluate marks the phases that hold in c (in order) and returns why the
+// cluster is not ready yet, or "" when it is.
+func evaluate(c Check, mark func(string), storeOK bool) string {
+	if !storeOK {
+		return "metadata store not ready"
+	}
+	if len(c.Errs) > 0 {
+		return "unreachable: " + describeErrs(c.Errs)
+	}
+	active := map[int32]bool{}
+	var activeCount int
+	for _, s := range c.Statuses {
+		active[s.ActiveControllerID] = true
+		if s.Active {
+			activeCount++
+		}
+	}
+	if activeCount != 1 || len(active) != 1 || active[-1] {
+		return fmt.Sprintf("controller: %d nodes active, views %v", activeCount, keys(active))
+	}
+	mark(PhaseStoreReady)
+	mark(PhaseControllerActive)
+	digests := map[string]bool{}
+	for id, s := range c.Statuses {
+		if !s.HasRole(cluster.RoleBroker) {
+			continue
+		}
+		if !s.Registered || s.Fenced {
+			return fmt.Sprintf("broker %d registered=%v fenced=%v", id, s.Registered, s.Fenced)
+		}
+		digests[s.Digest] = true
+	}
+	mark(PhaseBrokersRegistered)
+	if len(digests) != 1 {
+		return fmt.Sprintf("brokers serve %d different image digests", len(digests))
+	}
+	mark(PhaseMetadataLoaded)
+	return ""
+}
+
+func describeErrs(errs map[int32]error) string {
+	var parts []string
+	for id, err := range errs {
+		parts = append(parts, fmt.Sprintf("node %d: %v", id, err))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, "; ")
+}
+
+func keys(m map[int32]bool) []int32 {
+	out := make([]int32, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// HTTPPoller polls each node's status endpoint; addrs maps node id to the
+// status address reachable from the caller.
+func HTTPPoller(addrs map[int32]string) Poller {
+	return func(ctx context.Context) Check {
+		c := Check{Statuses: map[int32]cluster.Status{}, Errs: map[int32]error{}}
+		type res struct {
+			id  int32
+			st  cluster.Status
+			err error
+		}
+		ch := make(chan res, len(addrs))
+		for id, a := range addrs {
+			go func() {
+				pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				defer cancel()
+				st, err := FetchStatus(pctx, a)
+				ch <- res{id, st, err}
+			}()
+		}
+		for range addrs {
+			r := <-ch
+			if r.err != nil {
+				c.Errs[r.id] = r.err
+			} else {
+				c.Statuses[r.id] = r.st
+			}
+		}
+		if len(c.Errs) == 0 {
+			c.Errs = nil
+		}
+		return c
+	}
+}
+
+// ErrNotReady is wrapped by Wait's error when the cluster did not become
+// ready in time.
+var ErrNotReady = errors.New("cluster not ready")

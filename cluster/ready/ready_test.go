@@ -1,0 +1,83 @@
+package ready
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
+)
+
+func broker(id, active int32, digest string) cluster.Status {
+	return cluster.Status{NodeID: id, Roles: []cluster.Role{cluster.RoleBroker}, ActiveControllerID: active,
+		Active: id == active, Registered: true, Digest: digest}
+}
+
+func TestWaitRecordsPhasesInOrderAndReturnsWhenReady(t *testing.T) {
+	var round atomic.Int32
+	poll := func(context.Context) Check {
+		r := round.Add(1)
+		st := map[int32]cluster.Status{1: broker(1, 1, "a"), 2: broker(2, 1, "a"), 3: broker(3, 1, "a")}
+		switch {
+		case r < 3:
+			st[2] = broker(2, -1, "") // no controller yet
+		case r < 5:
+			s := st[3]
+			s.Fenced = true
+			st[3] = s
+		case r < 7:
+			st[3] = broker(3, 1, "b") // lagging image
+		}
+		return Check{Statuses: st}
+	}
+	phases, err := Wait(context.Background(), time.Now(), poll, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range phases {
+		names = append(names, p.Name)
+	}
+	want := "store_ready,controller_active,brokers_registered,metadata_loaded"
+	if strings.Join(names, ",") != want {
+		t.Fatalf("phases %v, want %s", names, want)
+	}
+	for i := 1; i < len(phases); i++ {
+		if phases[i].After < phases[i-1].After {
+			t.Fatalf("phases out of order: %+v", phases)
+		}
+	}
+}
+
+func TestWaitSaysWhyWhenNotReady(t *testing.T) {
+	poll := func(context.Context) Check {
+		return Check{Statuses: map[int32]cluster.Status{1: broker(1, 1, "a")}, Errs: map[int32]error{2: errors.New("connection refused")}}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err := Wait(ctx, time.Now(), poll, nil)
+	if !errors.Is(err, ErrNotReady) || !strings.Contains(err.Error(), "node 2: connection refused") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestHTTPPollerReadsStatusEndpoints(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/status" {
+			http.NotFound(w, r)
+			return
+		}
+		json.NewEncoder(w).Encode(broker(7, 7, "d"))
+	}))
+	defer srv.Close()
+	c := HTTPPoller(map[int32]string{7: strings.TrimPrefix(srv.URL, "http://"), 8: "127.0.0.1:1"})(context.Background())
+	if c.Statuses[7].Digest != "d" || !c.Statuses[7].Active || c.Errs[8] == nil {
+		t.Fatalf("check %+v", c)
+	}
+}
