@@ -115,6 +115,20 @@ type Controller interface {
 	Close() error
 }
 
+// WriteChecker is the optional extra of a node that may refuse writes as a
+// whole, without looking at them: a ZooKeeper-mode broker that is not the
+// controller, or a KRaft standby controller. The front calls it before
+// answering a CreateTopics with ValidateOnly set, which it checks against the
+// node's image without writing: a node that would answer NOT_CONTROLLER to a
+// write says so to a validation too, as Kafka does.
+//
+// CheckWrite is cheap and never blocks on the network. It returns nil when
+// the node would carry out (or forward) a write now, or the whole-request
+// error (an *Error with NOT_CONTROLLER) it would answer.
+type WriteChecker interface {
+	CheckWrite() error
+}
+
 // QuorumDescriber is the optional extra of a KRaft node: what
 // kafka-metadata-quorum.sh describe --status shows.
 type QuorumDescriber interface {

@@ -11,7 +11,9 @@ import (
 // Digest returns a stable hash of what a client can see of this image through
 // a Metadata request: the unfenced brokers (id, client endpoint, rack) and
 // every topic (name, id, and each partition's replicas, ISR, leader and
-// leader epoch). Two brokers that serve the same Metadata answer have the same
+// leader epoch). A leader that is not a live (registered, unfenced) broker is
+// hashed as NoLeader, because that is what a Metadata answer reports for it
+// (with LEADER_NOT_AVAILABLE). Two brokers that serve the same Metadata answer have the same
 // digest, whatever mode they run, which is what convergence checks compare.
 //
 // Offsets, broker epochs, fenced brokers, topic configs and the controller id
@@ -35,6 +37,10 @@ func (img *Image) Digest() string {
 		}
 	}
 	live := img.LiveBrokerIDs()
+	isLive := make(map[int32]bool, len(live))
+	for _, id := range live {
+		isLive[id] = true
+	}
 	putInt(int64(len(live)))
 	for _, id := range live {
 		b := img.Brokers[id]
@@ -47,12 +53,13 @@ func (img *Image) Digest() string {
 	names := img.TopicNames()
 	putInt(int64(len(names)))
 	for _, n := range names {
-		writeTopic(h, img.Topics[n], putInt, putStr, putInts)
+		writeTopic(h, img.Topics[n], isLive, putInt, putStr, putInts)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-func writeTopic(h hash.Hash, t *Topic, putInt func(int64), putStr func(string), putInts func([]int32)) {
+func writeTopic(h hash.Hash, t *Topic, isLive map[int32]bool,
+	putInt func(int64), putStr func(string), putInts func([]int32)) {
 	putStr(t.Name)
 	h.Write(t.ID[:])
 	putInt(int64(len(t.Partitions)))
@@ -60,7 +67,11 @@ func writeTopic(h hash.Hash, t *Topic, putInt func(int64), putStr func(string), 
 		putInt(int64(p.ID))
 		putInts(p.Replicas)
 		putInts(sortedCopy(p.ISR))
-		putInt(int64(p.Leader))
+		leader := p.Leader
+		if !isLive[leader] {
+			leader = NoLeader
+		}
+		putInt(int64(leader))
 		putInt(int64(p.LeaderEpoch))
 	}
 }
