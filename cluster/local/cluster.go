@@ -1,0 +1,208 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/cluster/layout"
+	"github.com/kraftbench/kraftbench/cluster/ready"
+	"github.com/kraftbench/kraftbench/zkmode/ensemble"
+)
+
+// localCluster is a running local cluster.
+type localCluster struct {
+	spec      cluster.Spec
+	plan      layout.Plan
+	dir       string
+	removeDir string // what Stop removes: dir, or its temporary parent
+	bin       string
+	o         Options
+	res       *resolver
+	start     time.Time
+
+	zk           *ensemble.Ensemble
+	storeReadyAt time.Duration
+	phases       []ready.Phase
+
+	mu      sync.Mutex
+	procs   map[int32]*proc
+	stopped bool
+}
+
+var _ cluster.Cluster = (*localCluster)(nil)
+
+func (c *localCluster) Spec() cluster.Spec { return c.spec }
+
+// Bootstrap returns the EXTERNAL listener of every broker.
+func (c *localCluster) Bootstrap() []string {
+	var out []string
+	for _, n := range c.plan.Brokers() {
+		out = append(out, c.res.Advertise(n.ID, layout.External))
+	}
+	return out
+}
+
+// Nodes lists the kbnode nodes, then the ZooKeeper servers.
+func (c *localCluster) Nodes() []cluster.NodeInfo {
+	var out []cluster.NodeInfo
+	for _, n := range c.plan.Nodes {
+		addr := c.res.Advertise(n.ID, layout.External)
+		if !n.IsBroker() {
+			addr = c.res.Advertise(n.ID, layout.Controller)
+		}
+		out = append(out, cluster.NodeInfo{ID: n.ID, Roles: n.Roles, Kind: "node", Addr: addr, StatusAddr: c.res.Status(n.ID)})
+	}
+	if c.zk != nil {
+		for i, a := range c.zk.Addrs() {
+			out = append(out, cluster.NodeInfo{ID: int32(i + 1), Kind: "zookeeper", Addr: a})
+		}
+	}
+	return out
+}
+
+// Phases returns the start-up phases measured while the cluster started.
+func (c *localCluster) Phases() []ready.Phase {
+	out := append([]ready.Phase(nil), c.phases...)
+	if c.zk != nil {
+		out = append([]ready.Phase{{Name: ready.PhaseStoreReady, After: c.storeReadyAt}}, dropPhase(out, ready.PhaseStoreReady)...)
+	}
+	return out
+}
+
+func dropPhase(ps []ready.Phase, name string) []ready.Phase {
+	var out []ready.Phase
+	for _, p := range ps {
+		if p.Name != name {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (c *localCluster) statusAddrs() map[int32]string {
+	m := map[int32]string{}
+	for _, n := range c.plan.Nodes {
+		m[n.ID] = c.res.Status(n.ID)
+	}
+	return m
+}
+
+// Status asks node id for its status over its HTTP endpoint.
+func (c *localCluster) Status(ctx context.Context, id int32) (cluster.Status, error) {
+	if _, ok := c.res.status[id]; !ok {
+		return cluster.Status{}, fmt.Errorf("no node %d in cluster %s", id, c.spec.Name)
+	}
+	return ready.FetchStatus(ctx, c.res.Status(id))
+}
+
+func (c *localCluster) proc(id int32) (*proc, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped {
+		return nil, fmt.Errorf("cluster %s is stopped", c.spec.Name)
+	}
+	p, ok := c.procs[id]
+	if !ok {
+		return nil, fmt.Errorf("no node %d in cluster %s (nodes: %v)", id, c.spec.Name, c.nodeIDs())
+	}
+	return p, nil
+}
+
+func (c *localCluster) nodeIDs() []int32 {
+	var ids []int32
+	for _, n := range c.plan.Nodes {
+		ids = append(ids, n.ID)
+	}
+	return ids
+}
+
+// Fault injects f on a node process.
+func (c *localCluster) Fault(ctx context.Context, f cluster.Fault) (*cluster.FaultRecord, error) {
+	p, err := c.proc(f.Node)
+	if err != nil {
+		return nil, err
+	}
+	rec := &cluster.FaultRecord{Fault: f, Start: time.Now()}
+	restart := func(ctx context.Context) error {
+		if p.running() {
+			return fmt.Errorf("node %d is still running", f.Node)
+		}
+		err := p.start(ctx)
+		rec.End = time.Now()
+		return err
+	}
+	switch f.Kind {
+	case cluster.FaultKill:
+		rec.Details = fmt.Sprintf("SIGKILL to process group %d", p.pid())
+		if err := p.signal(syscall.SIGKILL); err != nil {
+			return nil, err
+		}
+		p.wait(10 * time.Second)
+		rec.Undo = restart
+	case cluster.FaultStop:
+		rec.Details = fmt.Sprintf("SIGTERM to process group %d", p.pid())
+		p.stop(30 * time.Second)
+		rec.Undo = restart
+	case cluster.FaultPause:
+		rec.Details = fmt.Sprintf("SIGSTOP to process group %d", p.pid())
+		if err := p.signal(syscall.SIGSTOP); err != nil {
+			return nil, err
+		}
+		rec.Undo = func(context.Context) error {
+			err := p.signal(syscall.SIGCONT)
+			rec.End = time.Now()
+			return err
+		}
+	case cluster.FaultRestart:
+		p.stop(30 * time.Second)
+		if err := p.start(ctx); err != nil {
+			return nil, fmt.Errorf("restart node %d: %w", f.Node, err)
+		}
+		rec.End = time.Now()
+	case cluster.FaultPartition:
+		return nil, errors.New("the local provider cannot partition a node: every process shares the host's loopback; use --provider docker")
+	default:
+		return nil, fmt.Errorf("unknown fault %q (want kill, stop, pause, partition or restart)", f.Kind)
+	}
+	return rec, nil
+}
+
+// Stop stops every node (SIGTERM, then SIGKILL), the ZooKeeper ensemble, and
+// removes the run directory unless KeepFiles is set.
+func (c *localCluster) Stop(ctx context.Context) error {
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		return nil
+	}
+	c.stopped = true
+	procs := make([]*proc, 0, len(c.procs))
+	for _, p := range c.procs {
+		procs = append(procs, p)
+	}
+	c.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, p := range procs {
+		wg.Add(1)
+		go func() { defer wg.Done(); p.stop(15 * time.Second) }()
+	}
+	wg.Wait()
+	var errs []error
+	if c.zk != nil {
+		if err := c.zk.Stop(); err != nil {
+			errs = append(errs, fmt.Errorf("stop zookeeper: %w", err))
+		}
+	}
+	if !c.o.KeepFiles {
+		if err := os.RemoveAll(c.removeDir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,106 @@
+// Package providers is the one place providers are listed: a name maps to a
+// constructor, and Choose picks the default (docker where an engine answers,
+// else local) and says why.
+package providers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+
+	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/cluster/local"
+)
+
+// Options are what any provider may need.
+type Options struct {
+	// Dir is where a provider keeps run files (local: configs, logs, data).
+	Dir string
+	// KeepFiles keeps those files after Stop.
+	KeepFiles bool
+	// ZKImage overrides the ZooKeeper image (docker).
+	ZKImage string
+	Logger  *slog.Logger
+}
+
+type entry struct {
+	new       func(Options) (cluster.Provider, error)
+	available func(context.Context) error
+}
+
+var registry = map[string]entry{
+	"local": {
+		new: func(o Options) (cluster.Provider, error) {
+			return local.New(local.Options{Dir: o.Dir, KeepFiles: o.KeepFiles, Logger: o.Logger}), nil
+		},
+		available: func(context.Context) error { _, err := local.FindKbnode(); return err },
+	},
+}
+
+// Names returns the registered provider names, sorted.
+func Names() []string {
+	var out []string
+	for n := range registry {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// New returns the named provider.
+func New(name string, o Options) (cluster.Provider, error) {
+	e, ok := registry[name]
+	if !ok {
+		return nil, fmt.Errorf("provider %q: want one of %v", name, Names())
+	}
+	return e.new(o)
+}
+
+// Choose returns the provider name to use: name when given, else docker
+// where an engine answers, else local; with a sentence saying why.
+func Choose(ctx context.Context, name string) (string, string) {
+	if name != "" {
+		return name, "provider " + name + " (as asked)"
+	}
+	if e, ok := registry["docker"]; ok {
+		if err := e.available(ctx); err == nil {
+			return "docker", "provider docker (a Docker engine answers)"
+		} else {
+			return "local", fmt.Sprintf("provider local (docker unavailable: %v)", err)
+		}
+	}
+	return "local", "provider local (this build has no docker provider)"
+}
+
+// Down removes what a run of the named provider left behind when its owner
+// died: local processes started under dir, or docker containers and networks
+// labelled with the run name.
+func Down(ctx context.Context, provider, name, dir string) error {
+	if d, ok := downers[provider]; ok {
+		_, err := d(ctx, name, dir)
+		return err
+	}
+	return nil
+}
+
+// DownAll removes every leftover of every provider: processes started under
+// root, and everything labelled by kraftbench. It returns how many it removed.
+func DownAll(ctx context.Context, root string) (int, error) {
+	total := 0
+	var errs []error
+	for _, d := range downers {
+		n, err := d(ctx, "", root)
+		total += n
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return total, errors.Join(errs...)
+}
+
+// downers remove a run's leftovers (name "" means every run).
+var downers = map[string]func(ctx context.Context, name, dir string) (int, error){
+	"local": func(_ context.Context, _, dir string) (int, error) { return local.KillLeftovers(dir) },
+}
