@@ -1,0 +1,153 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/cluster/providers"
+	"github.com/kraftbench/kraftbench/metrics"
+	"github.com/kraftbench/kraftbench/workloads"
+	"github.com/spf13/cobra"
+)
+
+func newBenchCmd() *cobra.Command {
+	var file string
+	var params []string
+	ov := workloads.DefaultScenario()
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Run a workload against ZooKeeper-mode and KRaft-mode clusters and compare them",
+		Long: `Run one workload against a fresh cluster of each mode, write one result per
+(workload, mode, run) to the output folder (<workload>-<mode>-<UTC time>.json,
+.hlog, .bench.txt) and print p50/p99 side by side with the KRaft/ZK ratio.
+
+A scenario file (YAML, see workloads/scenarios/) sets everything; flags given
+explicitly override it. Ctrl-C stops the run, removes every cluster it started
+and keeps the results gathered so far.
+
+Workloads: ` + strings.Join(workloads.Names(), ", ") + `
+
+Examples:
+  kraftbench bench                                   # topics, both modes, 3 brokers
+  kraftbench bench --workload propagation --param iterations=100
+  kraftbench bench --scenario workloads/scenarios/topics-open-loop.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s := workloads.DefaultScenario()
+			if file != "" {
+				var err error
+				if s, err = workloads.LoadScenario(file); err != nil {
+					return err
+				}
+			}
+			if err := applyBenchFlags(cmd, &s, ov, params); err != nil {
+				return err
+			}
+			if err := s.Validate(); err != nil {
+				return fmt.Errorf("invalid scenario:\n%w", err)
+			}
+			return runBench(cmd, s)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&file, "scenario", "", "scenario YAML file")
+	f.StringSliceVar(&ov.Modes, "modes", ov.Modes, "modes to run, in order: zk, kraft")
+	f.StringVar(&ov.Provider, "provider", "", "local or docker (default: docker where an engine answers, else local)")
+	f.StringVar(&ov.Workload, "workload", ov.Workload, "workload to run")
+	f.StringArrayVar(&params, "param", nil, "workload parameter key=value; may repeat")
+	f.IntVar(&ov.Topology.Brokers, "brokers", ov.Topology.Brokers, "brokers")
+	f.IntVar(&ov.Topology.Controllers, "controllers", ov.Topology.Controllers, "KRaft controllers")
+	f.IntVar(&ov.Topology.ZKServers, "zk-servers", ov.Topology.ZKServers, "ZooKeeper servers")
+	f.BoolVar(&ov.Topology.Combined, "combined", false, "KRaft controllers inside brokers")
+	f.IntVar(&ov.Repetitions, "repetitions", ov.Repetitions, "runs per mode")
+	f.DurationVar((*time.Duration)(&ov.Warmup), "warmup", 0, "exclude samples that start within this long")
+	f.Int64Var(&ov.Seed, "seed", ov.Seed, "seed for placement, ids and workload randomness")
+	f.StringVar(&ov.Profile, "profile", ov.Profile, "timeouts: kafka-defaults or tuned")
+	f.StringVarP(&ov.Output, "output", "o", ov.Output, "results folder")
+	return cmd
+}
+
+// applyBenchFlags copies the flags the user set onto the scenario.
+func applyBenchFlags(cmd *cobra.Command, s *workloads.Scenario, ov workloads.Scenario, params []string) error {
+	set := func(name string) bool { return cmd.Flags().Changed(name) }
+	if set("modes") {
+		s.Modes = ov.Modes
+	}
+	if set("provider") {
+		s.Provider = ov.Provider
+	}
+	if set("workload") && ov.Workload != s.Workload {
+		s.Workload, s.Params = ov.Workload, workloads.Params{}
+	}
+	for _, kv := range params {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return fmt.Errorf("--param %q: want key=value", kv)
+		}
+		s.Params[k] = v
+	}
+	ints := map[string]*[2]*int{
+		"brokers": {&s.Topology.Brokers, &ov.Topology.Brokers}, "controllers": {&s.Topology.Controllers, &ov.Topology.Controllers},
+		"zk-servers": {&s.Topology.ZKServers, &ov.Topology.ZKServers}, "repetitions": {&s.Repetitions, &ov.Repetitions},
+	}
+	for name, p := range ints {
+		if set(name) {
+			*p[0] = *p[1]
+		}
+	}
+	if set("combined") {
+		s.Topology.Combined = ov.Topology.Combined
+	}
+	if set("warmup") {
+		s.Warmup = ov.Warmup
+	}
+	if set("seed") {
+		s.Seed = ov.Seed
+	}
+	if set("profile") {
+		s.Profile = ov.Profile
+	}
+	if set("output") {
+		s.Output = ov.Output
+	}
+	return nil
+}
+
+func runBench(cmd *cobra.Command, s workloads.Scenario) error {
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	name, why := providers.Choose(ctx, s.Provider)
+	fmt.Fprintln(cmd.ErrOrStderr(), "kraftbench:", why)
+	root, err := os.MkdirTemp("", "kraftbench-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(root)
+	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	r := &workloads.Runner{
+		Provider: func(cluster.Spec) (cluster.Provider, error) {
+			return providers.New(name, providers.Options{Dir: root, Logger: log})
+		},
+		Progress: cmd.ErrOrStderr(), Log: log,
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "kraftbench: %s on %v, %d repetition(s), seed %d, profile %s\n",
+		s.Workload, s.Modes, s.Repetitions, s.Seed, s.Profile)
+	results, runErr := r.Run(ctx, s)
+	if len(results) > 0 {
+		fmt.Fprintln(cmd.OutOrStdout())
+		if err := metrics.WriteComparison(cmd.OutOrStdout(), results); err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "\n%d result file(s) in %s\n", len(results), s.Output)
+	}
+	if runErr != nil && ctx.Err() != nil {
+		return fmt.Errorf("interrupted; clusters removed, %d result(s) kept in %s", len(results), s.Output)
+	}
+	return runErr
+}

@@ -1,0 +1,31 @@
+package workloads
+
+import (
+	"fmt"
+	"sort"
+)
+
+// registry lists every workload: one line each.
+var registry = map[string]func(Params) (Workload, error){
+	"topics":      newTopics,
+	"propagation": newPropagation,
+}
+
+// Names returns the registered workload names, sorted.
+func Names() []string {
+	out := make([]string, 0, len(registry))
+	for n := range registry {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// New builds the named workload from its parameters.
+func New(name string, p Params) (Workload, error) {
+	f, ok := registry[name]
+	if !ok {
+		return nil, fmt.Errorf("workload %q: want one of %v", name, Names())
+	}
+	return f(p)
+}

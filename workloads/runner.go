@@ -1,0 +1,152 @@
+package workloads
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/cluster/admin"
+	"github.com/kraftbench/kraftbench/internal/buildinfo"
+	"github.com/kraftbench/kraftbench/metrics"
+)
+
+// Runner runs a scenario: for each repetition and mode it starts a cluster,
+// runs the workload, writes the results and removes the cluster. Modes
+// alternate order between repetitions so slow drift of a shared machine does
+// not favour one mode.
+type Runner struct {
+	// Provider returns the provider for a spec (its Provider field is set).
+	Provider func(spec cluster.Spec) (cluster.Provider, error)
+	Progress io.Writer
+	Log      *slog.Logger
+	// Sinks receive every sample (OpenTelemetry export).
+	Sinks []metrics.Sink
+}
+
+// Run runs s (validated by the caller) and returns every result written, even
+// when it stops early: an interrupted run keeps what it gathered.
+func (r *Runner) Run(ctx context.Context, s Scenario) ([]*metrics.Result, error) {
+	if r.Log == nil {
+		r.Log = slog.New(slog.DiscardHandler)
+	}
+	var results []*metrics.Result
+	for rep := 0; rep < s.Repetitions; rep++ {
+		modes := append([]string(nil), s.Modes...)
+		if rep%2 == 1 {
+			for i, j := 0, len(modes)-1; i < j; i, j = i+1, j-1 {
+				modes[i], modes[j] = modes[j], modes[i]
+			}
+		}
+		for _, mode := range modes {
+			if ctx.Err() != nil {
+				return results, ctx.Err()
+			}
+			res, err := r.runOne(ctx, s, mode, rep)
+			if res != nil {
+				results = append(results, res)
+			}
+			if err != nil {
+				return results, fmt.Errorf("%s on %s (repetition %d): %w", s.Workload, mode, rep+1, err)
+			}
+		}
+	}
+	return results, nil
+}
+
+func (r *Runner) progressf(format string, args ...any) {
+	if r.Progress != nil {
+		fmt.Fprintf(r.Progress, format+"\n", args...)
+	}
+}
+
+// runOne runs one (mode, repetition). The result is written whenever any
+// sample was recorded, including when the workload failed or was interrupted.
+func (r *Runner) runOne(ctx context.Context, s Scenario, mode string, rep int) (*metrics.Result, error) {
+	w, err := New(s.Workload, s.Params)
+	if err != nil {
+		return nil, err
+	}
+	spec := s.Spec(mode, rep)
+	p, err := r.Provider(spec)
+	if err != nil {
+		return nil, err
+	}
+	spec.Provider = p.Name()
+	r.progressf("[%s rep %d/%d] starting %s cluster (%s provider)", mode, rep+1, s.Repetitions, mode, p.Name())
+	started := time.Now()
+	c, err := p.Start(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if err := c.Stop(stopCtx); err != nil {
+			r.Log.Warn("stop cluster", "cluster", spec.Name, "err", err)
+		}
+	}()
+	r.progressf("[%s rep %d/%d] cluster ready in %v; running %s", mode, rep+1, s.Repetitions,
+		time.Since(started).Round(time.Millisecond), s.Workload)
+	adm, err := admin.New(c.Bootstrap(), admin.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("admin client: %w", err)
+	}
+	defer adm.Close()
+	base := time.Now()
+	rec := metrics.NewRecorder(metrics.RecorderOptions{Base: base, Warmup: time.Duration(s.Warmup), Sinks: r.Sinks})
+	env := &Env{Cluster: c, Admin: adm, Rec: rec, Log: r.Log, Progress: r.Progress,
+		Rand:  rand.New(rand.NewPCG(uint64(spec.Seed), uint64(rep))),
+		RunID: fmt.Sprintf("kb%d", base.UnixNano()%1_000_000_000)}
+	out, runErr := w.Run(ctx, env)
+	res, err := r.result(s, spec, rec, out, base)
+	if err != nil {
+		return nil, errors.Join(runErr, err)
+	}
+	if len(res.Ops) == 0 {
+		return nil, runErr
+	}
+	if runErr != nil {
+		res.Notes = append(res.Notes, "run ended early: "+runErr.Error())
+	}
+	paths, err := res.WriteFiles(s.Output)
+	if err != nil {
+		return res, errors.Join(runErr, err)
+	}
+	r.progressf("[%s rep %d/%d] wrote %s", mode, rep+1, s.Repetitions, paths[0])
+	return res, runErr
+}
+
+func (r *Runner) result(s Scenario, spec cluster.Spec, rec *metrics.Recorder, out Outcome, base time.Time) (*metrics.Result, error) {
+	ops, err := rec.Results()
+	if err != nil {
+		return nil, err
+	}
+	t := spec.Timeouts.WithDefaults()
+	res := &metrics.Result{
+		Schema: metrics.SchemaVersion, Workload: s.Workload, Mode: spec.Mode, Provider: spec.Provider,
+		Profile: s.Profile, Seed: spec.Seed, Started: base, Finished: time.Now(),
+		Build: buildinfo.Read(), Machine: metrics.ReadMachine(),
+		Topology: map[string]int{"brokers": spec.Brokers, "controllers": spec.Controllers, "zk_servers": spec.ZKServers},
+		Timeouts: map[string]string{
+			"zookeeper.session.timeout.ms":          strconv.FormatInt(t.ZKSession.Milliseconds(), 10),
+			"controller.quorum.election.timeout.ms": strconv.FormatInt(t.Election.Milliseconds(), 10),
+			"controller.quorum.fetch.timeout.ms":    strconv.FormatInt(t.Fetch.Milliseconds(), 10),
+			"broker.heartbeat.interval.ms":          strconv.FormatInt(t.HeartbeatInterval.Milliseconds(), 10),
+			"broker.session.timeout.ms":             strconv.FormatInt(t.BrokerSession.Milliseconds(), 10),
+		},
+		Params: out.Params, WarmupNs: int64(s.Warmup), Notes: out.Notes, Ops: ops,
+	}
+	if spec.Combined {
+		res.Topology["combined"] = 1
+	}
+	if spec.Images != (cluster.Images{}) {
+		res.Images = map[string]string{"node": spec.Images.Node, "zookeeper": spec.Images.ZooKeeper}
+	}
+	return res, nil
+}

@@ -1,0 +1,150 @@
+package workloads
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
+	"go.yaml.in/yaml/v3"
+)
+
+// Scenario is one benchmark as data: which modes, on what cluster, running
+// which workload with which parameters, how often, from which seed. It loads
+// from YAML (files under workloads/scenarios), flags override it, and
+// Validate checks it once before anything starts.
+type Scenario struct {
+	Name        string   `yaml:"name"`
+	Modes       []string `yaml:"modes"`
+	Provider    string   `yaml:"provider"`
+	Topology    Topology `yaml:"topology"`
+	Workload    string   `yaml:"workload"`
+	Params      Params   `yaml:"params"`
+	Repetitions int      `yaml:"repetitions"`
+	Warmup      Duration `yaml:"warmup"`
+	Seed        int64    `yaml:"seed"`
+	// Profile selects failure-detection timeouts: "kafka-defaults" (Kafka's
+	// shipped values) or "tuned" (see Profiles).
+	Profile string `yaml:"profile"`
+	// Output is the folder results are written to.
+	Output string `yaml:"output"`
+}
+
+// Topology is the cluster shape, the same for every mode where it applies.
+type Topology struct {
+	Brokers     int  `yaml:"brokers"`
+	Controllers int  `yaml:"controllers"` // KRaft quorum
+	ZKServers   int  `yaml:"zk_servers"`  // ZooKeeper ensemble
+	Combined    bool `yaml:"combined"`    // KRaft controllers inside brokers
+}
+
+// Duration is a time.Duration written as "2s" in YAML.
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: duration %q: %w", n.Line, n.Value, err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML writes the duration as a string.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// Profiles are the timeout profiles a scenario can name. "tuned" is what
+// operators commonly run to detect failures faster: ZooKeeper session 6 s;
+// KRaft election 500 ms, fetch 1 s, heartbeats every 500 ms, broker session
+// 3 s.
+var Profiles = map[string]cluster.Timeouts{
+	"kafka-defaults": cluster.KafkaTimeouts(),
+	"tuned": {ZKSession: 6 * time.Second, Election: 500 * time.Millisecond, Fetch: time.Second,
+		HeartbeatInterval: 500 * time.Millisecond, BrokerSession: 3 * time.Second},
+}
+
+// DefaultScenario is what `kraftbench bench` runs with no scenario file.
+func DefaultScenario() Scenario {
+	return Scenario{
+		Name: "default", Modes: []string{cluster.ModeZK, cluster.ModeKRaft},
+		Topology: Topology{Brokers: 3, Controllers: 3, ZKServers: 3},
+		Workload: "topics", Params: Params{}, Repetitions: 1, Seed: 1,
+		Profile: "kafka-defaults", Output: "results/scratch",
+	}
+}
+
+// LoadScenario reads a scenario file over the defaults. Unknown fields are
+// errors.
+func LoadScenario(path string) (Scenario, error) {
+	s := DefaultScenario()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return s, fmt.Errorf("scenario: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&s); err != nil {
+		return s, fmt.Errorf("scenario %s: %w", path, err)
+	}
+	if s.Params == nil {
+		s.Params = Params{}
+	}
+	return s, nil
+}
+
+// Spec returns the cluster spec of this scenario for one mode.
+func (s *Scenario) Spec(mode string, rep int) cluster.Spec {
+	spec := cluster.Spec{
+		Name: fmt.Sprintf("kb-%s-%s-%d", s.Workload, mode, rep), Mode: mode, Provider: s.Provider,
+		Brokers: s.Topology.Brokers, Seed: s.Seed + int64(rep), Timeouts: Profiles[s.Profile],
+	}
+	if mode == cluster.ModeZK {
+		spec.ZKServers = s.Topology.ZKServers
+	} else {
+		spec.Controllers, spec.Combined = s.Topology.Controllers, s.Topology.Combined
+	}
+	return spec
+}
+
+// Validate checks the scenario once, reporting every problem with its field.
+func (s *Scenario) Validate() error {
+	var errs []error
+	if len(s.Modes) == 0 {
+		errs = append(errs, errors.New("modes: at least one of zk, kraft"))
+	}
+	seen := map[string]bool{}
+	for _, m := range s.Modes {
+		if m != cluster.ModeZK && m != cluster.ModeKRaft {
+			errs = append(errs, fmt.Errorf("modes: %q is not zk or kraft", m))
+		}
+		if seen[m] {
+			errs = append(errs, fmt.Errorf("modes: %s listed twice", m))
+		}
+		seen[m] = true
+	}
+	if _, ok := Profiles[s.Profile]; !ok {
+		errs = append(errs, fmt.Errorf("profile %q: want kafka-defaults or tuned", s.Profile))
+	}
+	if s.Repetitions < 1 || s.Repetitions > 1000 {
+		errs = append(errs, fmt.Errorf("repetitions %d: want 1..1000", s.Repetitions))
+	}
+	if s.Warmup < 0 {
+		errs = append(errs, fmt.Errorf("warmup %v: must not be negative", time.Duration(s.Warmup)))
+	}
+	if s.Output == "" {
+		errs = append(errs, errors.New("output: a results folder is required"))
+	}
+	if _, err := New(s.Workload, s.Params); err != nil {
+		errs = append(errs, err)
+	}
+	for _, m := range s.Modes {
+		spec := s.Spec(m, 0)
+		if err := spec.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("topology for %s: %w", m, err))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,77 @@
+// Package workloads holds the drivers kraftbench runs against a cluster of
+// either mode: startup, topics, propagation, floor (and, as they arrive,
+// failover, scale and migration).
+//
+// A workload sees the cluster only through cluster.Cluster and cluster.Admin,
+// never a mode's types, so the architecture is the only variable between two
+// runs. Workloads time every call themselves and hand the samples to a
+// metrics.Recorder; they never block forever (every loop is bounded in count
+// and time) and they stop at once when their context ends, keeping what was
+// recorded.
+//
+// Adding a workload is its own file plus one line in registry.go.
+package workloads
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/metrics"
+)
+
+// Env is what a workload runs with.
+type Env struct {
+	Cluster cluster.Cluster
+	Admin   cluster.Admin
+	Rec     *metrics.Recorder
+	Rand    *rand.Rand
+	Log     *slog.Logger
+	// Progress receives one-line progress reports for people watching.
+	Progress io.Writer
+	// RunID is unique to the run; topic names start with it so runs sharing
+	// a cluster never collide.
+	RunID string
+}
+
+// Progressf writes one progress line.
+func (e *Env) Progressf(format string, args ...any) {
+	if e.Progress != nil {
+		fmt.Fprintf(e.Progress, format+"\n", args...)
+	}
+}
+
+// Outcome is what a workload reports beside its samples: parameters as run
+// and notes on how to read the figures (resolution, corrections, caveats).
+type Outcome struct {
+	Params map[string]string
+	Notes  []string
+}
+
+// Workload is one driver.
+type Workload interface {
+	// Name is the registry name, also the results' file prefix.
+	Name() string
+	// Run drives env.Cluster until done or ctx ends. A ctx ending is not an
+	// error for the samples already recorded: Run returns ctx's error and
+	// the caller keeps the recorder's results.
+	Run(ctx context.Context, env *Env) (Outcome, error)
+}
+
+// NeedsRestart is the optional extra of a workload that restarts the whole
+// cluster (startup): the runner gives it a cluster whose provider can do so.
+type NeedsRestart interface {
+	NeedsRestart() bool
+}
+
+// timed runs f and records it as op.
+func timed(rec *metrics.Recorder, op string, f func() error) error {
+	start := time.Now()
+	err := f()
+	rec.Record(metrics.Sample{Op: op, Start: start, End: time.Now(), Err: err})
+	return err
+}
