@@ -21,10 +21,7 @@ func Errorf(code *kerr.Error, format string, args ...any) *Error {
 }
 
 func (e *Error) Error() string {
-	name := "UNKNOWN"
-	if k := kerr.TypedErrorForCode(e.Code); k != nil {
-		name = k.Message
-	}
+	name := ErrorName(e.Code)
 	if e.Message == "" {
 		return name
 	}
@@ -67,7 +64,9 @@ func ErrorName(code int16) string {
 	if code == 0 {
 		return "NONE"
 	}
-	if k := kerr.TypedErrorForCode(code); k != nil {
+	// kerr answers UNKNOWN_SERVER_ERROR for a code it does not know: only
+	// trust the name when the code matches.
+	if k := kerr.TypedErrorForCode(code); k != nil && k.Code == code {
 		return k.Message
 	}
 	return fmt.Sprintf("UNKNOWN_CODE_%d", code)
