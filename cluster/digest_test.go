@@ -23,12 +23,17 @@ func TestDigestStable(t *testing.T) {
 func TestDigestSensitive(t *testing.T) {
 	base := testImage(3).Digest()
 	changes := map[string]func(img *Image){
-		"leader":         func(img *Image) { img.Topics["exists"].Partitions[0].Leader = 1 },
-		"leader epoch":   func(img *Image) { img.Topics["exists"].Partitions[0].LeaderEpoch++ },
-		"replica order":  func(img *Image) { img.Topics["exists"].Partitions[0].Replicas = []int32{1, 0} },
-		"isr member":     func(img *Image) { img.Topics["exists"].Partitions[0].ISR = []int32{0} },
-		"topic id":       func(img *Image) { img.Topics["exists"].ID = TopicID{7} },
-		"topic name":     func(img *Image) { t := img.Topics["exists"]; delete(img.Topics, "exists"); t.Name = "x"; img.Topics["x"] = t },
+		"leader":        func(img *Image) { img.Topics["exists"].Partitions[0].Leader = 1 },
+		"leader epoch":  func(img *Image) { img.Topics["exists"].Partitions[0].LeaderEpoch++ },
+		"replica order": func(img *Image) { img.Topics["exists"].Partitions[0].Replicas = []int32{1, 0} },
+		"isr member":    func(img *Image) { img.Topics["exists"].Partitions[0].ISR = []int32{0} },
+		"topic id":      func(img *Image) { img.Topics["exists"].ID = TopicID{7} },
+		"topic name": func(img *Image) {
+			t := img.Topics["exists"]
+			delete(img.Topics, "exists")
+			t.Name = "x"
+			img.Topics["x"] = t
+		},
 		"extra topic":    func(img *Image) { img.Topics["more"] = &Topic{Name: "more"} },
 		"partition gone": func(img *Image) { img.Topics["exists"].Partitions = img.Topics["exists"].Partitions[:1] },
 		"broker host":    func(img *Image) { img.Brokers[1].Endpoints[0].Host = "other" },

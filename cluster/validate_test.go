@@ -29,7 +29,9 @@ func TestValidateTopicName(t *testing.T) {
 func TestPlanCreateCodes(t *testing.T) {
 	img := testImage(3) // live 0,1,2; 9 fenced
 	img.Topics["a.b"] = &Topic{Name: "a.b", ID: TopicID{2}, Partitions: []Partition{{Replicas: []int32{0}, ISR: []int32{0}}}}
-	manual := func(a map[int32][]int32) TopicSpec { return TopicSpec{Name: "m", NumPartitions: -1, ReplicationFactor: -1, Assignment: a} }
+	manual := func(a map[int32][]int32) TopicSpec {
+		return TopicSpec{Name: "m", NumPartitions: -1, ReplicationFactor: -1, Assignment: a}
+	}
 	cases := []struct {
 		name string
 		spec TopicSpec
