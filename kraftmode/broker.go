@@ -1,0 +1,185 @@
+package kraftmode
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// broker is the broker role of a node: it registers with the active
+// controller, heartbeats, and (unless it is combined with a controller,
+// whose own log it reads) fetches the metadata log as an observer and serves
+// Metadata from the image it builds.
+type broker struct {
+	cfg         *Config
+	log         *slog.Logger
+	clusterID   string
+	incarnation [16]byte
+	hint        *leaderHint
+	hbCli       *ctrlClient
+	fetchCli    *ctrlClient
+	localImage  func() *cluster.Image // combined: the local controller's image
+
+	image      atomic.Pointer[cluster.Image] // broker-only: the fetched image
+	epoch      atomic.Int64                  // -1 until registered
+	fenced     atomic.Bool
+	registered atomic.Bool
+	paused     atomic.Bool // test hook: stop heartbeating, as a hung broker would
+	kick       chan struct{}
+	wg         sync.WaitGroup
+}
+
+func newBroker(cfg *Config, clusterID string, hint *leaderHint, local func() int32, localImage func() *cluster.Image) *broker {
+	b := &broker{cfg: cfg, log: cfg.Logger.With("role", "broker"), clusterID: clusterID, hint: hint,
+		hbCli:      newCtrlClient(cfg, "kraftbench-broker-lifecycle", hint, local),
+		fetchCli:   newCtrlClient(cfg, "kraftbench-broker-fetch", hint, local),
+		localImage: localImage, kick: make(chan struct{}, 1)}
+	// The incarnation id tells one run of a broker from the next, so it is
+	// drawn from crypto/rand, not from the (reproducible) seeded source.
+	rand.Read(b.incarnation[:])
+	b.epoch.Store(-1)
+	b.fenced.Store(true)
+	img := cluster.NewImage(clusterID)
+	b.image.Store(img)
+	return b
+}
+
+func (b *broker) start(ctx context.Context) {
+	b.wg.Add(1)
+	go b.lifecycle(ctx)
+	if b.localImage == nil {
+		b.wg.Add(1)
+		go b.fetchLoop(ctx)
+	}
+}
+
+func (b *broker) stop() {
+	b.wg.Wait()
+	b.hbCli.close()
+	b.fetchCli.close()
+}
+
+// Image is the image the broker serves.
+func (b *broker) Image() *cluster.Image {
+	if b.localImage != nil {
+		return b.localImage()
+	}
+	return b.image.Load()
+}
+
+// lifecycle registers and then heartbeats every broker.heartbeat.interval.ms,
+// re-registering when the controller no longer knows its epoch. While fenced,
+// it heartbeats as soon as its image catches up, so unfencing does not wait
+// a whole interval.
+func (b *broker) lifecycle(ctx context.Context) {
+	defer b.wg.Done()
+	for ctx.Err() == nil {
+		wait := b.cfg.HeartbeatInterval
+		switch {
+		case b.epoch.Load() < 0:
+			if err := b.register(ctx); err != nil {
+				b.log.Info("broker registration failed", "err", err)
+				wait = min(wait, 200*time.Millisecond)
+			} else {
+				wait = 0
+			}
+		case !b.paused.Load():
+			b.heartbeat(ctx)
+			if b.fenced.Load() && b.Image().Offset < b.epoch.Load() {
+				wait = min(wait, 20*time.Millisecond) // catching up: ask again soon
+			}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		case <-b.kick:
+		}
+		t.Stop()
+	}
+}
+
+func (b *broker) register(ctx context.Context) error {
+	req := kmsg.NewPtrBrokerRegistrationRequest()
+	req.Version = brokerRegistrationVersion
+	req.BrokerID, req.ClusterID, req.IncarnationID = b.cfg.NodeID, b.clusterID, b.incarnation
+	l := kmsg.NewBrokerRegistrationRequestListener()
+	ep := b.cfg.BrokerEndpoint
+	l.Name, l.Host, l.Port = ep.Listener, ep.Host, uint16(ep.Port)
+	if l.Name == "" {
+		l.Name = "PLAINTEXT"
+	}
+	req.Listeners = []kmsg.BrokerRegistrationRequestListener{l}
+	if b.cfg.Rack != "" {
+		req.Rack = kmsg.StringPtr(b.cfg.Rack)
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.RequestTimeout)
+	defer cancel()
+	resp, err := b.hbCli.do(ctx, req, func(r kmsg.Response) verdict {
+		return verdict{retry: r.(*kmsg.BrokerRegistrationResponse).ErrorCode == kerr.NotController.Code, leader: -1}
+	})
+	if err != nil {
+		return err
+	}
+	rr := resp.(*kmsg.BrokerRegistrationResponse)
+	if rr.ErrorCode != 0 {
+		return kerr.ErrorForCode(rr.ErrorCode)
+	}
+	b.epoch.Store(rr.BrokerEpoch)
+	b.registered.Store(true)
+	b.fenced.Store(true)
+	b.log.Info("broker registered", "epoch", rr.BrokerEpoch)
+	return nil
+}
+
+func (b *broker) heartbeat(ctx context.Context) {
+	epoch := b.epoch.Load()
+	offset := b.Image().Offset
+	req := kmsg.NewPtrBrokerHeartbeatRequest()
+	req.Version = brokerHeartbeatVersion
+	req.BrokerID, req.BrokerEpoch, req.CurrentMetadataOffset = b.cfg.NodeID, epoch, offset
+	req.WantFence = offset < epoch
+	ctx, cancel := context.WithTimeout(ctx, min(b.cfg.RequestTimeout, b.cfg.SessionTimeout/2))
+	defer cancel()
+	resp, err := b.hbCli.do(ctx, req, func(r kmsg.Response) verdict {
+		return verdict{retry: r.(*kmsg.BrokerHeartbeatResponse).ErrorCode == kerr.NotController.Code, leader: -1}
+	})
+	if err != nil {
+		b.log.Debug("heartbeat failed", "err", err)
+		return
+	}
+	hr := resp.(*kmsg.BrokerHeartbeatResponse)
+	switch hr.ErrorCode {
+	case 0:
+		if was := b.fenced.Swap(hr.IsFenced); was != hr.IsFenced {
+			b.log.Info("broker fencing changed", "fenced", hr.IsFenced, "offset", offset)
+		}
+	case kerr.StaleBrokerEpoch.Code, kerr.BrokerIDNotRegistered.Code:
+		b.log.Info("broker registration lost; registering again", "err", kerr.ErrorForCode(hr.ErrorCode))
+		b.epoch.Store(-1)
+		b.registered.Store(false)
+	default:
+		b.log.Info("heartbeat refused", "err", kerr.ErrorForCode(hr.ErrorCode))
+	}
+}
+
+// caughtUp signals the lifecycle loop that a fenced broker has caught up.
+func (b *broker) caughtUp(offset int64) {
+	if e := b.epoch.Load(); e >= 0 && offset >= e && b.fenced.Load() {
+		select {
+		case b.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// errNodeClosed is returned by calls on a closed node.
+var errNodeClosed = errors.New("node closed")

@@ -1,0 +1,202 @@
+package kraftmode
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// registerBroker handles BrokerRegistration on the active controller. A new
+// registration commits a fenced RegisterBrokerRecord; the broker epoch is the
+// offset it commits at. A different incarnation of a broker whose session is
+// still alive is refused (DUPLICATE_BROKER_REGISTRATION), as in Kafka; a
+// re-registration of a live broker fences it first, so it leads nothing
+// until it is unfenced again.
+func (c *controller) registerBroker(ctx context.Context, req *kmsg.BrokerRegistrationRequest, clusterID string) (int64, int16) {
+	if req.ClusterID != clusterID {
+		return -1, kerr.InconsistentClusterID.Code
+	}
+	code := int16(0)
+	off, err := c.submit(ctx, func(st *metaState) ([]Record, error) {
+		old, registered := st.img.Brokers[req.BrokerID]
+		if registered && st.incarnations[req.BrokerID] != req.IncarnationID && !old.Fenced &&
+			time.Since(c.sessions[req.BrokerID]) < c.cfg.SessionTimeout {
+			code = kerr.DuplicateBrokerRegistration.Code
+			return nil, nil
+		}
+		rec := &RegisterBrokerRecord{BrokerID: req.BrokerID, IncarnationID: req.IncarnationID,
+			BrokerEpoch: -1, Fenced: true}
+		if req.Rack != nil {
+			rec.Rack = *req.Rack
+		}
+		for _, l := range req.Listeners {
+			rec.Endpoints = append(rec.Endpoints, BrokerEndpoint{Name: l.Name, Host: l.Host, Port: int32(l.Port)})
+		}
+		var recs []Record
+		if registered && !old.Fenced {
+			recs = fenceRecords(st, req.BrokerID, old.Epoch)
+		}
+		c.sessions[req.BrokerID] = time.Now()
+		return append(recs, rec), nil
+	})
+	if err != nil {
+		return -1, cluster.ErrorCode(err)
+	}
+	if code != 0 {
+		return -1, code
+	}
+	return off, 0
+}
+
+// heartbeat handles BrokerHeartbeat on the active controller: it renews the
+// broker's session and fences or unfences it. A broker is unfenced when it
+// does not want to be fenced and its metadata offset has reached its own
+// registration (it has caught up); the answer waits for that change to
+// commit.
+func (c *controller) heartbeat(ctx context.Context, req *kmsg.BrokerHeartbeatRequest) *kmsg.BrokerHeartbeatResponse {
+	resp := kmsg.NewPtrBrokerHeartbeatResponse()
+	resp.IsFenced = true
+	committed, _, ok := c.fsm.committedBroker(req.BrokerID)
+	switch {
+	case !ok:
+		resp.ErrorCode = kerr.BrokerIDNotRegistered.Code
+		return resp
+	case committed.Epoch != req.BrokerEpoch:
+		resp.ErrorCode = kerr.StaleBrokerEpoch.Code
+		return resp
+	}
+	caughtUp := req.CurrentMetadataOffset >= committed.Epoch
+	fenced := true
+	_, err := c.submit(ctx, func(st *metaState) ([]Record, error) {
+		b, ok := st.img.Brokers[req.BrokerID]
+		if !ok {
+			return nil, cluster.Errorf(kerr.BrokerIDNotRegistered, "broker %d", req.BrokerID)
+		}
+		c.sessions[req.BrokerID] = time.Now()
+		fenced = b.Fenced
+		switch {
+		case b.Fenced && !req.WantFence && !req.WantShutdown && caughtUp:
+			fenced = false
+			return unfenceRecords(st, req.BrokerID, committed.Epoch), nil
+		case !b.Fenced && (req.WantFence || req.WantShutdown):
+			fenced = true
+			return fenceRecords(st, req.BrokerID, committed.Epoch), nil
+		}
+		return nil, nil
+	})
+	if err != nil {
+		resp.ErrorCode = cluster.ErrorCode(err)
+		return resp
+	}
+	resp.IsCaughtUp = caughtUp
+	resp.IsFenced = fenced
+	resp.ShouldShutdown = req.WantShutdown && fenced
+	return resp
+}
+
+// expireSessions fences every unfenced broker whose last heartbeat is older
+// than broker.session.timeout.ms.
+func (c *controller) expireSessions(ctx context.Context) {
+	c.mu.Lock()
+	var expired []int32
+	if c.active {
+		for id, b := range c.pending.img.Brokers {
+			if !b.Fenced && time.Since(c.sessions[id]) > c.cfg.SessionTimeout {
+				expired = append(expired, id)
+			}
+		}
+	}
+	c.mu.Unlock()
+	slices.Sort(expired)
+	for _, id := range expired {
+		_, err := c.submit(ctx, func(st *metaState) ([]Record, error) {
+			b, ok := st.img.Brokers[id]
+			if !ok || b.Fenced || time.Since(c.sessions[id]) <= c.cfg.SessionTimeout {
+				return nil, nil
+			}
+			c.log.Info("fencing broker: session expired", "broker", id, "last_heartbeat", c.sessions[id])
+			committed, _, _ := c.fsm.committedBroker(id)
+			return fenceRecords(st, id, committed.Epoch), nil
+		})
+		if err != nil {
+			c.log.Info("could not fence broker", "broker", id, "err", err)
+		}
+	}
+}
+
+// fenceRecords fences broker id: a BrokerRegistrationChangeRecord, and a
+// PartitionChangeRecord for every partition whose ISR holds it: it leaves
+// the ISR (unless it is the last member, which Kafka keeps), and where it led,
+// leadership moves to the first other live ISR member in replica order, or to
+// -1 when there is none. The leader epoch is bumped by the change.
+func fenceRecords(st *metaState, id int32, epoch int64) []Record {
+	recs := []Record{&BrokerRegistrationChangeRecord{BrokerID: id, BrokerEpoch: epoch, Fenced: FenceFenced}}
+	live := func(b int32) bool {
+		x, ok := st.img.Brokers[b]
+		return ok && !x.Fenced && b != id
+	}
+	for _, name := range st.img.TopicNames() {
+		t := st.img.Topics[name]
+		for _, p := range t.Partitions {
+			if !slices.Contains(p.ISR, id) {
+				continue
+			}
+			ch := &PartitionChangeRecord{PartitionID: p.ID, TopicID: t.ID, Leader: NoLeaderChange}
+			if isr := without(p.ISR, id); len(isr) > 0 {
+				ch.ISR = isr
+			}
+			if p.Leader == id {
+				ch.Leader = cluster.NoLeader
+				for _, r := range p.Replicas {
+					if slices.Contains(p.ISR, r) && live(r) {
+						ch.Leader = r
+						break
+					}
+				}
+			}
+			if ch.ISR != nil || ch.Leader != NoLeaderChange {
+				recs = append(recs, ch)
+			}
+		}
+	}
+	return recs
+}
+
+// unfenceRecords unfences broker id. Where a partition has no leader and id
+// is in its ISR, id becomes the leader. Where the partition has a leader and
+// id is a replica outside the ISR, id rejoins the ISR: kraftbench has no data
+// plane, so a returning follower is caught up at once (in Kafka the leader
+// would send AlterPartition once the follower caught up).
+func unfenceRecords(st *metaState, id int32, epoch int64) []Record {
+	recs := []Record{&BrokerRegistrationChangeRecord{BrokerID: id, BrokerEpoch: epoch, Fenced: FenceUnfenced}}
+	for _, name := range st.img.TopicNames() {
+		t := st.img.Topics[name]
+		for _, p := range t.Partitions {
+			if !slices.Contains(p.Replicas, id) {
+				continue
+			}
+			switch {
+			case p.Leader == cluster.NoLeader && slices.Contains(p.ISR, id):
+				recs = append(recs, &PartitionChangeRecord{PartitionID: p.ID, TopicID: t.ID, Leader: id})
+			case p.Leader != cluster.NoLeader && !slices.Contains(p.ISR, id):
+				isr := append(slices.Clone(p.ISR), id)
+				recs = append(recs, &PartitionChangeRecord{PartitionID: p.ID, TopicID: t.ID, ISR: isr, Leader: NoLeaderChange})
+			}
+		}
+	}
+	return recs
+}
+
+func without(vs []int32, x int32) []int32 {
+	out := make([]int32, 0, len(vs))
+	for _, v := range vs {
+		if v != x {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,156 @@
+package kraftmode
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// metaFile is Kafka's per-directory identity file.
+const metaFile = "meta.properties"
+
+// ErrNotFormatted is returned by Start for a metadata.log.dir that
+// Format has not prepared.
+var ErrNotFormatted = errors.New("metadata.log.dir is not formatted")
+
+// NewClusterID draws a cluster id the way kafka-storage random-uuid prints
+// one: 16 random bytes, URL-safe base64 without padding.
+func NewClusterID(rng *rand.Rand) string {
+	var b [16]byte
+	for i := 0; i < 16; i += 8 {
+		v := rng.Uint64()
+		for j := 0; j < 8; j++ {
+			b[i+j] = byte(v >> (8 * j))
+		}
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// checkClusterID accepts what Kafka's Uuid.fromString accepts.
+func checkClusterID(id string) error {
+	b, err := base64.RawURLEncoding.DecodeString(id)
+	if err != nil || len(b) != 16 {
+		return fmt.Errorf("cluster.id %q: not a base64 UUID (22 characters, as kafka-storage random-uuid prints)", id)
+	}
+	return nil
+}
+
+// Format prepares dir as kafka-storage format does: it writes meta.properties
+// (version=1, cluster.id, node.id) and syncs it. Formatting a directory again
+// for the same cluster and node is a no-op; a directory that belongs to
+// another cluster or node, or that holds metadata without meta.properties, is
+// refused.
+func Format(dir, clusterID string, nodeID int32) error {
+	if err := checkClusterID(clusterID); err != nil {
+		return fmt.Errorf("format %s: %w", dir, err)
+	}
+	if nodeID < 0 {
+		return fmt.Errorf("format %s: node.id %d: must be >= 0", dir, nodeID)
+	}
+	m, err := readMeta(dir)
+	switch {
+	case err == nil && m.clusterID == clusterID && m.nodeID == nodeID:
+		return nil
+	case err == nil:
+		return fmt.Errorf("format %s: already formatted for cluster.id=%s node.id=%d; refusing to reformat it for cluster.id=%s node.id=%d",
+			dir, m.clusterID, m.nodeID, clusterID, nodeID)
+	case !errors.Is(err, ErrNotFormatted):
+		return fmt.Errorf("format %s: %w", dir, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+		return fmt.Errorf("format %s: directory is not empty and has no %s: refusing to format over foreign data", dir, metaFile)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("format %s: %w", dir, err)
+	}
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "#\n#%s\nversion=1\ncluster.id=%s\nnode.id=%d\n", time.Now().UTC().Format(time.UnixDate), clusterID, nodeID)
+	if err := writeFileSync(filepath.Join(dir, metaFile), buf.Bytes()); err != nil {
+		return fmt.Errorf("format %s: %w", dir, err)
+	}
+	return nil
+}
+
+func writeFileSync(path string, b []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// meta is the content of meta.properties.
+type meta struct {
+	clusterID string
+	nodeID    int32
+}
+
+// readMeta reads dir/meta.properties; ErrNotFormatted when it is missing.
+func readMeta(dir string) (meta, error) {
+	f, err := os.Open(filepath.Join(dir, metaFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return meta{}, fmt.Errorf("%w: %s has no %s (run kbnode format / kafka-storage format first)", ErrNotFormatted, dir, metaFile)
+	}
+	if err != nil {
+		return meta{}, err
+	}
+	defer f.Close()
+	props := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		if k, v, ok := strings.Cut(line, "="); ok {
+			props[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return meta{}, fmt.Errorf("read %s: %w", metaFile, err)
+	}
+	if props["version"] != "1" {
+		return meta{}, fmt.Errorf("%s/%s: version=%q, want 1 (a KRaft directory)", dir, metaFile, props["version"])
+	}
+	id, err := strconv.ParseInt(props["node.id"], 10, 32)
+	if err != nil {
+		return meta{}, fmt.Errorf("%s/%s: node.id=%q: %w", dir, metaFile, props["node.id"], err)
+	}
+	if err := checkClusterID(props["cluster.id"]); err != nil {
+		return meta{}, fmt.Errorf("%s/%s: %w", dir, metaFile, err)
+	}
+	return meta{clusterID: props["cluster.id"], nodeID: int32(id)}, nil
+}
+
+// checkFormatted returns the cluster id of a directory formatted for nodeID.
+func checkFormatted(dir string, nodeID int32) (string, error) {
+	m, err := readMeta(dir)
+	if err != nil {
+		return "", err
+	}
+	if m.nodeID != nodeID {
+		return "", fmt.Errorf("%s/%s has node.id=%d but this node is node.id=%d: it belongs to another node",
+			dir, metaFile, m.nodeID, nodeID)
+	}
+	return m.clusterID, nil
+}

@@ -1,0 +1,187 @@
+package kraftmode
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
+)
+
+// tcluster is an in-process KRaft cluster over real TCP on loopback, with
+// test timeouts (heartbeat 200 ms, session 900 ms, election 200 ms).
+type tcluster struct {
+	t         testing.TB
+	clusterID string
+	voters    map[int32]string
+	cfgs      map[int32]Config
+	nodes     map[int32]*Node
+	ctrlIDs   []int32
+	brokerIDs []int32
+}
+
+func freePort(t testing.TB) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func testLogger(t testing.TB) *slog.Logger {
+	if os.Getenv("KRAFT_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// newTCluster starts 3 controllers and 3 brokers: separated (ids 1-3
+// controllers, 4-6 brokers) or combined (ids 1-3 with both roles).
+func newTCluster(t testing.TB, combined bool, tweak func(*Config)) *tcluster {
+	t.Helper()
+	c := &tcluster{t: t, clusterID: NewClusterID(rand.New(rand.NewPCG(1, 2))),
+		voters: map[int32]string{}, cfgs: map[int32]Config{}, nodes: map[int32]*Node{}}
+	c.ctrlIDs = []int32{1, 2, 3}
+	c.brokerIDs = []int32{4, 5, 6}
+	if combined {
+		c.brokerIDs = []int32{1, 2, 3}
+	}
+	for _, id := range c.ctrlIDs {
+		c.voters[id] = "127.0.0.1:" + strconv.Itoa(freePort(t))
+	}
+	base := t.TempDir()
+	for _, id := range c.allIDs() {
+		cfg := Config{NodeID: id, Voters: c.voters, MetadataLogDir: filepath.Join(base, fmt.Sprint("node-", id)),
+			HeartbeatInterval: 200 * time.Millisecond, SessionTimeout: 900 * time.Millisecond,
+			ElectionTimeout: 200 * time.Millisecond, FetchTimeout: 300 * time.Millisecond,
+			RequestTimeout: 5 * time.Second, Seed: 7, Logger: testLogger(t),
+			Defaults: cluster.Defaults{NumPartitions: 1, ReplicationFactor: 3}}
+		if slices.Contains(c.ctrlIDs, id) {
+			cfg.Roles = append(cfg.Roles, cluster.RoleController)
+		}
+		if slices.Contains(c.brokerIDs, id) {
+			cfg.Roles = append(cfg.Roles, cluster.RoleBroker)
+			cfg.BrokerEndpoint = cluster.Endpoint{Listener: "PLAINTEXT", Host: "127.0.0.1", Port: int32(19000 + id)}
+		}
+		if tweak != nil {
+			tweak(&cfg)
+		}
+		if err := Format(cfg.MetadataLogDir, c.clusterID, id); err != nil {
+			t.Fatal(err)
+		}
+		c.cfgs[id] = cfg
+	}
+	c.startAll()
+	t.Cleanup(c.closeAll)
+	return c
+}
+
+func (c *tcluster) allIDs() []int32 {
+	ids := slices.Clone(c.ctrlIDs)
+	for _, id := range c.brokerIDs {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+func (c *tcluster) startAll() {
+	for _, id := range c.allIDs() {
+		c.start(id)
+	}
+}
+
+func (c *tcluster) start(id int32) *Node {
+	c.t.Helper()
+	n, err := Start(context.Background(), c.cfgs[id], nil)
+	if err != nil {
+		c.t.Fatalf("start node %d: %v", id, err)
+	}
+	c.nodes[id] = n
+	return n
+}
+
+func (c *tcluster) closeAll() {
+	for id, n := range c.nodes {
+		n.Close()
+		delete(c.nodes, id)
+	}
+}
+
+// active waits for an active controller and returns it.
+func (c *tcluster) active(timeout time.Duration) *Node {
+	c.t.Helper()
+	var found *Node
+	eventually(c.t, timeout, "an active controller", func() bool {
+		for _, id := range c.ctrlIDs {
+			if n := c.nodes[id]; n != nil && n.ctrl.isActive() {
+				found = n
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// waitUnfenced waits until every broker is registered and unfenced in the
+// active controller's image.
+func (c *tcluster) waitUnfenced(timeout time.Duration) {
+	c.t.Helper()
+	eventually(c.t, timeout, "all brokers unfenced", func() bool {
+		for _, id := range c.brokerIDs {
+			if n := c.nodes[id]; n == nil || !n.Status().Registered || n.Status().Fenced {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// converged waits until every running node serves the same digest and
+// returns it.
+func (c *tcluster) converged(timeout time.Duration) string {
+	c.t.Helper()
+	var digest string
+	eventually(c.t, timeout, "all nodes serving the same image", func() bool {
+		digest = ""
+		for _, n := range c.nodes {
+			d := n.Image().Digest()
+			if digest != "" && d != digest {
+				return false
+			}
+			digest = d
+		}
+		return true
+	})
+	return digest
+}
+
+func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func createOne(ctx context.Context, n *Node, name string, partitions int32) (cluster.TopicResult, error) {
+	res, err := n.CreateTopics(ctx, []cluster.TopicSpec{{Name: name, NumPartitions: partitions, ReplicationFactor: 3}})
+	if err != nil {
+		return cluster.TopicResult{}, err
+	}
+	return res[0], res[0].Err()
+}

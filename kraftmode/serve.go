@@ -1,0 +1,326 @@
+package kraftmode
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/raft"
+	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/cluster/front"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// registerControllerAPIs registers what a controller answers on its
+// CONTROLLER listener: broker registration and heartbeats, the metadata log
+// fetch (Fetch and FetchSnapshot on __cluster_metadata), forwarded
+// CreateTopics and DeleteTopics, and DescribeQuorum.
+func (n *Node) registerControllerAPIs(srv *front.Server) {
+	srv.Handle(kmsg.BrokerRegistration, 0, 4, n.handleRegistration)
+	srv.Handle(kmsg.BrokerHeartbeat, 0, 2, n.handleHeartbeat)
+	srv.Handle(kmsg.Fetch, fetchVersion, fetchVersion+1, n.handleFetch)
+	srv.Handle(kmsg.FetchSnapshot, 0, 1, n.handleFetchSnapshot)
+	srv.Handle(kmsg.CreateTopics, 2, 7, n.handleCreateTopics)
+	srv.Handle(kmsg.DeleteTopics, 1, 6, n.handleDeleteTopics)
+	srv.Handle(kmsg.DescribeQuorum, 0, 1, n.handleDescribeQuorum)
+}
+
+func (n *Node) handleRegistration(ctx context.Context, _ front.RequestHeader, r kmsg.Request) (kmsg.Response, error) {
+	req := r.(*kmsg.BrokerRegistrationRequest)
+	resp := kmsg.NewPtrBrokerRegistrationResponse()
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
+	defer cancel()
+	resp.BrokerEpoch, resp.ErrorCode = n.ctrl.registerBroker(ctx, req, n.clusterID)
+	return resp, nil
+}
+
+func (n *Node) handleHeartbeat(ctx context.Context, _ front.RequestHeader, r kmsg.Request) (kmsg.Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
+	defer cancel()
+	return n.ctrl.heartbeat(ctx, r.(*kmsg.BrokerHeartbeatRequest)), nil
+}
+
+func (n *Node) handleCreateTopics(ctx context.Context, _ front.RequestHeader, r kmsg.Request) (kmsg.Response, error) {
+	req := r.(*kmsg.CreateTopicsRequest)
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout(req.TimeoutMillis, n.cfg.RequestTimeout))
+	defer cancel()
+	var results []cluster.TopicResult
+	var err error
+	if req.ValidateOnly {
+		results, err = n.ctrl.validateTopics(req)
+	} else {
+		results, err = n.ctrl.createTopics(ctx, specsFromRequest(req))
+	}
+	if err != nil {
+		return createAllFailed(req, err), nil
+	}
+	return createResponse(results), nil
+}
+
+func (n *Node) handleDeleteTopics(ctx context.Context, _ front.RequestHeader, r kmsg.Request) (kmsg.Response, error) {
+	req := r.(*kmsg.DeleteTopicsRequest)
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout(req.TimeoutMillis, n.cfg.RequestTimeout))
+	defer cancel()
+	names := deleteNames(req, n.fsm.Image())
+	results, err := n.ctrl.deleteTopics(ctx, names)
+	if err != nil {
+		results = make([]cluster.TopicResult, len(names))
+		for i, name := range names {
+			results[i] = cluster.ResultFor(name, err)
+		}
+	}
+	return deleteResponse(results), nil
+}
+
+func requestTimeout(ms int32, dflt time.Duration) time.Duration {
+	if ms <= 0 {
+		return dflt
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
+// validateTopics answers a validate-only CreateTopics from the pending state.
+func (c *controller) validateTopics(req *kmsg.CreateTopicsRequest) ([]cluster.TopicResult, error) {
+	specs := specsFromRequest(req)
+	var results []cluster.TopicResult
+	_, err := c.submit(context.Background(), func(st *metaState) ([]Record, error) {
+		for i, p := range cluster.PlanCreate(st.img, specs, c.cfg.Defaults, c.rng) {
+			if p.Err != nil {
+				results = append(results, cluster.ResultFor(specs[i].Name, p.Err))
+				continue
+			}
+			results = append(results, cluster.TopicResult{Name: p.Topic.Name, NumPartitions: int32(len(p.Topic.Partitions)),
+				ReplicationFactor: p.Topic.ReplicationFactor()})
+		}
+		return nil, nil
+	})
+	return results, err
+}
+
+// fetchMaxBytes bounds one metadata fetch answer (Kafka's raft fetch uses
+// 8 MiB); at least one entry is sent whatever its size.
+const fetchMaxBytes = 8 << 20
+
+func (n *Node) handleFetch(ctx context.Context, _ front.RequestHeader, r kmsg.Request) (kmsg.Response, error) {
+	req := r.(*kmsg.FetchRequest)
+	resp := req.ResponseKind().(*kmsg.FetchResponse)
+	var fp *kmsg.FetchRequestTopicPartition
+	for i := range req.Topics {
+		for j := range req.Topics[i].Partitions {
+			if req.Topics[i].Topic == metadataTopic && req.Topics[i].Partitions[j].Partition == 0 {
+				fp = &req.Topics[i].Partitions[j]
+			}
+		}
+	}
+	if fp == nil {
+		resp.ErrorCode = kerr.InvalidRequest.Code
+		return resp, nil
+	}
+	rp := kmsg.NewFetchResponseTopicPartition()
+	n.ctrl.serveFetch(ctx, req.ReplicaID, fp.FetchOffset, time.Duration(req.MaxWaitMillis)*time.Millisecond, &rp)
+	rt := kmsg.NewFetchResponseTopic()
+	rt.Topic = metadataTopic
+	rt.Partitions = []kmsg.FetchResponseTopicPartition{rp}
+	resp.Topics = []kmsg.FetchResponseTopic{rt}
+	return resp, nil
+}
+
+// serveFetch answers a broker's metadata fetch from offset next (the first
+// offset it lacks): committed entries only, long-polling up to maxWait when
+// there are none yet; a snapshot id when next is behind the log start.
+func (c *controller) serveFetch(ctx context.Context, replica int32, next int64, maxWait time.Duration, rp *kmsg.FetchResponseTopicPartition) {
+	leader, term := c.q.leader()
+	rp.CurrentLeader.LeaderID, rp.CurrentLeader.LeaderEpoch = leader, int32(term)
+	if !c.isActive() {
+		rp.ErrorCode = kerr.NotLeaderForPartition.Code
+		return
+	}
+	committed := c.waitCommitted(ctx, next, maxWait)
+	first, _ := c.q.logs.FirstIndex()
+	rp.HighWatermark, rp.LogStartOffset, rp.LastStableOffset = committed+1, int64(first), committed+1
+	if next <= committed {
+		if first == 0 || next < int64(first) {
+			c.setSnapshotID(rp) // compacted away: the broker loads a snapshot
+			return
+		}
+		seg, err := c.readLog(next, committed)
+		if errors.Is(err, raft.ErrLogNotFound) {
+			c.setSnapshotID(rp)
+			return
+		}
+		if err != nil {
+			rp.ErrorCode = kerr.UnknownServerError.Code
+			return
+		}
+		rp.RecordBatches = seg
+	}
+	c.observe(replica, next, committed)
+}
+
+// waitCommitted returns the committed offset once it reaches next, or after
+// maxWait.
+func (c *controller) waitCommitted(ctx context.Context, next int64, maxWait time.Duration) int64 {
+	t := time.NewTimer(maxWait)
+	defer t.Stop()
+	for {
+		ch := c.fsm.waitCh()
+		committed := c.fsm.Image().Offset
+		if committed >= next || !c.isActive() {
+			return committed
+		}
+		select {
+		case <-ch:
+		case <-t.C:
+			return c.fsm.Image().Offset
+		case <-ctx.Done():
+			return c.fsm.Image().Offset
+		}
+	}
+}
+
+// readLog encodes the committed entries from next to committed as a fetch
+// segment: a version byte, the last offset covered, then each command entry
+// as offset, length, record batch.
+func (c *controller) readLog(next, committed int64) ([]byte, error) {
+	seg := []byte{batchVersion, 0, 0, 0, 0, 0, 0, 0, 0}
+	last := next - 1
+	var l raft.Log
+	for idx := next; idx <= committed && len(seg) < fetchMaxBytes; idx++ {
+		if err := c.q.logs.GetLog(uint64(idx), &l); err != nil {
+			return nil, err
+		}
+		last = idx
+		if l.Type != raft.LogCommand {
+			continue
+		}
+		seg = binary.BigEndian.AppendUint64(seg, uint64(idx))
+		seg = binary.BigEndian.AppendUint32(seg, uint32(len(l.Data)))
+		seg = append(seg, l.Data...)
+	}
+	binary.BigEndian.PutUint64(seg[1:], uint64(last))
+	return seg, nil
+}
+
+// segmentEntry is one log entry of a fetch segment.
+type segmentEntry struct {
+	offset int64
+	recs   []Record
+}
+
+// decodeSegment reads a segment written by readLog.
+func decodeSegment(seg []byte) (last int64, entries []segmentEntry, err error) {
+	if len(seg) < 9 || seg[0] != batchVersion {
+		return 0, nil, fmt.Errorf("%w: bad fetch segment header", errCorrupt)
+	}
+	last = int64(binary.BigEndian.Uint64(seg[1:]))
+	for b := seg[9:]; len(b) > 0; {
+		if len(b) < 12 {
+			return 0, nil, fmt.Errorf("%w: truncated fetch segment", errCorrupt)
+		}
+		off, size := int64(binary.BigEndian.Uint64(b)), int(binary.BigEndian.Uint32(b[8:]))
+		if len(b) < 12+size {
+			return 0, nil, fmt.Errorf("%w: truncated entry at offset %d", errCorrupt, off)
+		}
+		recs, err := decodeBatch(b[12 : 12+size])
+		if err != nil {
+			return 0, nil, fmt.Errorf("entry at offset %d: %w", off, err)
+		}
+		entries = append(entries, segmentEntry{offset: off, recs: recs})
+		b = b[12+size:]
+	}
+	return last, entries, nil
+}
+
+func (c *controller) setSnapshotID(rp *kmsg.FetchResponseTopicPartition) {
+	metas, err := c.q.snaps.List()
+	if err != nil || len(metas) == 0 {
+		rp.ErrorCode = kerr.UnknownServerError.Code
+		return
+	}
+	rp.SnapshotID.EndOffset, rp.SnapshotID.Epoch = int64(metas[0].Index), int32(metas[0].Term)
+}
+
+func (c *controller) observe(replica int32, next, committed int64) {
+	if _, voter := c.cfg.Voters[replica]; voter || replica < 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o := c.observers[replica]
+	o.offset, o.lastFetch = next, time.Now()
+	if next > committed {
+		o.caughtUp = o.lastFetch
+	}
+	c.observers[replica] = o
+}
+
+// snapshotCache keeps the bytes of the latest snapshot sent to a broker, so
+// a chunked FetchSnapshot reads the file once.
+type snapshotCache struct {
+	mu   sync.Mutex
+	id   string
+	data []byte
+}
+
+func (n *Node) handleFetchSnapshot(_ context.Context, _ front.RequestHeader, r kmsg.Request) (kmsg.Response, error) {
+	req := r.(*kmsg.FetchSnapshotRequest)
+	resp := req.ResponseKind().(*kmsg.FetchSnapshotResponse)
+	if len(req.Topics) != 1 || req.Topics[0].Topic != metadataTopic || len(req.Topics[0].Partitions) != 1 {
+		resp.ErrorCode = kerr.InvalidRequest.Code
+		return resp, nil
+	}
+	in := req.Topics[0].Partitions[0]
+	rp := kmsg.NewFetchSnapshotResponseTopicPartition()
+	rp.SnapshotID.EndOffset, rp.SnapshotID.Epoch = in.SnapshotID.EndOffset, in.SnapshotID.Epoch
+	leader, term := n.q.leader()
+	rp.CurrentLeader.LeaderID, rp.CurrentLeader.LeaderEpoch = leader, int32(term)
+	if !n.ctrl.isActive() {
+		rp.ErrorCode = kerr.NotLeaderForPartition.Code
+	} else if data, err := n.snapshotBytes(in.SnapshotID.EndOffset, in.SnapshotID.Epoch); err != nil {
+		rp.ErrorCode = kerr.SnapshotNotFound.Code
+	} else if in.Position < 0 || in.Position > int64(len(data)) {
+		rp.ErrorCode = kerr.PositionOutOfRange.Code
+	} else {
+		end := min(int64(len(data)), in.Position+int64(max(req.MaxBytes, 1<<20)))
+		rp.Size, rp.Position, rp.Bytes = int64(len(data)), in.Position, data[in.Position:end]
+	}
+	rt := kmsg.NewFetchSnapshotResponseTopic()
+	rt.Topic, rt.Partitions = metadataTopic, []kmsg.FetchSnapshotResponseTopicPartition{rp}
+	resp.Topics = []kmsg.FetchSnapshotResponseTopic{rt}
+	return resp, nil
+}
+
+// snapshotBytes returns the content of the snapshot ending at offset/term.
+func (n *Node) snapshotBytes(offset int64, term int32) ([]byte, error) {
+	metas, err := n.q.snaps.List()
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range metas {
+		if int64(m.Index) != offset || int32(m.Term) != term {
+			continue
+		}
+		n.snapCache.mu.Lock()
+		defer n.snapCache.mu.Unlock()
+		if n.snapCache.id == m.ID {
+			return n.snapCache.data, nil
+		}
+		_, rc, err := n.q.snaps.Open(m.ID)
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		data, err := io.ReadAll(rc)
+		if err != nil {
+			return nil, fmt.Errorf("read snapshot %s: %w", m.ID, err)
+		}
+		n.snapCache.id, n.snapCache.data = m.ID, data
+		return data, nil
+	}
+	return nil, fmt.Errorf("snapshot %d/%d: %w", offset, term, raft.ErrLogNotFound)
+}
