@@ -211,7 +211,7 @@ func (r *PartitionChangeRecord) readBody(b *kbin.Reader, _ int16) {
 	r.Leader = b.Int32()
 }
 
-func (r *RemoveTopicRecord) appendBody(dst []byte) []byte { return kbin.AppendUuid(dst, r.TopicID) }
+func (r *RemoveTopicRecord) appendBody(dst []byte) []byte     { return kbin.AppendUuid(dst, r.TopicID) }
 func (r *RemoveTopicRecord) readBody(b *kbin.Reader, _ int16) { r.TopicID = b.Uuid() }
 
 func (r *ConfigRecord) appendBody(dst []byte) []byte {
@@ -240,7 +240,7 @@ func (r *BrokerRegistrationChangeRecord) readBody(b *kbin.Reader, _ int16) {
 	r.Fenced = b.Int8()
 }
 
-func (*NoOpRecord) appendBody(dst []byte) []byte   { return dst }
+func (*NoOpRecord) appendBody(dst []byte) []byte { return dst }
 func (*NoOpRecord) readBody(*kbin.Reader, int16) {}
 
 // appendInt32s writes a compact nullable array (nil stays nil).

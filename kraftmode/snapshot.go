@@ -134,4 +134,3 @@ func readChunk(r io.Reader) ([]byte, error) {
 	}
 	return b, nil
 }
-
