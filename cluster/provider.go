@@ -71,3 +71,23 @@ type FaultRecord struct {
 	Undo    func(ctx context.Context) error
 	Details string
 }
+
+// Restarter is the optional extra of a cluster that can stop every node and
+// its store, keeping their data, and start them all again: a cold start.
+// RestartAll returns the start-up phases measured from the moment the first
+// process was started again.
+type Restarter interface {
+	RestartAll(ctx context.Context) ([]Phase, error)
+}
+
+// Phase is one start-up phase and how long after the start it completed.
+type Phase struct {
+	Name  string        `json:"name"`
+	After time.Duration `json:"after_ns"`
+}
+
+// PhaseReporter is the optional extra of a cluster that measured its own
+// start-up: the phases, from the first process started to ready.
+type PhaseReporter interface {
+	Phases() []Phase
+}

@@ -44,10 +44,7 @@ func FetchStatus(ctx context.Context, addr string) (cluster.Status, error) {
 }
 
 // Phase is one start-up phase and when it completed, relative to the start.
-type Phase struct {
-	Name  string        `json:"name"`
-	After time.Duration `json:"after_ns"`
-}
+type Phase = cluster.Phase
 
 // Phase names, in order.
 const (

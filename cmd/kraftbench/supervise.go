@@ -16,7 +16,6 @@ import (
 
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/providers"
-	"github.com/kraftbench/kraftbench/cluster/ready"
 	"github.com/spf13/cobra"
 )
 
@@ -73,7 +72,7 @@ func supervise(name string) error {
 	}
 	st := &runState{Spec: spec, Provider: spec.Provider, Supervisor: os.Getpid(), Socket: dir.socket(),
 		Bootstrap: c.Bootstrap(), Nodes: c.Nodes(), ReadyAt: time.Now()}
-	if ph, ok := c.(interface{ Phases() []ready.Phase }); ok {
+	if ph, ok := c.(cluster.PhaseReporter); ok {
 		st.Phases = ph.Phases()
 	}
 	s := &supervisor{c: c, state: st, log: log, undos: map[int32]*cluster.FaultRecord{}, down: make(chan struct{})}
