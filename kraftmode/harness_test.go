@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/cluster/front"
 )
 
 // tcluster is an in-process KRaft cluster over real TCP on loopback, with
@@ -24,6 +25,8 @@ type tcluster struct {
 	voters    map[int32]string
 	cfgs      map[int32]Config
 	nodes     map[int32]*Node
+	clients   map[int32]*front.Server // brokers' client listeners (front.RegisterKafkaAPIs)
+	ports     map[int32]int
 	ctrlIDs   []int32
 	brokerIDs []int32
 }
@@ -49,7 +52,8 @@ func testLogger(t testing.TB) *slog.Logger {
 func newTCluster(t testing.TB, combined bool, tweak func(*Config)) *tcluster {
 	t.Helper()
 	c := &tcluster{t: t, clusterID: NewClusterID(rand.New(rand.NewPCG(1, 2))),
-		voters: map[int32]string{}, cfgs: map[int32]Config{}, nodes: map[int32]*Node{}}
+		voters: map[int32]string{}, cfgs: map[int32]Config{}, nodes: map[int32]*Node{},
+		clients: map[int32]*front.Server{}, ports: map[int32]int{}}
 	c.ctrlIDs = []int32{1, 2, 3}
 	c.brokerIDs = []int32{4, 5, 6}
 	if combined {
@@ -70,7 +74,8 @@ func newTCluster(t testing.TB, combined bool, tweak func(*Config)) *tcluster {
 		}
 		if slices.Contains(c.brokerIDs, id) {
 			cfg.Roles = append(cfg.Roles, cluster.RoleBroker)
-			cfg.BrokerEndpoint = cluster.Endpoint{Listener: "PLAINTEXT", Host: "127.0.0.1", Port: int32(19000 + id)}
+			c.ports[id] = freePort(t)
+			cfg.BrokerEndpoint = cluster.Endpoint{Listener: "PLAINTEXT", Host: "127.0.0.1", Port: int32(c.ports[id])}
 		}
 		if tweak != nil {
 			tweak(&cfg)
@@ -108,14 +113,48 @@ func (c *tcluster) start(id int32) *Node {
 		c.t.Fatalf("start node %d: %v", id, err)
 	}
 	c.nodes[id] = n
+	if port, ok := c.ports[id]; ok {
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			c.t.Fatalf("client listener of broker %d: %v", id, err)
+		}
+		srv := front.NewServer(front.Options{})
+		front.RegisterKafkaAPIs(srv, n, front.WithDefaults(c.cfgs[id].Defaults))
+		go srv.Serve(ln)
+		c.clients[id] = srv
+	}
 	return n
 }
 
-func (c *tcluster) closeAll() {
-	for id, n := range c.nodes {
-		n.Close()
+// stop closes node id, gracefully or as kill -9 would.
+func (c *tcluster) stop(id int32, crash bool) {
+	if srv := c.clients[id]; srv != nil {
+		srv.Close()
+		delete(c.clients, id)
+	}
+	if n := c.nodes[id]; n != nil {
+		if crash {
+			n.Crash()
+		} else {
+			n.Close()
+		}
 		delete(c.nodes, id)
 	}
+}
+
+func (c *tcluster) closeAll() {
+	for id := range c.nodes {
+		c.stop(id, false)
+	}
+}
+
+// bootstrap returns the brokers' client addresses.
+func (c *tcluster) bootstrap() []string {
+	var out []string
+	for _, id := range c.brokerIDs {
+		out = append(out, "127.0.0.1:"+strconv.Itoa(c.ports[id]))
+	}
+	return out
 }
 
 // active waits for an active controller and returns it.
@@ -141,6 +180,11 @@ func (c *tcluster) waitUnfenced(timeout time.Duration) {
 	eventually(c.t, timeout, "all brokers unfenced", func() bool {
 		for _, id := range c.brokerIDs {
 			if n := c.nodes[id]; n == nil || !n.Status().Registered || n.Status().Fenced {
+				return false
+			}
+		}
+		for _, n := range c.nodes {
+			if !slices.Equal(n.Image().LiveBrokerIDs(), c.brokerIDs) {
 				return false
 			}
 		}

@@ -158,8 +158,9 @@ func (n *Node) DeleteTopics(ctx context.Context, names []string) ([]cluster.Topi
 // Image returns the image this node serves: a broker's own (fetched, or
 // for a combined node the local controller's), a controller's applied one.
 // ControllerID is, as Kafka's KRaft brokers tell clients, a live broker
-// (this one when it is unfenced; brokers forward writes); a controller-only
-// node reports the active controller.
+// (which forwards writes), not the Raft leader: kraftbench picks the lowest
+// live broker id, so every broker with the same image names the same one. A
+// controller-only node reports the active controller.
 func (n *Node) Image() *cluster.Image {
 	var img *cluster.Image
 	if n.brk != nil {
@@ -176,9 +177,6 @@ func (n *Node) visibleControllerID(img *cluster.Image) int32 {
 	if n.brk == nil {
 		id, _ := n.q.leader()
 		return id
-	}
-	if b, ok := img.Brokers[n.cfg.NodeID]; ok && !b.Fenced {
-		return n.cfg.NodeID
 	}
 	if live := img.LiveBrokerIDs(); len(live) > 0 {
 		return live[0]
