@@ -91,3 +91,17 @@ func (c fakeCluster) Status(context.Context, int32) (cluster.Status, error) {
 func (c fakeCluster) Fault(context.Context, cluster.Fault) (*cluster.FaultRecord, error) {
 	return nil, nil
 }
+
+// fakeRestarter is a fakeCluster whose cold start "takes" fixed phases.
+type fakeRestarter struct {
+	fakeCluster
+	restarts int
+}
+
+func (c *fakeRestarter) RestartAll(context.Context) ([]cluster.Phase, error) {
+	c.restarts++
+	return []cluster.Phase{{Name: "store_ready", After: 10 * time.Millisecond},
+		{Name: "controller_active", After: 20 * time.Millisecond},
+		{Name: "brokers_registered", After: 30 * time.Millisecond},
+		{Name: "metadata_loaded", After: 40 * time.Millisecond}}, nil
+}

@@ -9,6 +9,7 @@ import (
 var registry = map[string]func(Params) (Workload, error){
 	"topics":      newTopics,
 	"propagation": newPropagation,
+	"startup":     newStartup,
 }
 
 // Names returns the registered workload names, sorted.

@@ -141,3 +141,34 @@ func TestScenarioFilesLoadAndValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestStartupPopulatesThenTimesEachColdStart(t *testing.T) {
+	a := newFakeAdmin(0, 0)
+	c := &fakeRestarter{fakeCluster: fakeCluster{spec: cluster.Spec{Brokers: 3}}}
+	w, err := New("startup", Params{"topics": "10", "partitions": "25", "restarts": "3", "batch": "4"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := testEnv(a)
+	env.Cluster = c
+	if _, err := w.Run(context.Background(), env); err != nil {
+		t.Fatal(err)
+	}
+	if len(a.created) != 10 || a.calls != 3 || c.restarts != 3 {
+		t.Fatalf("created %d topics in %d requests, %d restarts", len(a.created), a.calls, c.restarts)
+	}
+	h := env.Rec.Histogram("startup")
+	if h.TotalCount() != 3 || time.Duration(h.Max()) < 39*time.Millisecond || time.Duration(h.Max()) > 41*time.Millisecond {
+		t.Fatalf("startup n=%d max=%v", h.TotalCount(), time.Duration(h.Max()))
+	}
+	if env.Rec.Histogram("phase_controller_active").TotalCount() != 3 {
+		t.Fatal("phases not recorded")
+	}
+	if _, err := New("startup", Params{"topics": "10", "partitions": "5"}); err == nil {
+		t.Fatal("fewer partitions than topics must be refused")
+	}
+	env.Cluster = fakeCluster{spec: cluster.Spec{Brokers: 3}}
+	if _, err := w.Run(context.Background(), env); err == nil || !strings.Contains(err.Error(), "cannot restart") {
+		t.Fatalf("a cluster without Restarter: %v", err)
+	}
+}
