@@ -107,7 +107,7 @@ func (r *Recorder) Record(s Sample) {
 	if !s.Intended.IsZero() {
 		start = s.Intended
 	}
-	if start.Sub(r.base) < r.warmup {
+	if r.warmup > 0 && start.Sub(r.base) < r.warmup {
 		st.skipped++
 		r.mu.Unlock()
 		return
