@@ -29,6 +29,45 @@ type TopicPlan struct {
 // The leader of each new partition is its first replica, the ISR all
 // replicas, the leader epoch 0.
 func PlanCreate(img *Image, specs []TopicSpec, d Defaults, rng *rand.Rand) []TopicPlan {
+	plans := make([]TopicPlan, len(specs))
+	walkCreate(img, specs, d, func(i int, s TopicSpec, live []int32, err error) bool {
+		if err != nil {
+			plans[i] = TopicPlan{Err: err}
+			return false
+		}
+		plans[i] = TopicPlan{Topic: placeTopic(s, live, rng)}
+		return true
+	})
+	return plans
+}
+
+// CheckCreate answers a CreateTopics request with ValidateOnly set: the
+// checks of PlanCreate, in the same order and with the same codes, and for
+// each valid topic its resolved partition count and replication factor, but
+// no placement and no topic id. It allocates nothing per partition, so a
+// request for 2^31-1 partitions is answered as cheaply as one for 1.
+func CheckCreate(img *Image, specs []TopicSpec, d Defaults) []TopicResult {
+	out := make([]TopicResult, len(specs))
+	walkCreate(img, specs, d, func(i int, s TopicSpec, _ []int32, err error) bool {
+		if err != nil {
+			out[i] = ResultFor(s.Name, err)
+			return false
+		}
+		out[i] = TopicResult{Name: s.Name, NumPartitions: s.NumPartitions, ReplicationFactor: s.ReplicationFactor}
+		if len(s.Assignment) > 0 {
+			out[i].NumPartitions = int32(len(s.Assignment))
+			out[i].ReplicationFactor = int16(len(s.Assignment[0]))
+		}
+		return true
+	})
+	return out
+}
+
+// walkCreate checks each spec in request order and calls visit with the spec
+// (counts resolved from d) and the live brokers, or with its error. visit
+// returns whether the topic is taken: later specs then see it as existing.
+func walkCreate(img *Image, specs []TopicSpec, d Defaults,
+	visit func(i int, s TopicSpec, live []int32, err error) bool) {
 	count := map[string]int{}
 	for _, s := range specs {
 		count[s.Name]++
@@ -40,42 +79,45 @@ func PlanCreate(img *Image, specs []TopicSpec, d Defaults, rng *rand.Rand) []Top
 	live := img.LiveBrokerIDs()
 	planned := map[string]bool{}
 	exists := func(n string) bool { _, ok := img.Topics[n]; return ok || planned[n] }
-	plans := make([]TopicPlan, len(specs))
 	for i, s := range specs {
-		t, err := planOne(img, s, d, live, rng, count, exists, unified)
-		if err != nil {
-			plans[i] = TopicPlan{Err: err}
-			continue
+		err := checkSpec(img, &s, d, len(live), count, exists, unified)
+		if visit(i, s, live, err) {
+			planned[s.Name] = true
+			unified[UnifiedTopicName(s.Name)] = s.Name
 		}
-		planned[t.Name] = true
-		unified[UnifiedTopicName(t.Name)] = t.Name
-		plans[i] = TopicPlan{Topic: t}
 	}
-	return plans
 }
 
-func planOne(img *Image, s TopicSpec, d Defaults, live []int32, rng *rand.Rand,
-	count map[string]int, exists func(string) bool, unified map[string]string) (*Topic, error) {
+// checkSpec applies Kafka's checks to one spec, in Kafka's order, and
+// resolves its -1 counts.
+func checkSpec(img *Image, s *TopicSpec, d Defaults, live int,
+	count map[string]int, exists func(string) bool, unified map[string]string) error {
 	if count[s.Name] > 1 {
-		return nil, errDuplicate(s.Name)
+		return errDuplicate(s.Name)
 	}
 	if err := ValidateTopicName(s.Name); err != nil {
-		return nil, err
+		return err
 	}
 	if err := checkCollision(s.Name, exists, unified); err != nil {
-		return nil, err
+		return err
 	}
 	if err := ValidateTopicConfigs(s.Configs); err != nil {
-		return nil, err
+		return err
 	}
-	if err := validateCounts(&s, d, len(live)); err != nil {
-		return nil, err
+	if err := validateCounts(s, d, live); err != nil {
+		return err
 	}
+	if len(s.Assignment) > 0 {
+		return validateAssignment(s.Assignment, img)
+	}
+	return nil
+}
+
+// placeTopic builds the topic of a checked spec: the manual assignment or
+// Kafka's placement, leaders the first replicas, a fresh id from rng.
+func placeTopic(s TopicSpec, live []int32, rng *rand.Rand) *Topic {
 	var assignment [][]int32
 	if len(s.Assignment) > 0 {
-		if err := validateAssignment(s.Assignment, img); err != nil {
-			return nil, err
-		}
 		assignment = make([][]int32, len(s.Assignment))
 		for p, reps := range s.Assignment {
 			assignment[p] = append([]int32(nil), reps...)
@@ -96,7 +138,7 @@ func planOne(img *Image, s TopicSpec, d Defaults, live []int32, rng *rand.Rand,
 			t.Configs[k] = v
 		}
 	}
-	return t, nil
+	return t
 }
 
 // PlanDelete checks a DeleteTopics request: duplicate names are

@@ -146,3 +146,36 @@ func TestErrorCodes(t *testing.T) {
 		t.Fatalf("ResultFor: %+v", r)
 	}
 }
+
+// TestCheckCreateAgreesWithPlanCreate: validation alone gives the codes and
+// counts a write would, and costs nothing per partition.
+func TestCheckCreateAgreesWithPlanCreate(t *testing.T) {
+	img := testImage(3)
+	specs := []TopicSpec{
+		{Name: "ok", NumPartitions: -1, ReplicationFactor: 2},
+		{Name: "exists", NumPartitions: 1, ReplicationFactor: 1},
+		{Name: "bad/name", NumPartitions: 1, ReplicationFactor: 1},
+		{Name: "rf", NumPartitions: 1, ReplicationFactor: 4},
+		{Name: "m", NumPartitions: -1, ReplicationFactor: -1, Assignment: map[int32][]int32{0: {0, 1}, 1: {1, 2}}},
+		{Name: "ok", NumPartitions: 1, ReplicationFactor: 1},
+	}
+	plans := PlanCreate(img, specs[:5], KafkaDefaults(), rand.New(rand.NewPCG(1, 2)))
+	checks := CheckCreate(img, specs[:5], KafkaDefaults())
+	for i, p := range plans {
+		c := checks[i]
+		if ErrorCode(p.Err) != c.Code {
+			t.Errorf("%s: plan %v, check %s", specs[i].Name, p.Err, ErrorName(c.Code))
+		}
+		if p.Topic != nil && (int(c.NumPartitions) != len(p.Topic.Partitions) || c.ReplicationFactor != p.Topic.ReplicationFactor()) {
+			t.Errorf("%s: check counts %d/%d, plan %d/%d", specs[i].Name, c.NumPartitions, c.ReplicationFactor,
+				len(p.Topic.Partitions), p.Topic.ReplicationFactor())
+		}
+	}
+	if dup := CheckCreate(img, specs, KafkaDefaults()); dup[0].Code != kerr.InvalidRequest.Code {
+		t.Errorf("duplicate in request: %s", ErrorName(dup[0].Code))
+	}
+	huge := CheckCreate(img, []TopicSpec{{Name: "huge", NumPartitions: 1<<31 - 1, ReplicationFactor: 3}}, KafkaDefaults())
+	if huge[0].Code != 0 || huge[0].NumPartitions != 1<<31-1 {
+		t.Errorf("huge: %+v", huge[0])
+	}
+}

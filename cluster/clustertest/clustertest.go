@@ -15,6 +15,10 @@
 // the convergence subtests compare whole-image digests, so they expect no one
 // else to change the cluster's topics while they run. Subtests run one after
 // another.
+//
+// The suite's own proof runs in cluster/front (TestConformanceOverFake):
+// there a fake controller behind real Kafka-protocol servers, driven by the
+// kadm-based cluster/admin, must pass it.
 package clustertest
 
 import (

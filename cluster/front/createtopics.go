@@ -2,7 +2,6 @@ package front
 
 import (
 	"context"
-	"math/rand/v2"
 	"sort"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -19,8 +18,8 @@ import (
 // does. A config with a null value is INVALID_CONFIG for its topic and never
 // reaches the node.
 //
-// ValidateOnly is answered from cluster.PlanCreate against node.Image(),
-// without writing: the image is what this node serves, so a validation on a
+// ValidateOnly is answered from cluster.CheckCreate (PlanCreate's checks,
+// without placement) against node.Image(), without writing: the image is what this node serves, so a validation on a
 // node that lags may pass where the write would not. A node implementing
 // cluster.WriteChecker that refuses writes answers the validation with the
 // same whole-request error a write would get. Validated topics carry no
@@ -71,7 +70,7 @@ func (k *kafkaAPIs) create(ctx context.Context, req *kmsg.CreateTopicsRequest, s
 				return nil, err
 			}
 		}
-		return validateCreate(k.node.Image(), specs, k.defaults), nil
+		return cluster.CheckCreate(k.node.Image(), specs, k.defaults), nil
 	}
 	wctx, cancel := k.writeContext(ctx, req.TimeoutMillis)
 	defer cancel()
@@ -84,22 +83,6 @@ func (k *kafkaAPIs) create(ctx context.Context, req *kmsg.CreateTopicsRequest, s
 			"the controller answered %d results for %d topics", len(got), len(specs))
 	}
 	return got, nil
-}
-
-// validateCreate answers a ValidateOnly request from the plan alone.
-func validateCreate(img *cluster.Image, specs []cluster.TopicSpec, d cluster.Defaults) []cluster.TopicResult {
-	// Placement is computed but not returned: any seed will do.
-	plans := cluster.PlanCreate(img, specs, d, rand.New(rand.NewPCG(1, 1)))
-	out := make([]cluster.TopicResult, len(plans))
-	for i, p := range plans {
-		if p.Err != nil {
-			out[i] = cluster.ResultFor(specs[i].Name, p.Err)
-			continue
-		}
-		out[i] = cluster.TopicResult{Name: p.Topic.Name,
-			NumPartitions: int32(len(p.Topic.Partitions)), ReplicationFactor: p.Topic.ReplicationFactor()}
-	}
-	return out
 }
 
 // topicSpec maps one request topic onto a TopicSpec.

@@ -361,3 +361,17 @@ func TestControllerOnlyNodeServesNoMetadata(t *testing.T) {
 		t.Fatalf("Metadata to a controller-only node: %v, want the connection closed", err)
 	}
 }
+
+// TestValidateOnlyHugeTopicIsCheap is the regression test for a fuzz find:
+// a ValidateOnly request for 2^31-1 partitions made the front place every
+// partition in memory; validation must not place.
+func TestValidateOnlyHugeTopicIsCheap(t *testing.T) {
+	fc := StartFakeCluster(t, 2, 0)
+	c := dial(t, fc.Addrs[0])
+	req := createReq(7, createTopic("huge", 1<<31-1, 2))
+	req.ValidateOnly = true
+	resp := request[*kmsg.CreateTopicsResponse](t, c, req)
+	if r := resp.Topics[0]; r.ErrorCode != 0 || r.NumPartitions != 1<<31-1 || r.ReplicationFactor != 2 {
+		t.Fatalf("answer %+v", r)
+	}
+}
