@@ -33,8 +33,10 @@ type broker struct {
 	fenced     atomic.Bool
 	registered atomic.Bool
 	paused     atomic.Bool // test hook: stop heartbeating, as a hung broker would
-	kick       chan struct{}
-	wg         sync.WaitGroup
+	// snapshotLoads counts images rebuilt from a FetchSnapshot.
+	snapshotLoads atomic.Int64
+	kick          chan struct{}
+	wg            sync.WaitGroup
 }
 
 func newBroker(cfg *Config, clusterID string, hint *leaderHint, local func() int32, localImage func() *cluster.Image) *broker {

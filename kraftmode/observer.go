@@ -38,6 +38,7 @@ func (b *broker) fetchLoop(ctx context.Context) {
 				continue
 			}
 			st = snap
+			b.snapshotLoads.Add(1)
 			b.publish(st)
 			continue
 		}
