@@ -35,3 +35,7 @@ fuzz: ## fuzz the Kafka frame decoder for FUZZTIME (default 60s)
 
 clean: ## remove built binaries
 	rm -rf $(BIN)
+
+.PHONY: images
+images: ## build the docker provider's images (node, zookeeper) unless current ones exist; prints the time taken
+	$(GO) run ./scripts/images/build
