@@ -1,0 +1,196 @@
+package zkmode
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/twmb/franz-go/pkg/kerr"
+
+	"github.com/kraftbench/kraftbench/cluster"
+)
+
+func errNotController() error {
+	return cluster.Errorf(kerr.NotController, "This is not the correct controller for this cluster.")
+}
+
+// CreateTopics is Kafka's ZooKeeper-mode admin path (ZkAdminManager): only
+// the controller accepts it (others answer NOT_CONTROLLER). Each topic is
+// validated and placed by cluster.PlanCreate against this broker's metadata
+// cache, then /config/topics/<t> and /brokers/topics/<t> are written
+// directly, not through the controller's event loop. The answer waits, as
+// Kafka's DelayedCreatePartitions does, until the controller's watch has
+// created the partition states and every live broker has acknowledged the
+// UpdateMetadata carrying the topic's leaders, or until ctx ends
+// (REQUEST_TIMED_OUT; the topic may still be created).
+func (n *Node) CreateTopics(ctx context.Context, specs []cluster.TopicSpec) ([]cluster.TopicResult, error) {
+	if !n.ctrl.isActive.Load() {
+		return nil, errNotController()
+	}
+	n.rmu.Lock()
+	plans := cluster.PlanCreate(n.broker.img.Load(), specs, n.cfg.Defaults, n.cfg.Rand)
+	n.rmu.Unlock()
+	results := make([]cluster.TopicResult, len(specs))
+	waits := make([]chan int16, len(specs))
+	for i, plan := range plans {
+		if plan.Err != nil {
+			results[i] = cluster.ResultFor(specs[i].Name, plan.Err)
+			continue
+		}
+		t := plan.Topic
+		results[i] = cluster.TopicResult{Name: t.Name, ID: t.ID, NumPartitions: int32(len(t.Partitions)),
+			ReplicationFactor: t.ReplicationFactor()}
+		waits[i] = n.ctrl.waiters.add(createWait, t.Name)
+		if err := n.writeTopic(t); err != nil {
+			n.ctrl.waiters.remove(createWait, t.Name, waits[i])
+			waits[i] = nil
+			results[i] = cluster.ResultFor(t.Name, err)
+		}
+	}
+	n.await(ctx, createWait, results, waits)
+	return results, nil
+}
+
+// writeTopic is AdminZkClient.createTopicWithAssignment: the config znode
+// (created, or set if a failed attempt left one), then the assignment.
+func (n *Node) writeTopic(t *cluster.Topic) error {
+	z := n.z
+	cfg := encodeConfig(t.Configs)
+	err := z.create(topicConfigPath(t.Name), cfg, 0)
+	if errors.Is(err, zk.ErrNodeExists) {
+		_, err = z.set(topicConfigPath(t.Name), cfg, -1)
+	}
+	if err != nil {
+		return err
+	}
+	err = z.create(topicPath(t.Name), encodeTopic(t), 0)
+	if errors.Is(err, zk.ErrNodeExists) {
+		return cluster.Errorf(kerr.TopicAlreadyExists, "Topic '%s' already exists.", t.Name)
+	}
+	return err
+}
+
+// DeleteTopics is Kafka's ZooKeeper-mode deletion path: the controller
+// checks the topics against its metadata cache, creates
+// /admin/delete_topics/<t>, and waits (DelayedDeleteTopics) until its own
+// event loop has told every broker and removed the topic's znodes.
+func (n *Node) DeleteTopics(ctx context.Context, names []string) ([]cluster.TopicResult, error) {
+	if !n.ctrl.isActive.Load() {
+		return nil, errNotController()
+	}
+	results := cluster.PlanDelete(n.broker.img.Load(), names)
+	waits := make([]chan int16, len(names))
+	for i, r := range results {
+		if r.Code != 0 {
+			continue
+		}
+		if n.cfg.TopicDeletionDisabled {
+			results[i] = cluster.ResultFor(r.Name, cluster.Errorf(kerr.TopicDeletionDisabled, "Topic deletion is disabled."))
+			continue
+		}
+		waits[i] = n.ctrl.waiters.add(deleteWait, r.Name)
+		err := n.z.create(deleteTopicPath(r.Name), nil, 0)
+		if err != nil && !errors.Is(err, zk.ErrNodeExists) {
+			n.ctrl.waiters.remove(deleteWait, r.Name, waits[i])
+			waits[i] = nil
+			results[i] = cluster.ResultFor(r.Name, err)
+		}
+	}
+	n.await(ctx, deleteWait, results, waits)
+	return results, nil
+}
+
+// await fills in each waited result's code, REQUEST_TIMED_OUT for those
+// ctx cut short.
+func (n *Node) await(ctx context.Context, kind waitKind, results []cluster.TopicResult, waits []chan int16) {
+	for i, ch := range waits {
+		if ch == nil {
+			continue
+		}
+		select {
+		case code := <-ch:
+			if code != 0 {
+				results[i].Code, results[i].Message = code, cluster.ErrorName(code)
+			}
+		case <-ctx.Done():
+			n.ctrl.waiters.remove(kind, results[i].Name, ch)
+			results[i].Code = kerr.RequestTimedOut.Code
+			results[i].Message = "Operation timed out"
+		}
+	}
+}
+
+// waitKind tells creation waiters from deletion waiters.
+type waitKind int
+
+const (
+	createWait waitKind = iota
+	deleteWait
+)
+
+type waitKey struct {
+	kind  waitKind
+	topic string
+}
+
+// waiters are the CreateTopics and DeleteTopics calls waiting for the
+// controller (Kafka's delayed operation purgatory). Safe for concurrent use.
+type waiters struct {
+	mu sync.Mutex
+	m  map[waitKey][]chan int16
+}
+
+func newWaiters() *waiters { return &waiters{m: map[waitKey][]chan int16{}} }
+
+func (w *waiters) add(kind waitKind, topic string) chan int16 {
+	ch := make(chan int16, 1)
+	w.mu.Lock()
+	k := waitKey{kind, topic}
+	w.m[k] = append(w.m[k], ch)
+	w.mu.Unlock()
+	return ch
+}
+
+func (w *waiters) remove(kind waitKind, topic string, ch chan int16) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	k := waitKey{kind, topic}
+	chs := w.m[k]
+	for i, c := range chs {
+		if c == ch {
+			chs = append(chs[:i], chs[i+1:]...)
+			break
+		}
+	}
+	if len(chs) == 0 {
+		delete(w.m, k)
+	} else {
+		w.m[k] = chs
+	}
+}
+
+// complete answers every waiter for the topic with code.
+func (w *waiters) complete(kind waitKind, topic string, code int16) {
+	w.mu.Lock()
+	k := waitKey{kind, topic}
+	chs := w.m[k]
+	delete(w.m, k)
+	w.mu.Unlock()
+	for _, ch := range chs {
+		ch <- code
+	}
+}
+
+// failAll answers every waiter with code (the controller resigned).
+func (w *waiters) failAll(code int16) {
+	w.mu.Lock()
+	m := w.m
+	w.m = map[waitKey][]chan int16{}
+	w.mu.Unlock()
+	for _, chs := range m {
+		for _, ch := range chs {
+			ch <- code
+		}
+	}
+}

@@ -1,0 +1,146 @@
+package zkmode
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
+)
+
+// Kafka's defaults for the settings Config carries.
+const (
+	// DefaultSessionTimeout is zookeeper.session.timeout.ms (Kafka >= 2.5).
+	DefaultSessionTimeout = 18 * time.Second
+	// DefaultControllerSocketTimeout is controller.socket.timeout.ms: how
+	// long the controller waits for a broker to answer a push.
+	DefaultControllerSocketTimeout = 30 * time.Second
+	// DefaultReloadConcurrency is how many ZooKeeper reads a new controller
+	// keeps in flight on its session while it loads the cluster.
+	DefaultReloadConcurrency = 64
+)
+
+// Config is one ZooKeeper-mode broker. Every broker is controller-eligible,
+// as in Kafka. Each field names the Kafka property it stands for.
+type Config struct {
+	// NodeID is broker.id (node.id is accepted by Kafka as an alias).
+	NodeID int32
+	// ZKConnect is zookeeper.connect: host:port[,host:port...][/chroot].
+	// The chroot is created if missing, as Kafka does.
+	ZKConnect string
+	// SessionTimeout is zookeeper.session.timeout.ms (default 18000 ms): how
+	// long ZooKeeper keeps a silent broker's session, so how long a crashed
+	// controller or broker goes unnoticed.
+	SessionTimeout time.Duration
+	// ConnectionTimeout is zookeeper.connection.timeout.ms: how long Start
+	// waits for a first session (defaults to SessionTimeout, as in Kafka).
+	ConnectionTimeout time.Duration
+	// Endpoint is the advertised listener (advertised.listeners, falling
+	// back to listeners): what /brokers/ids/<id> records and what clients
+	// and the controller connect to.
+	Endpoint cluster.Endpoint
+	// Rack is broker.rack (empty when unset).
+	Rack string
+	// Defaults are num.partitions and default.replication.factor.
+	Defaults cluster.Defaults
+	// TopicDeletionDisabled is the negation of delete.topic.enable (Kafka's
+	// default true): when set, DeleteTopics answers TOPIC_DELETION_DISABLED.
+	TopicDeletionDisabled bool
+	// ControllerSocketTimeout is controller.socket.timeout.ms (default
+	// 30000): the time a push may take before the controller retries it.
+	ControllerSocketTimeout time.Duration
+	// ReloadConcurrency bounds the ZooKeeper reads a new controller keeps in
+	// flight while loading the cluster (kraftbench-specific; default 64).
+	ReloadConcurrency int
+	// Logger receives the node's events; nothing is logged when nil.
+	Logger *slog.Logger
+	// Rand draws replica placements, topic ids and the cluster id. It is
+	// required so that a run is reproducible from its seed.
+	Rand *rand.Rand
+}
+
+// Validate checks the configuration; each error names its Kafka property.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(prop, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", prop, fmt.Sprintf(format, args...)))
+	}
+	if c.NodeID < 0 {
+		bad("broker.id", "must be >= 0, got %d", c.NodeID)
+	}
+	if _, _, err := parseConnect(c.ZKConnect); err != nil {
+		bad("zookeeper.connect", "%v", err)
+	}
+	if c.SessionTimeout < 0 {
+		bad("zookeeper.session.timeout.ms", "must be positive, got %v", c.SessionTimeout)
+	}
+	if c.ConnectionTimeout < 0 {
+		bad("zookeeper.connection.timeout.ms", "must be positive, got %v", c.ConnectionTimeout)
+	}
+	if c.Endpoint.Host == "" || c.Endpoint.Port <= 0 || c.Endpoint.Port > 65535 {
+		bad("advertised.listeners", "need a host and a port in 1..65535, got %q:%d", c.Endpoint.Host, c.Endpoint.Port)
+	}
+	if c.Defaults.NumPartitions < 1 {
+		bad("num.partitions", "must be at least 1, got %d", c.Defaults.NumPartitions)
+	}
+	if c.Defaults.ReplicationFactor < 1 {
+		bad("default.replication.factor", "must be at least 1, got %d", c.Defaults.ReplicationFactor)
+	}
+	if c.ControllerSocketTimeout < 0 {
+		bad("controller.socket.timeout.ms", "must be positive, got %v", c.ControllerSocketTimeout)
+	}
+	if c.Rand == nil {
+		errs = append(errs, errors.New("Rand: a seeded *rand.Rand is required (kraftbench.seed)"))
+	}
+	return errors.Join(errs...)
+}
+
+// withDefaults fills in Kafka's defaults for unset fields.
+func (c Config) withDefaults() Config {
+	if c.SessionTimeout == 0 {
+		c.SessionTimeout = DefaultSessionTimeout
+	}
+	if c.ConnectionTimeout == 0 {
+		c.ConnectionTimeout = c.SessionTimeout
+	}
+	if c.ControllerSocketTimeout == 0 {
+		c.ControllerSocketTimeout = DefaultControllerSocketTimeout
+	}
+	if c.ReloadConcurrency <= 0 {
+		c.ReloadConcurrency = DefaultReloadConcurrency
+	}
+	if c.Endpoint.Listener == "" {
+		c.Endpoint.Listener = "PLAINTEXT"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// parseConnect splits zookeeper.connect into servers and chroot ("" for
+// none), as Kafka (and the Java client) read it: the chroot follows the last
+// server.
+func parseConnect(s string) (servers []string, chroot string, err error) {
+	if s == "" {
+		return nil, "", errors.New("required in ZooKeeper mode")
+	}
+	hosts := s
+	if i := strings.IndexByte(s, '/'); i >= 0 {
+		hosts, chroot = s[:i], strings.TrimRight(s[i:], "/")
+	}
+	for _, h := range strings.Split(hosts, ",") {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			return nil, "", fmt.Errorf("empty server in %q", s)
+		}
+		servers = append(servers, h)
+	}
+	if strings.Contains(chroot, "//") {
+		return nil, "", fmt.Errorf("invalid chroot %q", chroot)
+	}
+	return servers, chroot, nil
+}

@@ -1,0 +1,98 @@
+// Package zkmode is Kafka's ZooKeeper-mode control plane (Kafka <= 3.9),
+// built on a real Apache ZooKeeper ensemble with github.com/go-zookeeper/zk,
+// so that its costs are the real ones: one znode write per partition state,
+// a watch round trip per change, a full reload on failover, and a push to
+// every broker.
+//
+// # Roles
+//
+// Every Node is a broker, and every broker is controller-eligible, as in
+// Kafka. The broker registers the ephemeral /brokers/ids/<id> and serves
+// metadata from a cache that only the controller's pushes change. The
+// controller is an event loop (Kafka's ControllerEventManager) that every
+// node runs; it is active while the node holds /controller.
+//
+// # ZooKeeper layout
+//
+// Kafka's paths and JSON shapes (see znodes.go): /controller,
+// /controller_epoch, /brokers/ids/<id>, /brokers/topics/<t>,
+// /brokers/topics/<t>/partitions/<p>/state, /admin/delete_topics/<t>,
+// /config/topics/<t>, /cluster/id. A chroot in zookeeper.connect is honoured
+// (and created), as Kafka does.
+//
+// # Election and fencing
+//
+// Election is KafkaZkClient.registerControllerAndIncrementControllerEpoch:
+// read /controller_epoch, then one multi that creates the ephemeral
+// /controller and sets /controller_epoch to epoch+1 conditioned on the
+// version read. Every later controller write is a multi whose first op
+// checks /controller_epoch is still at the version the election left it, so
+// a deposed controller's writes fail with BADVERSION and change nothing; the
+// controller then resigns. Brokers refuse pushes carrying an older controller
+// epoch (STALE_CONTROLLER_EPOCH) or an older broker epoch (the czxid of
+// their registration; STALE_BROKER_EPOCH).
+//
+// # Topic creation and deletion
+//
+// CreateTopics is accepted only by the controller (others answer
+// NOT_CONTROLLER; kadm follows the controller id of Metadata answers). It
+// validates and places topics with cluster.PlanCreate against the node's own
+// metadata cache (Kafka validates against its metadata cache too), then
+// writes /config/topics/<t> and /brokers/topics/<t> directly, as Kafka's
+// AdminZkClient does; a concurrent creation of the same name loses on
+// NODEEXISTS (TOPIC_ALREADY_EXISTS). The controller's child watch on
+// /brokers/topics fires; its event reads the children and the new
+// assignments, creates the partition state znodes in multi batches of up to
+// 100 partitions (each batch conditioned on the controller epoch; leader =
+// first live replica, ISR = live replicas), and queues LeaderAndIsr to the
+// replicas and UpdateMetadata to every live broker. The CreateTopics answer
+// waits (Kafka's DelayedCreatePartitions) until every live broker has
+// acknowledged that UpdateMetadata, which is stricter than Kafka (Kafka only
+// checks the controller's own cache) and is what "every partition has a
+// leader in the brokers' caches" means here; ctx ending first gives
+// REQUEST_TIMED_OUT.
+//
+// DeleteTopics writes /admin/delete_topics/<t>; the controller's watch sends
+// UpdateMetadata with leader -2 (LeaderDuringDelete) to every broker and
+// StopReplica(delete) to the live replicas and, once they answered, deletes
+// the topic's znodes (children first, epoch-checked multis). The answer waits
+// for that. Unlike Kafka, a deletion does not stall while a replica is
+// offline: there is no log to delete on it.
+//
+// # Pushes
+//
+// The controller keeps one queue and one sender goroutine per live broker
+// (ControllerChannelManager) and sends over the node-to-node Kafka protocol
+// (package cluster/front): LeaderAndIsr v6, UpdateMetadata v8, StopReplica
+// v3. Each controller event produces at most one request of each kind per
+// broker. A full push (failover, broker start-up) is an UpdateMetadata whose
+// v8 Type tag says FULL (KIP-866's field), which replaces the receiving
+// cache instead of merging into it, so topics deleted while a broker missed
+// pushes do not linger. A broker's Image().Offset counts the pushes it
+// applied; Image().ControllerID is the controller of the last push.
+//
+// # Failures
+//
+// A broker whose /brokers/ids znode disappears (clean shutdown closes the
+// session; a crash lets it expire after zookeeper.session.timeout.ms, 18 s by
+// default) has its partitions' leaders re-elected (first live replica in the
+// ISR, in assignment order; unclean election off) and leaves the ISRs; the
+// state znodes are written and the pushes sent. With no ISR member left a
+// partition has leader -1 and keeps its last ISR member, as Kafka does. ISR
+// expansion (AlterPartition from leaders) and preferred-leader rebalancing
+// are not modelled: there is no replication to catch up, so an ISR only
+// shrinks. Controlled shutdown is not modelled either: Close just ends the
+// session.
+//
+// When /controller disappears, every broker races; the winner loads all
+// brokers, topics and partition states with pipelined reads (up to 64 in
+// flight on its session, as Kafka >= 1.1 does with its async client), pushes
+// full metadata, elects leaders for partitions whose leader is gone, creates
+// states a dead controller had not yet written, and resumes queued deletions.
+// Node.LastFailover reports the reload and push times.
+//
+// Kill simulates kill -9 in-process: the ZooKeeper connection is cut by the
+// session's dialer without a closeSession request, so the ephemerals stay
+// until ZooKeeper expires the session; a real process kill belongs to the
+// providers. Package ensemble starts the ZooKeeper servers.
+package zkmode

@@ -1,0 +1,197 @@
+package zkmode
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/kraftbench/kraftbench/cluster"
+)
+
+// readController returns the id in /controller (-1 when there is none) and
+// keeps a watch on it: deletion triggers a re-election, creation or a data
+// change a resignation check (Kafka's ControllerChangeHandler).
+func (c *controller) readController() (int32, error) {
+	z := c.n.z
+	for {
+		if _, ok := c.armed[controllerPath]; ok {
+			b, _, err := z.get(controllerPath)
+			if errors.Is(err, zk.ErrNoNode) {
+				return -1, nil
+			}
+			if err != nil {
+				return -1, err
+			}
+			return decodeController(b)
+		}
+		b, _, ch, err := z.getW(controllerPath)
+		if err == nil {
+			c.watchPath(controllerPath, ch, c.onControllerWatch)
+			return decodeController(b)
+		}
+		if !errors.Is(err, zk.ErrNoNode) {
+			return -1, err
+		}
+		exists, ch, err := z.existsW(controllerPath)
+		if err != nil {
+			return -1, err
+		}
+		c.watchPath(controllerPath, ch, c.onControllerWatch)
+		if !exists {
+			return -1, nil
+		}
+	}
+}
+
+func (c *controller) onControllerWatch(ev zk.Event) error {
+	if ev.Type == zk.EventNodeDeleted {
+		return c.reelect()
+	}
+	return c.maybeResign()
+}
+
+func (c *controller) setActiveID(id int32) {
+	c.activeID.Store(id)
+}
+
+// elect is Kafka's KafkaController.elect: if nobody holds /controller, try
+// to take it and bump the epoch; the winner loads the cluster.
+func (c *controller) elect() error {
+	id, err := c.readController()
+	if err != nil {
+		c.retryElectLater()
+		return fmt.Errorf("elect: %w", err)
+	}
+	c.setActiveID(id)
+	if id != -1 {
+		return nil
+	}
+	epoch, ver, err := c.registerController()
+	if errors.Is(err, errControllerMoved) {
+		id, rerr := c.readController()
+		c.setActiveID(id)
+		c.log.Info("lost the controller election", "controller", id)
+		return rerr
+	}
+	if err != nil {
+		c.retryElectLater()
+		return fmt.Errorf("elect: %w", err)
+	}
+	c.active, c.epoch, c.epochZkVersion = true, epoch, ver
+	c.term++
+	c.isActive.Store(true)
+	c.epochSeen.Store(epoch)
+	c.setActiveID(c.id)
+	c.log.Info("elected controller", "epoch", epoch, "epoch_zk_version", ver)
+	return c.onControllerFailover()
+}
+
+// retryElectLater tries again after a ZooKeeper error (a lost connection):
+// no watch would fire for it.
+func (c *controller) retryElectLater() {
+	time.AfterFunc(500*time.Millisecond, func() {
+		c.enqueue("Elect (retry)", func() error {
+			if c.active {
+				return nil
+			}
+			return c.elect()
+		})
+	})
+}
+
+// registerController is Kafka's registerControllerAndIncrementControllerEpoch:
+// one multi creates the ephemeral /controller and sets /controller_epoch to
+// epoch+1 on the condition that its version has not moved since it was read.
+// It returns the new epoch and the epoch znode's new version, which every
+// later write of this controller is conditioned on.
+func (c *controller) registerController() (int32, int32, error) {
+	z := c.n.z
+	data, st, err := z.get(controllerEpochPath)
+	if errors.Is(err, zk.ErrNoNode) {
+		if err := z.create(controllerEpochPath, encodeEpoch(0), 0); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+			return 0, 0, err
+		}
+		data, st, err = z.get(controllerEpochPath)
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	cur, err := decodeEpoch(data)
+	if err != nil {
+		return 0, 0, err
+	}
+	next := cur + 1
+	res, err := z.multi([]op{
+		{kind: opCreate, path: controllerPath, data: encodeController(c.id), flags: zk.FlagEphemeral},
+		{kind: opSet, path: controllerEpochPath, data: encodeEpoch(next), version: st.Version},
+	})
+	if err == nil {
+		return next, res[1].Stat.Version, nil
+	}
+	if errors.Is(err, zk.ErrNodeExists) || errors.Is(err, zk.ErrBadVersion) {
+		// Kafka's checkControllerAndEpoch: a retried multi may have won.
+		if ep, ver, ok := c.isOurs(next); ok {
+			return ep, ver, nil
+		}
+		return 0, 0, fmt.Errorf("%w: %v", errControllerMoved, err)
+	}
+	return 0, 0, err
+}
+
+func (c *controller) isOurs(epoch int32) (int32, int32, bool) {
+	b, _, err := c.n.z.get(controllerPath)
+	if err != nil {
+		return 0, 0, false
+	}
+	if id, err := decodeController(b); err != nil || id != c.id {
+		return 0, 0, false
+	}
+	eb, st, err := c.n.z.get(controllerEpochPath)
+	if err != nil {
+		return 0, 0, false
+	}
+	if e, err := decodeEpoch(eb); err != nil || e != epoch {
+		return 0, 0, false
+	}
+	return epoch, st.Version, true
+}
+
+// maybeResign re-reads /controller and resigns if another broker holds it.
+func (c *controller) maybeResign() error {
+	wasActive := c.active
+	id, err := c.readController()
+	if err != nil {
+		return err
+	}
+	c.setActiveID(id)
+	if wasActive && id != c.id {
+		c.resign(fmt.Sprintf("broker %d is the controller now", id))
+	}
+	return nil
+}
+
+// reelect follows the deletion of /controller.
+func (c *controller) reelect() error {
+	if err := c.maybeResign(); err != nil {
+		return err
+	}
+	return c.elect()
+}
+
+// resign is Kafka's onControllerResignation: stop the pushes, forget the
+// context, and answer waiting CreateTopics/DeleteTopics with NOT_CONTROLLER.
+func (c *controller) resign(why string) {
+	if !c.active {
+		return
+	}
+	c.active = false
+	c.isActive.Store(false)
+	if c.cm != nil {
+		c.cm.shutdown()
+	}
+	c.cm, c.cc = nil, nil
+	c.incomplete, c.deleting = map[string]bool{}, map[string]bool{}
+	c.waiters.failAll(cluster.ErrorCode(errNotController()))
+	c.log.Info("resigned as controller", "epoch", c.epoch, "why", why)
+}

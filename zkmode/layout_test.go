@@ -1,0 +1,171 @@
+package zkmode
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/twmb/franz-go/pkg/kerr"
+
+	"github.com/kraftbench/kraftbench/cluster"
+)
+
+func getJSON(t *testing.T, z *zkClient, path string) map[string]any {
+	t.Helper()
+	b, _, err := z.get(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s is not JSON: %q", path, b)
+	}
+	return m
+}
+
+// TestZnodeLayoutIsKafkas checks that a cluster reads in zkCli.sh as a Kafka
+// cluster does: the same paths and the same JSON shapes.
+func TestZnodeLayoutIsKafkas(t *testing.T) {
+	c := newTestCluster(t, 3)
+	ctrl := c.ready()
+	mustCreate(t, ctrl, cluster.TopicSpec{Name: "orders", NumPartitions: 3, ReplicationFactor: 3,
+		Configs: map[string]string{"retention.ms": "1000"}})
+	z := c.zk()
+
+	cz := getJSON(t, z, controllerPath)
+	if cz["version"] != 1.0 || cz["brokerid"] != float64(ctrl.cfg.NodeID) || cz["timestamp"] == nil {
+		t.Errorf("/controller = %v", cz)
+	}
+	if b, _, err := z.get(controllerEpochPath); err != nil || string(b) != "1" {
+		t.Errorf("/controller_epoch = %q, %v; want \"1\"", b, err)
+	}
+	bz := getJSON(t, z, brokerPath(2))
+	ep := "PLAINTEXT://127.0.0.1:" + strconv.Itoa(int(c.node(2).cfg.Endpoint.Port))
+	if bz["version"] != 5.0 || bz["jmx_port"] != -1.0 || bz["host"] != "127.0.0.1" ||
+		!slices.Equal(toStrings(bz["endpoints"]), []string{ep}) || bz["listener_security_protocol_map"] == nil {
+		t.Errorf("/brokers/ids/2 = %v", bz)
+	}
+	if _, st, _ := z.get(brokerPath(2)); st == nil || st.EphemeralOwner == 0 {
+		t.Errorf("/brokers/ids/2 is not ephemeral")
+	}
+	tz := getJSON(t, z, topicPath("orders"))
+	parts, _ := tz["partitions"].(map[string]any)
+	if tz["version"] != 3.0 || len(parts) != 3 || tz["topic_id"] == nil || tz["adding_replicas"] == nil {
+		t.Errorf("/brokers/topics/orders = %v", tz)
+	}
+	for p := int32(0); p < 3; p++ {
+		sz := getJSON(t, z, statePath("orders", p))
+		reps := toInts(parts[strconv.Itoa(int(p))])
+		if sz["version"] != 1.0 || sz["controller_epoch"] != 1.0 || sz["leader_epoch"] != 0.0 ||
+			sz["leader"] != float64(reps[0]) || !slices.Equal(toInts(sz["isr"]), reps) {
+			t.Errorf("partition %d state = %v, replicas %v", p, sz, reps)
+		}
+	}
+	conf := getJSON(t, z, topicConfigPath("orders"))
+	if conf["version"] != 1.0 || conf["config"].(map[string]any)["retention.ms"] != "1000" {
+		t.Errorf("/config/topics/orders = %v", conf)
+	}
+	if b, _, err := z.get(clusterIDPath); err != nil || !json.Valid(b) {
+		t.Errorf("/cluster/id = %q, %v", b, err)
+	}
+}
+
+func toStrings(v any) []string {
+	var out []string
+	for _, x := range v.([]any) {
+		out = append(out, x.(string))
+	}
+	return out
+}
+
+func toInts(v any) []int32 {
+	var out []int32
+	for _, x := range v.([]any) {
+		out = append(out, int32(x.(float64)))
+	}
+	return out
+}
+
+// TestCreateTopicsAnswersWhenBrokersKnow checks the DelayedCreatePartitions
+// contract: once CreateTopics returns, every broker's cache has a leader for
+// every partition, and the replicas got their LeaderAndIsr. Non-controllers
+// answer NOT_CONTROLLER; a second create is TOPIC_ALREADY_EXISTS.
+func TestCreateTopicsAnswersWhenBrokersKnow(t *testing.T) {
+	c := newTestCluster(t, 3)
+	ctrl := c.ready()
+	for _, id := range c.ids() {
+		n := c.node(id)
+		if n == ctrl {
+			continue
+		}
+		_, err := n.CreateTopics(context.Background(), []cluster.TopicSpec{{Name: "x", NumPartitions: 1, ReplicationFactor: 1}})
+		if !errors.Is(err, kerr.NotController) {
+			t.Errorf("broker %d: CreateTopics error %v, want NOT_CONTROLLER", id, err)
+		}
+	}
+	res := mustCreate(t, ctrl, cluster.TopicSpec{Name: "events", NumPartitions: 6, ReplicationFactor: 3})
+	for _, id := range c.ids() {
+		img := c.node(id).Image()
+		top, ok := img.Topics["events"]
+		if !ok || top.ID != res[0].ID || len(top.Partitions) != 6 || !allLed(img) {
+			t.Fatalf("broker %d has %+v right after CreateTopics returned", id, top)
+		}
+		if img.ControllerID != ctrl.cfg.NodeID {
+			t.Errorf("broker %d image names controller %d, want %d", id, img.ControllerID, ctrl.cfg.NodeID)
+		}
+		hosted := c.node(id).broker.hosted()
+		for _, p := range top.Partitions {
+			if r, ok := hosted[tp{"events", p.ID}]; !ok || r.leader != p.Leader {
+				t.Errorf("broker %d: LeaderAndIsr for events-%d = %+v, %v; want leader %d", id, p.ID, r, ok, p.Leader)
+			}
+		}
+	}
+	again, err := ctrl.CreateTopics(context.Background(), []cluster.TopicSpec{{Name: "events", NumPartitions: 1, ReplicationFactor: 1}})
+	if err != nil || again[0].Code != kerr.TopicAlreadyExists.Code {
+		t.Fatalf("second create: %+v, %v; want TOPIC_ALREADY_EXISTS", again, err)
+	}
+	bad, err := ctrl.CreateTopics(context.Background(), []cluster.TopicSpec{{Name: "rf4", NumPartitions: 1, ReplicationFactor: 4}})
+	if err != nil || bad[0].Code != kerr.InvalidReplicationFactor.Code {
+		t.Fatalf("RF 4 on 3 brokers: %+v, %v; want INVALID_REPLICATION_FACTOR", bad, err)
+	}
+}
+
+// TestDeleteTopicsGoesThroughAdminDeleteTopics deletes a topic: the marker is
+// written, every znode of the topic disappears, and no broker serves it.
+func TestDeleteTopicsGoesThroughAdminDeleteTopics(t *testing.T) {
+	c := newTestCluster(t, 3)
+	ctrl := c.ready()
+	mustCreate(t, ctrl, cluster.TopicSpec{Name: "doomed", NumPartitions: 4, ReplicationFactor: 2},
+		cluster.TopicSpec{Name: "kept", NumPartitions: 1, ReplicationFactor: 3})
+	res, err := ctrl.DeleteTopics(context.Background(), []string{"doomed", "missing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Code != 0 || res[1].Code != kerr.UnknownTopicOrPartition.Code {
+		t.Fatalf("DeleteTopics = %+v", res)
+	}
+	z := c.zk()
+	for _, p := range []string{topicPath("doomed"), topicConfigPath("doomed"), deleteTopicPath("doomed")} {
+		if _, _, err := z.get(p); !errors.Is(err, zk.ErrNoNode) {
+			t.Errorf("%s still there after DeleteTopics (%v)", p, err)
+		}
+	}
+	for _, id := range c.ids() {
+		img := c.node(id).Image()
+		if _, ok := img.Topics["doomed"]; ok {
+			t.Errorf("broker %d still serves the deleted topic", id)
+		}
+		if _, ok := img.Topics["kept"]; !ok {
+			t.Errorf("broker %d lost the other topic", id)
+		}
+		if _, ok := c.node(id).broker.hosted()[tp{"doomed", 0}]; ok {
+			t.Errorf("broker %d still hosts doomed-0 after StopReplica", id)
+		}
+	}
+	// The name is free again.
+	mustCreate(t, ctrl, cluster.TopicSpec{Name: "doomed", NumPartitions: 1, ReplicationFactor: 1})
+}

@@ -1,0 +1,222 @@
+package zkmode
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/cluster/front"
+)
+
+// Node is one ZooKeeper-mode broker: a broker that registers in ZooKeeper and
+// serves metadata from the pushes it receives, and a controller-eligible
+// event loop that is active while this broker holds /controller.
+type Node struct {
+	cfg Config
+	log *slog.Logger
+	srv *front.Server
+
+	z      *zkClient
+	broker *broker
+	ctrl   *controller
+
+	rmu sync.Mutex // guards cfg.Rand
+
+	session   atomic.Int64 // the session the broker is registered with
+	digest    atomic.Pointer[digestMemo]
+	closeOnce sync.Once
+}
+
+var _ cluster.Controller = (*Node)(nil)
+
+// Start connects to ZooKeeper, creates Kafka's top-level znodes and the
+// cluster id if missing, registers the broker's push handlers on srv (the
+// broker's Kafka port: LeaderAndIsr, UpdateMetadata, StopReplica), registers
+// the broker in /brokers/ids and starts the controller, which runs for
+// election at once. srv stays the caller's to serve and close.
+func Start(ctx context.Context, cfg Config, srv *front.Server) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("zkmode config: %w", err)
+	}
+	cfg = cfg.withDefaults()
+	n := &Node{cfg: cfg, log: cfg.Logger.With("node", cfg.NodeID, "mode", "zk"), srv: srv}
+	n.ctrl = newController(n)
+	z, err := connectZK(ctx, cfg.ZKConnect, cfg.SessionTimeout, cfg.ConnectionTimeout, n.log, n.onSessionEvent)
+	if err != nil {
+		return nil, fmt.Errorf("start zk broker %d: %w", cfg.NodeID, err)
+	}
+	n.z = z
+	clusterID, err := n.initZK()
+	if err != nil {
+		z.close()
+		return nil, fmt.Errorf("start zk broker %d: %w", cfg.NodeID, err)
+	}
+	n.broker = newBroker(cfg.NodeID, clusterID, n.log.With("component", "broker"))
+	n.broker.registerHandlers(srv)
+	n.session.Store(z.sessionID())
+	if err := n.broker.register(ctx, z, encodeBroker(cfg.Endpoint, cfg.Rack), cfg.SessionTimeout+cfg.SessionTimeout/2); err != nil {
+		n.broker.dead.Store(true)
+		z.close()
+		return nil, fmt.Errorf("start zk broker %d: %w", cfg.NodeID, err)
+	}
+	n.ctrl.enqueue("Startup", n.ctrl.elect)
+	go n.ctrl.run()
+	return n, nil
+}
+
+// initZK creates the persistent paths and reads (or creates) the cluster id,
+// as a Kafka broker does on start-up.
+func (n *Node) initZK() (string, error) {
+	for _, p := range persistentPaths {
+		if err := n.z.ensurePath(p); err != nil {
+			return "", err
+		}
+	}
+	n.rmu.Lock()
+	fresh := cluster.NewTopicID(n.cfg.Rand).String()
+	n.rmu.Unlock()
+	data, _ := json.Marshal(clusterIDZNode{Version: "1", ID: fresh})
+	err := n.z.create(clusterIDPath, data, 0)
+	if err != nil && !errors.Is(err, zk.ErrNodeExists) {
+		if errors.Is(err, zk.ErrNoNode) {
+			if err = n.z.ensurePath("/cluster"); err == nil {
+				err = n.z.create(clusterIDPath, data, 0)
+			}
+		}
+		if err != nil && !errors.Is(err, zk.ErrNodeExists) {
+			return "", err
+		}
+	}
+	b, _, err := n.z.get(clusterIDPath)
+	if err != nil {
+		return "", err
+	}
+	var z clusterIDZNode
+	if err := json.Unmarshal(b, &z); err != nil {
+		return "", fmt.Errorf("decode %s: %w", clusterIDPath, err)
+	}
+	return z.ID, nil
+}
+
+// onSessionEvent reacts to the session's life (go-zookeeper's callback; it
+// must not block). Expiry makes the controller resign (Kafka's Expire
+// event); the next session re-registers the broker and runs for election
+// again (RegisterBrokerAndReelect).
+func (n *Node) onSessionEvent(ev zk.Event) {
+	if ev.Type != zk.EventSession {
+		return
+	}
+	switch ev.State {
+	case zk.StateExpired:
+		n.ctrl.enqueue("Expire", n.onExpired)
+	case zk.StateHasSession:
+		if n.z == nil || n.broker == nil {
+			return
+		}
+		if id := n.z.sessionID(); id != 0 && id != n.session.Load() {
+			n.ctrl.enqueue("RegisterBrokerAndReelect", func() error { return n.reregister(id) })
+		}
+	}
+}
+
+func (n *Node) onExpired() error {
+	n.log.Warn("zookeeper session expired")
+	n.broker.registered.Store(false)
+	n.ctrl.resign("zookeeper session expired")
+	n.ctrl.activeID.Store(-1)
+	return nil
+}
+
+func (n *Node) reregister(id int64) error {
+	if n.broker.dead.Load() {
+		return nil
+	}
+	n.session.Store(id)
+	n.ctrl.armed = map[string]int64{} // a new session has no watches
+	if err := n.broker.register(context.Background(), n.z, encodeBroker(n.cfg.Endpoint, n.cfg.Rack), n.cfg.SessionTimeout); err != nil {
+		return err
+	}
+	return n.ctrl.elect()
+}
+
+// Image returns the metadata this broker serves: its cache, as the
+// controller's pushes left it.
+func (n *Node) Image() *cluster.Image { return n.broker.img.Load() }
+
+// digestMemo caches the digest of one image: Status must stay cheap.
+type digestMemo struct {
+	img    *cluster.Image
+	digest string
+}
+
+// Status reports the node's view; it never touches the network.
+func (n *Node) Status() cluster.Status {
+	img := n.broker.img.Load()
+	d := n.digest.Load()
+	if d == nil || d.img != img {
+		d = &digestMemo{img: img, digest: img.Digest()}
+		n.digest.Store(d)
+	}
+	n.broker.mu.Lock()
+	epoch := max(n.broker.controllerEpoch, n.ctrl.epochSeen.Load())
+	n.broker.mu.Unlock()
+	return cluster.Status{
+		NodeID: n.cfg.NodeID, Mode: "zk", Roles: []cluster.Role{cluster.RoleBroker},
+		ActiveControllerID: n.ctrl.activeID.Load(), Active: n.ctrl.isActive.Load(),
+		ControllerEpoch: int64(epoch), MetadataOffset: img.Offset,
+		Registered: n.broker.registered.Load(), Digest: d.digest,
+	}
+}
+
+// LastFailover returns the statistics of the last time this node became the
+// controller and pushed the full metadata; false if it never did.
+func (n *Node) LastFailover() (FailoverStats, bool) {
+	s := n.ctrl.failover.Load()
+	if s == nil {
+		return FailoverStats{}, false
+	}
+	return *s, true
+}
+
+// Close shuts the node down cleanly: the controller resigns, the session is
+// closed (ZooKeeper deletes /brokers/ids/<id> and, if held, /controller at
+// once, so the others react without waiting for a session timeout), and the
+// broker refuses further pushes. Kafka's controlled shutdown, which moves
+// leaders away first, is not modelled. The front server is not closed.
+func (n *Node) Close() error {
+	n.stop(false)
+	return nil
+}
+
+// Kill stops the node as kill -9 would: the ZooKeeper connection is cut
+// without closing the session, so its ephemeral znodes (registration, and
+// /controller if held) stay until ZooKeeper expires the session after
+// zookeeper.session.timeout.ms; the others notice only then. The caller
+// closes the front server too, as the process's death would.
+func (n *Node) Kill() {
+	n.stop(true)
+}
+
+func (n *Node) stop(kill bool) {
+	n.closeOnce.Do(func() {
+		n.broker.dead.Store(true)
+		if kill {
+			n.z.dialer.kill()
+		}
+		n.ctrl.shutdown()
+		if kill {
+			n.z.kill()
+		} else {
+			n.z.close()
+		}
+		n.broker.registered.Store(false)
+		n.log.Info("node stopped", "killed", kill)
+	})
+}

@@ -1,0 +1,246 @@
+package zkmode
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
+)
+
+// The znodes Kafka's ZooKeeper mode keeps (kafka.zk.ZkData), with the same
+// paths and JSON shapes, so zkCli.sh shows a kraftbench cluster as it would
+// show a Kafka one.
+const (
+	controllerPath      = "/controller"       // ephemeral {"version":1,"brokerid":N,"timestamp":"ms"}
+	controllerEpochPath = "/controller_epoch" // "E"; its version fences controllers
+	brokerIDsPath       = "/brokers/ids"      // /<id>: ephemeral registration
+	topicsPath          = "/brokers/topics"   // /<t>: assignment; /<t>/partitions/<p>/state
+	deleteTopicsPath    = "/admin/delete_topics"
+	configTopicsPath    = "/config/topics"
+	clusterIDPath       = "/cluster/id"
+)
+
+// persistentPaths are created at broker start-up (Kafka's
+// ZkData.PersistentZkPaths, the ones kraftbench uses plus their siblings).
+var persistentPaths = []string{
+	"/consumers", brokerIDsPath, topicsPath, "/brokers/seqid", "/config/changes",
+	configTopicsPath, "/config/clients", "/config/brokers", deleteTopicsPath,
+	"/isr_change_notification", "/log_dir_event_notification",
+}
+
+func brokerPath(id int32) string     { return brokerIDsPath + "/" + strconv.Itoa(int(id)) }
+func topicPath(t string) string      { return topicsPath + "/" + t }
+func partitionsPath(t string) string { return topicPath(t) + "/partitions" }
+func partitionPath(t string, p int32) string {
+	return partitionsPath(t) + "/" + strconv.Itoa(int(p))
+}
+func statePath(t string, p int32) string { return partitionPath(t, p) + "/state" }
+func deleteTopicPath(t string) string    { return deleteTopicsPath + "/" + t }
+func topicConfigPath(t string) string    { return configTopicsPath + "/" + t }
+
+func nowMillis() string { return strconv.FormatInt(time.Now().UnixMilli(), 10) }
+
+// controllerZNode is /controller (Kafka's ControllerZNode).
+type controllerZNode struct {
+	Version   int    `json:"version"`
+	BrokerID  int32  `json:"brokerid"`
+	Timestamp string `json:"timestamp"`
+}
+
+func encodeController(id int32) []byte {
+	b, _ := json.Marshal(controllerZNode{Version: 1, BrokerID: id, Timestamp: nowMillis()})
+	return b
+}
+
+func decodeController(b []byte) (int32, error) {
+	var z controllerZNode
+	if err := json.Unmarshal(b, &z); err != nil {
+		return -1, fmt.Errorf("decode %s: %w", controllerPath, err)
+	}
+	return z.BrokerID, nil
+}
+
+func encodeEpoch(e int32) []byte { return []byte(strconv.Itoa(int(e))) }
+
+func decodeEpoch(b []byte) (int32, error) {
+	e, err := strconv.ParseInt(string(b), 10, 32)
+	if err != nil {
+		return 0, fmt.Errorf("decode %s: %w", controllerEpochPath, err)
+	}
+	return int32(e), nil
+}
+
+// brokerZNode is /brokers/ids/<id> at version 5 (Kafka 3.x BrokerIdZNode).
+type brokerZNode struct {
+	ListenerSecurityProtocolMap map[string]string `json:"listener_security_protocol_map"`
+	Endpoints                   []string          `json:"endpoints"`
+	JMXPort                     int               `json:"jmx_port"`
+	Features                    map[string]any    `json:"features"`
+	Host                        string            `json:"host"`
+	Timestamp                   string            `json:"timestamp"`
+	Port                        int32             `json:"port"`
+	Version                     int               `json:"version"`
+	Rack                        *string           `json:"rack,omitempty"`
+}
+
+func encodeBroker(ep cluster.Endpoint, rack string) []byte {
+	z := brokerZNode{
+		ListenerSecurityProtocolMap: map[string]string{ep.Listener: "PLAINTEXT"},
+		Endpoints:                   []string{ep.Listener + "://" + net.JoinHostPort(ep.Host, strconv.Itoa(int(ep.Port)))},
+		JMXPort:                     -1, Features: map[string]any{},
+		Host: ep.Host, Port: ep.Port, Timestamp: nowMillis(), Version: 5,
+	}
+	if rack != "" {
+		z.Rack = &rack
+	}
+	b, _ := json.Marshal(z)
+	return b
+}
+
+// decodeBroker reads a registration; epoch is the znode's czxid, Kafka's
+// broker epoch.
+func decodeBroker(id int32, b []byte, epoch int64) (*cluster.Broker, error) {
+	var z brokerZNode
+	if err := json.Unmarshal(b, &z); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", brokerPath(id), err)
+	}
+	br := &cluster.Broker{ID: id, Epoch: epoch}
+	for _, e := range z.Endpoints {
+		ep, err := parseEndpoint(e)
+		if err != nil {
+			return nil, fmt.Errorf("decode %s: %w", brokerPath(id), err)
+		}
+		br.Endpoints = append(br.Endpoints, ep)
+	}
+	if len(br.Endpoints) == 0 {
+		br.Endpoints = []cluster.Endpoint{{Listener: "PLAINTEXT", Host: z.Host, Port: z.Port}}
+	}
+	if z.Rack != nil {
+		br.Rack = *z.Rack
+	}
+	return br, nil
+}
+
+// parseEndpoint reads LISTENER://host:port.
+func parseEndpoint(s string) (cluster.Endpoint, error) {
+	name, addr, ok := strings.Cut(s, "://")
+	if !ok {
+		return cluster.Endpoint{}, fmt.Errorf("endpoint %q: want LISTENER://host:port", s)
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return cluster.Endpoint{}, fmt.Errorf("endpoint %q: %w", s, err)
+	}
+	p, err := strconv.ParseInt(port, 10, 32)
+	if err != nil {
+		return cluster.Endpoint{}, fmt.Errorf("endpoint %q: %w", s, err)
+	}
+	return cluster.Endpoint{Listener: name, Host: host, Port: int32(p)}, nil
+}
+
+// topicZNode is /brokers/topics/<t> at version 3 (Kafka 3.x TopicZNode).
+type topicZNode struct {
+	Version          int                `json:"version"`
+	TopicID          string             `json:"topic_id"`
+	Partitions       map[string][]int32 `json:"partitions"`
+	AddingReplicas   map[string][]int32 `json:"adding_replicas"`
+	RemovingReplicas map[string][]int32 `json:"removing_replicas"`
+}
+
+func encodeTopic(t *cluster.Topic) []byte {
+	z := topicZNode{
+		Version: 3, TopicID: t.ID.String(), Partitions: make(map[string][]int32, len(t.Partitions)),
+		AddingReplicas: map[string][]int32{}, RemovingReplicas: map[string][]int32{},
+	}
+	for _, p := range t.Partitions {
+		z.Partitions[strconv.Itoa(int(p.ID))] = p.Replicas
+	}
+	b, _ := json.Marshal(z)
+	return b
+}
+
+// decodeTopic returns the topic id and the replica assignment, indexed by
+// partition id.
+func decodeTopic(name string, b []byte) (cluster.TopicID, [][]int32, error) {
+	var z topicZNode
+	if err := json.Unmarshal(b, &z); err != nil {
+		return cluster.TopicID{}, nil, fmt.Errorf("decode %s: %w", topicPath(name), err)
+	}
+	id, ok := cluster.ParseTopicID(z.TopicID)
+	if !ok {
+		return id, nil, fmt.Errorf("decode %s: bad topic_id %q", topicPath(name), z.TopicID)
+	}
+	ids := make([]int, 0, len(z.Partitions))
+	for k := range z.Partitions {
+		p, err := strconv.Atoi(k)
+		if err != nil || p < 0 || p >= len(z.Partitions) {
+			return id, nil, fmt.Errorf("decode %s: bad partition %q", topicPath(name), k)
+		}
+		ids = append(ids, p)
+	}
+	sort.Ints(ids)
+	out := make([][]int32, len(ids))
+	for _, p := range ids {
+		out[p] = z.Partitions[strconv.Itoa(p)]
+	}
+	return id, out, nil
+}
+
+// stateZNode is /brokers/topics/<t>/partitions/<p>/state
+// (Kafka's TopicPartitionStateZNode).
+type stateZNode struct {
+	ControllerEpoch int32   `json:"controller_epoch"`
+	Leader          int32   `json:"leader"`
+	Version         int     `json:"version"`
+	LeaderEpoch     int32   `json:"leader_epoch"`
+	ISR             []int32 `json:"isr"`
+}
+
+func encodeState(leader, leaderEpoch int32, isr []int32, controllerEpoch int32) []byte {
+	if isr == nil {
+		isr = []int32{}
+	}
+	b, _ := json.Marshal(stateZNode{ControllerEpoch: controllerEpoch, Leader: leader, Version: 1, LeaderEpoch: leaderEpoch, ISR: isr})
+	return b
+}
+
+func decodeState(path string, b []byte) (stateZNode, error) {
+	var z stateZNode
+	if err := json.Unmarshal(b, &z); err != nil {
+		return z, fmt.Errorf("decode %s: %w", path, err)
+	}
+	return z, nil
+}
+
+// configZNode is /config/topics/<t> (Kafka's ConfigEntityZNode).
+type configZNode struct {
+	Version int               `json:"version"`
+	Config  map[string]string `json:"config"`
+}
+
+func encodeConfig(cfg map[string]string) []byte {
+	if cfg == nil {
+		cfg = map[string]string{}
+	}
+	b, _ := json.Marshal(configZNode{Version: 1, Config: cfg})
+	return b
+}
+
+func decodeConfig(t string, b []byte) (map[string]string, error) {
+	var z configZNode
+	if err := json.Unmarshal(b, &z); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", topicConfigPath(t), err)
+	}
+	return z.Config, nil
+}
+
+// clusterIDZNode is /cluster/id.
+type clusterIDZNode struct {
+	Version string `json:"version"`
+	ID      string `json:"id"`
+}
