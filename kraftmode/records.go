@@ -326,7 +326,10 @@ func decodeBatch(src []byte) ([]Record, error) {
 	recs := make([]Record, 0, n)
 	for i := uint32(0); i < n; i++ {
 		fv, key, ver := b.Uvarint(), int16(b.Uvarint()), int16(b.Uvarint())
-		if !b.Ok() || fv != frameVersion {
+		if !b.Ok() {
+			return nil, fmt.Errorf("%w: record %d truncated", errCorrupt, i)
+		}
+		if fv != frameVersion {
 			return nil, fmt.Errorf("%w: record %d: frame version %d", errCorrupt, i, fv)
 		}
 		r := newRecord(key)
