@@ -92,6 +92,9 @@ type testCluster struct {
 	connect string // with the chroot
 	log     *slog.Logger
 	seed    uint64
+	// kafka registers the client Kafka APIs (front.RegisterKafkaAPIs) on
+	// each broker's server; set it before starting brokers.
+	kafka bool
 
 	mu    sync.Mutex
 	nodes map[int32]*Node
@@ -99,6 +102,16 @@ type testCluster struct {
 }
 
 func newTestCluster(t testing.TB, n int) *testCluster {
+	t.Helper()
+	c := newEmptyCluster(t)
+	for id := int32(1); id <= int32(n); id++ {
+		c.start(id)
+	}
+	return c
+}
+
+// newEmptyCluster prepares a cluster on its own chroot without brokers.
+func newEmptyCluster(t testing.TB) *testCluster {
 	t.Helper()
 	ens := sharedEnsemble(t)
 	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
@@ -108,9 +121,6 @@ func newTestCluster(t testing.TB, n int) *testCluster {
 		nodes:   map[int32]*Node{}, srvs: map[int32]*front.Server{},
 	}
 	t.Cleanup(c.stopAll)
-	for id := int32(1); id <= int32(n); id++ {
-		c.start(id)
-	}
 	return c
 }
 
@@ -135,6 +145,9 @@ func (c *testCluster) start(id int32) *Node {
 	if err != nil {
 		srv.Close()
 		c.t.Fatalf("start broker %d: %v", id, err)
+	}
+	if c.kafka {
+		front.RegisterKafkaAPIs(srv, n, front.WithDefaults(cfg.Defaults))
 	}
 	c.mu.Lock()
 	c.nodes[id], c.srvs[id] = n, srv
