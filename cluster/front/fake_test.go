@@ -189,6 +189,9 @@ func (n *fakeNode) DeleteTopics(ctx context.Context, names []string) ([]cluster.
 	if err := n.CheckWrite(); err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	fc := n.fc
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
@@ -200,7 +203,7 @@ func (n *fakeNode) DeleteTopics(ctx context.Context, names []string) ([]cluster.
 		}
 	}
 	fc.commitLocked(next)
-	return results, ctx.Err()
+	return results, nil
 }
 
 func (n *fakeNode) Image() *cluster.Image { return n.img.Load() }
