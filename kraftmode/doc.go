@@ -1,0 +1,115 @@
+// Package kraftmode is kraftbench's KRaft-mode control plane (Kafka >= 3.3):
+// a Raft controller quorum with a replicated metadata log
+// (github.com/hashicorp/raft), and brokers that register, heartbeat and
+// fetch that log as observers. It implements cluster.Controller and
+// cluster.QuorumDescriber.
+//
+// # What is modelled, and why it costs what it costs
+//
+//   - The metadata log __cluster_metadata is the Raft log, durable in
+//     metadata.log.dir (raft-boltdb v2 for the log and stable store, fsync
+//     on every append; raft.FileSnapshotStore for snapshots). Its entries are
+//     batches of Kafka's metadata records (RegisterBrokerRecord, TopicRecord,
+//     PartitionRecord, ConfigRecord, PartitionChangeRecord,
+//     BrokerRegistrationChangeRecord, RemoveTopicRecord, NoOpRecord), framed
+//     and versioned as Kafka frames them (records.go). One CreateTopics is one
+//     entry: its TopicRecords, ConfigRecords and PartitionRecords commit
+//     atomically, and the controller answers only after the commit.
+//   - The Raft leader is the active controller. Every controller replays
+//     every committed entry onto its own image (fsm.go): a hot standby, which
+//     becomes active after committing one NoOpRecord, without reloading
+//     anything. A restart rebuilds the image from the latest snapshot plus
+//     the log tail. Snapshots are taken by each controller after
+//     metadata.log.max.record.bytes.between.snapshots bytes or
+//     metadata.log.max.snapshot.interval.ms, and bound the log.
+//   - Like Kafka's QuorumController, the active controller plans every
+//     request against its in-memory state including records appended but not
+//     yet committed (active.go), so concurrent CreateTopics pipeline (raft
+//     batches their appends into one disk write and one AppendEntries)
+//     instead of serialising on commit latency. Losing leadership drops that
+//     state; the next activation starts from the committed image.
+//   - Brokers register (BrokerRegistration, with a fresh incarnation id per
+//     start; the broker epoch is the offset of its RegisterBrokerRecord),
+//     heartbeat every broker.heartbeat.interval.ms (BrokerHeartbeat with
+//     wantFence and currentMetadataOffset) and fetch the log from the active
+//     controller (Fetch on __cluster_metadata, long poll up to 500 ms; a
+//     FetchSnapshot, chunked by position, when they are behind the log
+//     start). They serve Metadata from the image they build. A broker
+//     without a heartbeat for broker.session.timeout.ms is fenced: the
+//     active controller commits a BrokerRegistrationChangeRecord and
+//     PartitionChangeRecords moving leadership to another live ISR member
+//     (leader epoch bumped; -1 when none, the last ISR member kept, as
+//     Kafka does). It is unfenced when it heartbeats with wantFence=false
+//     having caught up to its own registration.
+//   - Writes that reach a broker or a standby are forwarded to the active
+//     controller, which the node finds from the answers (a Fetch's
+//     CurrentLeader, NOT_CONTROLLER) or, on a controller, from Raft; a
+//     standby asked on its controller listener answers NOT_CONTROLLER.
+//   - Roles: process.roles = controller, broker, or both (combined). The
+//     broker half of a combined node reads the local controller's image, as
+//     Kafka's combined node reads its local log.
+//
+// # One port per controller
+//
+// Raft and the broker-to-controller Kafka-protocol RPCs share the
+// controller's listener (controller.quorum.voters), as they do in Kafka: a
+// Raft connection starts with the byte 'R' (0x52), which as the first byte of
+// a Kafka size prefix would announce a frame over 1.3 GB, beyond any frame
+// limit; mux.go routes each connection on its first byte.
+//
+// # Timeouts: Kafka properties onto hashicorp/raft
+//
+//	controller.quorum.fetch.timeout.ms (2000)    -> HeartbeatTimeout and LeaderLeaseTimeout
+//	controller.quorum.election.timeout.ms (1000) -> ElectionTimeout = max(election, fetch timeout)
+//	controller.quorum.election.backoff.max.ms    -> no equivalent (hashicorp backs off by its own randomised timeouts)
+//	metadata.log.max.record.bytes.between.snapshots, metadata.log.max.snapshot.interval.ms
+//	                                             -> the node's own snapshot trigger (raft's entry-count trigger is off)
+//	Config.TrailingLogs                          -> TrailingLogs (entries kept behind a snapshot)
+//
+// Where they differ: Kafka's voter stands for election exactly fetch.timeout
+// after its last successful fetch; hashicorp randomises the follower's
+// HeartbeatTimeout to 1-2x, so failure detection takes 2-4 s at the
+// defaults instead of 2 s. hashicorp refuses an ElectionTimeout below
+// HeartbeatTimeout, which Kafka's defaults are, so the candidate timeout is
+// the fetch timeout (randomised 1-2x, as Kafka randomises its election
+// timeout); it only matters after a split vote. Kafka's leader resigns when
+// a majority has not fetched within 1.5x fetch.timeout; hashicorp's lease
+// can be at most HeartbeatTimeout, so it resigns after 1x. Followers learn
+// the commit index on the next AppendEntries (at most CommitTimeout, 50 ms,
+// when idle), where Kafka's voters learn it from their next fetch.
+//
+// # Simplifications (documented, deliberate)
+//
+//   - Forwarded CreateTopics/DeleteTopics are sent as themselves, not wrapped
+//     in an Envelope.
+//   - Brokers fetch committed entries only, so they never truncate; Kafka's
+//     observers may fetch past the high watermark and truncate on divergence.
+//   - Broker-only nodes keep no local copy of the log: a restarted broker
+//     rebuilds its image from the active controller (log or snapshot),
+//     where Kafka's broker replays its local log first.
+//   - There is no data plane, hence no AlterPartition: an unfenced broker
+//     rejoins the ISR of its partitions at once, and leaders are not moved
+//     back to preferred replicas.
+//   - DescribeQuorum: hashicorp/raft does not expose the leader's view of
+//     its followers, so the active controller asks each voter for its own
+//     position (a voter answers DescribeQuorum with NOT_LEADER_OR_FOLLOWER,
+//     its log end offset and its last contact with the leader).
+//   - Crash closes every connection and stops Raft without a goodbye, which
+//     is what peers of a kill -9'd process see; killing real processes is
+//     the providers' job (cluster/local, cluster/docker).
+//
+// # Use
+//
+//	err := kraftmode.Format(dir, clusterID, 1)     // once, like kafka-storage format
+//	node, err := kraftmode.Start(ctx, kraftmode.Config{
+//		NodeID: 1,
+//		Roles:  []cluster.Role{cluster.RoleBroker, cluster.RoleController}, // combined
+//		Voters: map[int32]string{1: "127.0.0.1:9093", 2: "127.0.0.1:9094", 3: "127.0.0.1:9095"},
+//		BrokerEndpoint: cluster.Endpoint{Listener: "PLAINTEXT", Host: "127.0.0.1", Port: 9092},
+//		MetadataLogDir: dir,
+//	}, front.NewServer(front.Options{})) // the CONTROLLER listener's server; nil for a broker
+//	clients := front.NewServer(front.Options{})
+//	front.RegisterKafkaAPIs(clients, node)
+//	go clients.Serve(brokerListener)          // the PLAINTEXT listener, the caller's
+//	defer node.Close()
+package kraftmode
