@@ -41,6 +41,20 @@ func (b *Broker) Addr() (Endpoint, bool) {
 	return b.Endpoints[0], true
 }
 
+// EndpointFor returns the endpoint on the named listener, or the first
+// endpoint when the broker has none of that name (or name is empty). Kafka
+// answers a client with the endpoints of the listener it connected to, which
+// is how one broker can be reached as 127.0.0.1:PORT from the host and by its
+// container name from its peers.
+func (b *Broker) EndpointFor(listener string) (Endpoint, bool) {
+	for _, e := range b.Endpoints {
+		if e.Listener == listener && listener != "" {
+			return e, true
+		}
+	}
+	return b.Addr()
+}
+
 // Partition is one partition's assignment and leadership.
 type Partition struct {
 	ID          int32

@@ -19,7 +19,7 @@ const (
 // describeCluster answers DescribeCluster v0-1 from a broker: the unfenced
 // brokers, the controller id and the cluster id. A v1 request for controller
 // endpoints sent to a broker is MISMATCHED_ENDPOINT_TYPE, as in Kafka.
-func (k *kafkaAPIs) describeCluster(_ context.Context, _ RequestHeader, kreq kmsg.Request) (kmsg.Response, error) {
+func (k *kafkaAPIs) describeCluster(_ context.Context, hdr RequestHeader, kreq kmsg.Request) (kmsg.Response, error) {
 	req := kreq.(*kmsg.DescribeClusterRequest)
 	resp := kmsg.NewPtrDescribeClusterResponse()
 	resp.Version = req.Version
@@ -36,7 +36,7 @@ func (k *kafkaAPIs) describeCluster(_ context.Context, _ RequestHeader, kreq kms
 		b := img.Brokers[id]
 		db := kmsg.NewDescribeClusterResponseBroker()
 		db.NodeID = id
-		ep, _ := b.Addr()
+		ep, _ := b.EndpointFor(hdr.Listener)
 		db.Host, db.Port = ep.Host, ep.Port
 		if b.Rack != "" {
 			db.Rack = strPtr(b.Rack)

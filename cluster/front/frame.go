@@ -40,6 +40,10 @@ type RequestHeader struct {
 	Version       int16
 	CorrelationID int32
 	ClientID      *string
+	// Listener is the name of the listener the request arrived on (set by
+	// the server, not read from the wire): Metadata answers with the
+	// endpoints of that listener, as Kafka does.
+	Listener string
 }
 
 // ErrMalformed marks a frame that cannot be a Kafka request.

@@ -109,7 +109,7 @@ func FuzzHandleFrame(f *testing.F) {
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		fc.mutate(func(img *cluster.Image) { img.Topics = base.Clone().Topics }) // forget earlier writes
 		before := errs.n.Load()
-		resp, corr, err := s.handleFrame(frame)
+		resp, corr, err := s.handleFrame("", frame)
 		if n := errs.n.Load(); n != before {
 			t.Fatalf("a handler panicked on frame %x", frame)
 		}
@@ -136,12 +136,12 @@ func TestFuzzSeedsAreAnswered(t *testing.T) {
 	seeds := fuzzSeeds()
 	const broken = 5 // the last seeds are broken on purpose
 	for i, frame := range seeds[:len(seeds)-broken] {
-		if _, _, err := s.handleFrame(frame); err != nil {
+		if _, _, err := s.handleFrame("", frame); err != nil {
 			t.Errorf("seed %d: %v", i, err)
 		}
 	}
 	for i, frame := range seeds[len(seeds)-broken:] {
-		if _, _, err := s.handleFrame(frame); err == nil {
+		if _, _, err := s.handleFrame("", frame); err == nil {
 			t.Errorf("broken seed %d answered", i)
 		}
 	}

@@ -74,8 +74,8 @@ func RegisterKafkaAPIs(s *Server, node cluster.Controller, opts ...KafkaOption) 
 	}
 }
 
-func (k *kafkaAPIs) metadata(_ context.Context, _ RequestHeader, req kmsg.Request) (kmsg.Response, error) {
-	return metadataResponse(k.node.Image(), req.(*kmsg.MetadataRequest)), nil
+func (k *kafkaAPIs) metadata(_ context.Context, hdr RequestHeader, req kmsg.Request) (kmsg.Response, error) {
+	return metadataResponse(k.node.Image(), req.(*kmsg.MetadataRequest), hdr.Listener), nil
 }
 
 // writeContext bounds a write by the request's timeout, or by the default

@@ -27,9 +27,10 @@ var internalTopics = map[string]bool{"__consumer_offsets": true, "__transaction_
 //
 // A null topic list (v1+) asks for every topic, an empty one for none; in v0,
 // which has no null, an empty list asks for every topic. Brokers are the
-// image's unfenced brokers with their first endpoint; the controller id is the
+// image's unfenced brokers with their endpoint on the listener the request
+// came in on (the first endpoint when the broker has none of that name); the controller id is the
 // image's, which the mode sets to what Kafka tells clients.
-func metadataResponse(img *cluster.Image, req *kmsg.MetadataRequest) *kmsg.MetadataResponse {
+func metadataResponse(img *cluster.Image, req *kmsg.MetadataRequest, listener string) *kmsg.MetadataResponse {
 	resp := kmsg.NewPtrMetadataResponse()
 	resp.Version = req.Version
 	resp.ControllerID = img.ControllerID
@@ -41,7 +42,7 @@ func metadataResponse(img *cluster.Image, req *kmsg.MetadataRequest) *kmsg.Metad
 	isLive := make(map[int32]bool, len(live))
 	for _, id := range live {
 		isLive[id] = true
-		resp.Brokers = append(resp.Brokers, metadataBroker(img.Brokers[id]))
+		resp.Brokers = append(resp.Brokers, metadataBroker(img.Brokers[id], listener))
 	}
 	all := req.Topics == nil || (req.Version == 0 && len(req.Topics) == 0)
 	if all {
@@ -64,10 +65,10 @@ func metadataResponse(img *cluster.Image, req *kmsg.MetadataRequest) *kmsg.Metad
 	return resp
 }
 
-func metadataBroker(b *cluster.Broker) kmsg.MetadataResponseBroker {
+func metadataBroker(b *cluster.Broker, listener string) kmsg.MetadataResponseBroker {
 	mb := kmsg.NewMetadataResponseBroker()
 	mb.NodeID = b.ID
-	ep, _ := b.Addr()
+	ep, _ := b.EndpointFor(listener)
 	mb.Host, mb.Port = ep.Host, ep.Port
 	if b.Rack != "" {
 		rack := b.Rack

@@ -115,7 +115,11 @@ func (s *Server) Supported() []kmsg.ApiVersionsResponseApiKey {
 }
 
 // Serve accepts connections on ln until Close. It returns nil after Close.
-func (s *Server) Serve(ln net.Listener) error {
+func (s *Server) Serve(ln net.Listener) error { return s.ServeListener("", ln) }
+
+// ServeListener is Serve for a named listener (EXTERNAL, INTERNAL, ...):
+// requests carry the name in RequestHeader.Listener.
+func (s *Server) ServeListener(name string, ln net.Listener) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -141,7 +145,7 @@ func (s *Server) Serve(ln net.Listener) error {
 			return nil
 		}
 		s.wg.Add(1)
-		go s.serveConn(c)
+		go s.serveConn(name, c)
 	}
 }
 
@@ -176,7 +180,7 @@ func (s *Server) Close() error {
 	return nil
 }
 
-func (s *Server) serveConn(c net.Conn) {
+func (s *Server) serveConn(listener string, c net.Conn) {
 	defer s.wg.Done()
 	defer func() {
 		c.Close()
@@ -193,7 +197,7 @@ func (s *Server) serveConn(c net.Conn) {
 			}
 			return
 		}
-		resp, corr, err := s.handleFrame(frame)
+		resp, corr, err := s.handleFrame(listener, frame)
 		if err != nil {
 			s.log.Info("closing connection", "remote", c.RemoteAddr(), "err", err)
 			return
@@ -207,11 +211,12 @@ func (s *Server) serveConn(c net.Conn) {
 
 // handleFrame decodes one request frame and runs its handler. An error means
 // the connection must be closed without an answer.
-func (s *Server) handleFrame(frame []byte) (resp kmsg.Response, corr int32, err error) {
+func (s *Server) handleFrame(listener string, frame []byte) (resp kmsg.Response, corr int32, err error) {
 	hdr, rest, err := ParseRequestHeader(frame)
 	if err != nil {
 		return nil, 0, err
 	}
+	hdr.Listener = listener
 	if hdr.Key == kmsg.ApiVersions.Int16() && (hdr.Version < 0 || hdr.Version > apiVersionsMax) {
 		return s.unsupportedApiVersions(), hdr.CorrelationID, nil
 	}
