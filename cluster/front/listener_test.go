@@ -54,4 +54,3 @@ func TestMetadataAnswersWithTheEndpointOfTheListenerUsed(t *testing.T) {
 		}
 	}
 }
-
