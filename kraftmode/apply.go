@@ -41,17 +41,31 @@ func (s *metaState) clone() *metaState {
 // it, so a batch of N partition changes to one topic costs one copy of that
 // topic, not N.
 type applier struct {
-	st    *metaState
-	owned map[string]bool // topics already cloned by this applier
+	st        *metaState
+	owned     map[string]bool // topics already cloned by this applier
+	mustClone bool            // st.img's maps are shared with a published image
 }
 
-// newApplier starts a batch of changes on st. With cloneImage set, st.img is
-// first replaced by a clone, leaving the previous (published) image intact.
+// newApplier starts a batch of changes on st. With cloneImage set, the
+// previous (published) image is left intact: st.img is replaced by a clone
+// before the first record that changes it (an entry of NoOpRecords only
+// moves the offset, which costs a struct copy, not a map copy).
 func newApplier(st *metaState, cloneImage bool) *applier {
 	if cloneImage {
-		st.img = st.img.Clone()
+		c := *st.img
+		st.img = &c
 	}
-	return &applier{st: st, owned: map[string]bool{}}
+	return &applier{st: st, owned: map[string]bool{}, mustClone: cloneImage}
+}
+
+// setOffset records that the image reflects the log up to offset.
+func (a *applier) setOffset(offset int64) { a.st.img.Offset = offset }
+
+func (a *applier) own() {
+	if a.mustClone {
+		a.st.img = a.st.img.Clone()
+		a.mustClone = false
+	}
 }
 
 // apply replays one entry's records, committed at offset. A record that does
@@ -64,7 +78,7 @@ func (a *applier) apply(offset int64, recs []Record) error {
 			errs = append(errs, err)
 		}
 	}
-	a.st.img.Offset = offset
+	a.setOffset(offset)
 	if len(errs) > 0 {
 		return fmt.Errorf("apply entry at offset %d: %v", offset, errs)
 	}
@@ -72,6 +86,10 @@ func (a *applier) apply(offset int64, recs []Record) error {
 }
 
 func (a *applier) applyOne(offset int64, r Record) error {
+	if _, ok := r.(*NoOpRecord); ok {
+		return nil
+	}
+	a.own()
 	img := a.st.img
 	switch r := r.(type) {
 	case *RegisterBrokerRecord:
@@ -115,7 +133,6 @@ func (a *applier) applyOne(offset int64, r Record) error {
 		delete(a.owned, name)
 	case *ConfigRecord:
 		return a.config(r)
-	case *NoOpRecord:
 	default:
 		return fmt.Errorf("unexpected record %T", r)
 	}

@@ -49,7 +49,8 @@ var _ raft.BatchingFSM = (*fsm)(nil)
 func (f *fsm) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
 
 // ApplyBatch replays committed entries onto a copy of the image and publishes
-// it: one image copy per batch, however many entries it holds.
+// it: at most one image copy per batch, however many entries it holds, and
+// none for a batch of NoOpRecords.
 func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	out := make([]any, len(logs))
 	f.mu.Lock()
@@ -57,7 +58,7 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	var n, size int64
 	for i, l := range logs {
 		if l.Type != raft.LogCommand {
-			f.st.img.Offset = int64(l.Index)
+			a.setOffset(int64(l.Index))
 			continue
 		}
 		recs, err := decodeBatch(l.Data)
@@ -67,7 +68,7 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 		}
 		if err != nil {
 			f.log.Error("metadata log entry not fully applied", "offset", l.Index, "err", err)
-			f.st.img.Offset = int64(l.Index)
+			a.setOffset(int64(l.Index))
 		}
 		size += int64(len(l.Data))
 		out[i] = applyResult{offset: int64(l.Index), err: err}

@@ -105,7 +105,7 @@ func (b *broker) applySegment(st *metaState, seg []byte) error {
 			b.log.Error("metadata record not applied", "err", err)
 		}
 	}
-	st.img.Offset = last
+	a.setOffset(last)
 	b.publish(st)
 	return nil
 }

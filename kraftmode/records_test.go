@@ -98,3 +98,22 @@ func TestApplyRecords(t *testing.T) {
 		t.Fatal("a change to an unknown topic was applied without error")
 	}
 }
+
+// An entry of NoOpRecords moves the offset without copying the image's maps;
+// the published image keeps its offset.
+func TestNoOpBatchDoesNotCopyImage(t *testing.T) {
+	st := newMetaState("c")
+	if err := newApplier(st, true).apply(3, allRecords()[:5]); err != nil {
+		t.Fatal(err)
+	}
+	published := st.img
+	if err := newApplier(st, true).apply(4, []Record{&NoOpRecord{}}); err != nil {
+		t.Fatal(err)
+	}
+	if reflect.ValueOf(st.img.Topics).Pointer() != reflect.ValueOf(published.Topics).Pointer() {
+		t.Fatal("a NoOpRecord copied the topic map")
+	}
+	if st.img.Offset != 4 || published.Offset != 3 {
+		t.Fatalf("offsets: new %d, published %d", st.img.Offset, published.Offset)
+	}
+}
