@@ -26,8 +26,11 @@ type Config struct {
 	// CONTROLLER listener. Raft and broker-to-controller requests share it.
 	Voters map[int32]string
 	// ControllerListen is the address a controller binds (its CONTROLLER
-	// entry in listeners); empty binds Voters[NodeID].
-	ControllerListen string
+	// entry in listeners); empty binds Voters[NodeID]. ControllerListener,
+	// when set, is a listener the caller bound already; the node takes it
+	// (Close closes it) and binds nothing.
+	ControllerListen   string
+	ControllerListener net.Listener
 	// BrokerEndpoint is the broker's client listener as advertised
 	// (advertised.listeners, the first non-controller listener); Rack is
 	// broker.rack. Both only for the broker role.

@@ -106,20 +106,38 @@ func (c *tcluster) startAll() {
 	}
 }
 
+// start starts node id. Separated nodes let Start bind the controller
+// listener and make its server; combined nodes are started as kbnode starts
+// them: the caller binds both listeners and one front.Server serves the
+// broker listener and, through the node, the controller listener.
 func (c *tcluster) start(id int32) *Node {
 	c.t.Helper()
-	n, err := Start(context.Background(), c.cfgs[id], nil)
+	cfg := c.cfgs[id]
+	var srv *front.Server
+	port, broker := c.ports[id]
+	combined := broker && cfg.HasRole(cluster.RoleController)
+	if combined {
+		ln, err := net.Listen("tcp", c.voters[id])
+		if err != nil {
+			c.t.Fatalf("controller listener of node %d: %v", id, err)
+		}
+		cfg.ControllerListener = ln
+		srv = front.NewServer(front.Options{})
+	}
+	n, err := Start(context.Background(), cfg, srv)
 	if err != nil {
 		c.t.Fatalf("start node %d: %v", id, err)
 	}
 	c.nodes[id] = n
-	if port, ok := c.ports[id]; ok {
+	if broker {
 		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
 		if err != nil {
 			c.t.Fatalf("client listener of broker %d: %v", id, err)
 		}
-		srv := front.NewServer(front.Options{})
-		front.RegisterKafkaAPIs(srv, n, front.WithDefaults(c.cfgs[id].Defaults))
+		if srv == nil {
+			srv = front.NewServer(front.Options{})
+		}
+		front.RegisterKafkaAPIs(srv, n, front.WithDefaults(cfg.Defaults))
 		go srv.Serve(ln)
 		c.clients[id] = srv
 	}
@@ -128,10 +146,6 @@ func (c *tcluster) start(id int32) *Node {
 
 // stop closes node id, gracefully or as kill -9 would.
 func (c *tcluster) stop(id int32, crash bool) {
-	if srv := c.clients[id]; srv != nil {
-		srv.Close()
-		delete(c.clients, id)
-	}
 	if n := c.nodes[id]; n != nil {
 		if crash {
 			n.Crash()
@@ -139,6 +153,10 @@ func (c *tcluster) stop(id int32, crash bool) {
 			n.Close()
 		}
 		delete(c.nodes, id)
+	}
+	if srv := c.clients[id]; srv != nil {
+		srv.Close()
+		delete(c.clients, id)
 	}
 }
 

@@ -20,7 +20,8 @@ type Node struct {
 	clusterID string
 
 	// Controller role (nil otherwise).
-	srv  *front.Server
+	srv    *front.Server
+	ownSrv bool // made by Start, so closed by Close
 	fsm  *fsm
 	q    *quorum
 	ctrl *controller
@@ -46,14 +47,19 @@ var (
 // Start starts a node. cfg is completed with Kafka's defaults and validated;
 // cfg.MetadataLogDir must have been prepared by Format.
 //
-// A node with the controller role listens on its controller address (Raft
-// and the Kafka protocol share the port) and serves srv there: Start
-// registers the controller APIs on srv (BrokerRegistration, BrokerHeartbeat,
-// Fetch and FetchSnapshot of __cluster_metadata, CreateTopics, DeleteTopics,
-// DescribeQuorum) and takes ownership of it: Close closes it. srv may be nil,
-// in which case Start makes one; broker-only nodes take no server (pass nil).
+// A node with the controller role listens on its controller address (or
+// takes cfg.ControllerListener; Raft and the Kafka protocol share the port)
+// and serves srv there: Start registers the controller APIs on srv
+// (BrokerRegistration, BrokerHeartbeat, Fetch and FetchSnapshot of
+// __cluster_metadata, CreateTopics, DeleteTopics, DescribeQuorum). srv stays
+// the caller's: Close stops serving the controller listener and drops its
+// connections but does not close srv. With srv nil, Start makes a server of
+// its own and Close closes it. Broker-only nodes take no server (pass nil).
 // The client-facing listener of a broker is the caller's: serve it with
-// front.RegisterKafkaAPIs(server, node).
+// front.RegisterKafkaAPIs(server, node). The two may share one server: the
+// Kafka APIs registered after Start then answer CreateTopics, DeleteTopics
+// and DescribeQuorum on both listeners, which works, because the node
+// forwards writes a standby receives.
 //
 // ctx bounds start-up only; the node runs until Close.
 func Start(ctx context.Context, cfg Config, srv *front.Server) (*Node, error) {
@@ -103,7 +109,7 @@ func (n *Node) startController(ctx context.Context, srv *front.Server) error {
 	n.q = q
 	n.ctrl = newController(&n.cfg, q, n.fsm)
 	if srv == nil {
-		srv = front.NewServer(front.Options{Logger: n.log})
+		srv, n.ownSrv = front.NewServer(front.Options{Logger: n.log}), true
 	}
 	n.srv = srv
 	n.registerControllerAPIs(srv)
@@ -226,7 +232,7 @@ func (n *Node) stop(abrupt bool) error {
 		if n.brk != nil {
 			n.brk.stop()
 		}
-		if n.srv != nil {
+		if n.ownSrv {
 			n.srv.Close()
 		}
 		if n.q != nil {

@@ -62,13 +62,15 @@ func (q *quorum) start(cfg *Config, f *fsm, dir string) error {
 	if q.logs, err = raft.NewLogCache(logCacheEntries, q.bolt); err != nil {
 		return fmt.Errorf("log cache: %w", err)
 	}
-	bind := cfg.ControllerListen
-	if bind == "" {
-		bind = cfg.Voters[cfg.NodeID]
-	}
-	ln, err := net.Listen("tcp", bind)
-	if err != nil {
-		return fmt.Errorf("listen on controller address %s: %w", bind, err)
+	ln := cfg.ControllerListener
+	if ln == nil {
+		bind := cfg.ControllerListen
+		if bind == "" {
+			bind = cfg.Voters[cfg.NodeID]
+		}
+		if ln, err = net.Listen("tcp", bind); err != nil {
+			return fmt.Errorf("listen on controller address %s: %w", bind, err)
+		}
 	}
 	q.mux = newMux(ln, cfg.Voters[cfg.NodeID])
 	trans := raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
