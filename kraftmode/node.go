@@ -22,9 +22,9 @@ type Node struct {
 	// Controller role (nil otherwise).
 	srv    *front.Server
 	ownSrv bool // made by Start, so closed by Close
-	fsm  *fsm
-	q    *quorum
-	ctrl *controller
+	fsm    *fsm
+	q      *quorum
+	ctrl   *controller
 	// Broker role (nil otherwise).
 	brk *broker
 
