@@ -113,6 +113,7 @@ func (c *controller) activate(ctx context.Context) {
 	}
 	_, term := c.q.leader()
 	st := c.fsm.cloneState()
+	offset := st.img.Offset // st becomes the pending state: read it before sharing it
 	c.mu.Lock()
 	c.active, c.term, c.pending = true, term, st
 	c.rng = rand.New(rand.NewPCG(uint64(c.cfg.Seed), term<<16|uint64(uint32(c.self))))
@@ -125,7 +126,7 @@ func (c *controller) activate(ctx context.Context) {
 		c.sessions[id] = now
 	}
 	c.mu.Unlock()
-	c.log.Info("became the active controller", "term", term, "offset", st.img.Offset,
+	c.log.Info("became the active controller", "term", term, "offset", offset,
 		"took", time.Since(start), "records_replayed", c.fsm.records.Load(), "snapshot_loads", c.fsm.restores.Load())
 }
 
