@@ -42,6 +42,9 @@ type controller struct {
 	sessions   map[int32]time.Time // broker id -> last heartbeat
 	observers  map[int32]observer
 	resync     chan struct{}
+	// activation is how long the last activation took, from noticing
+	// leadership to serving: one NoOpRecord commit and a state copy.
+	activation time.Duration
 }
 
 // observer is a broker's position in the metadata log, as its fetches show.
@@ -118,6 +121,7 @@ func (c *controller) activate(ctx context.Context) {
 	c.active, c.term, c.pending = true, term, st
 	c.rng = rand.New(rand.NewPCG(uint64(c.cfg.Seed), term<<16|uint64(uint32(c.self))))
 	c.lastAppend = time.Now()
+	c.activation = time.Since(start)
 	// A new active controller gives every broker a fresh session, as Kafka's
 	// does: it cannot know when they last heartbeated to the old one.
 	now := time.Now()
