@@ -84,19 +84,13 @@ func requestTimeout(ms int32, dflt time.Duration) time.Duration {
 	return time.Duration(ms) * time.Millisecond
 }
 
-// validateTopics answers a validate-only CreateTopics from the pending state.
+// validateTopics answers a validate-only CreateTopics from the pending state
+// with cluster.CheckCreate: Kafka's checks, no placement, no allocation per
+// partition.
 func (c *controller) validateTopics(req *kmsg.CreateTopicsRequest) ([]cluster.TopicResult, error) {
-	specs := specsFromRequest(req)
 	var results []cluster.TopicResult
 	_, err := c.submit(context.Background(), func(st *metaState) ([]Record, error) {
-		for i, p := range cluster.PlanCreate(st.img, specs, c.cfg.Defaults, c.rng) {
-			if p.Err != nil {
-				results = append(results, cluster.ResultFor(specs[i].Name, p.Err))
-				continue
-			}
-			results = append(results, cluster.TopicResult{Name: p.Topic.Name, NumPartitions: int32(len(p.Topic.Partitions)),
-				ReplicationFactor: p.Topic.ReplicationFactor()})
-		}
+		results = cluster.CheckCreate(st.img, specsFromRequest(req), c.cfg.Defaults)
 		return nil, nil
 	})
 	return results, err
