@@ -95,7 +95,11 @@ func (c *dockerCluster) startZooKeeper(ctx context.Context) (time.Duration, erro
 		}
 		select {
 		case <-ctx.Done():
-			return 0, fmt.Errorf("zookeeper quorum: %w: %w", err, context.Cause(ctx))
+			var logs string
+			for _, s := range specs {
+				logs += fmt.Sprintf("--- %s\n%s\n", s.name, logsTail(context.WithoutCancel(ctx), c.cli, s.name, 15))
+			}
+			return 0, fmt.Errorf("zookeeper quorum: %w: %w\n%s", err, context.Cause(ctx), logs)
 		case <-tick.C:
 		}
 	}

@@ -23,7 +23,7 @@ type spec struct {
 	image   string
 	cmd     []string
 	env     map[string]string
-	publish []int // container ports published on 127.0.0.1 with the same number
+	publish map[int]int // container port -> host port on 127.0.0.1
 	dataDir string
 	tmpfs   bool // a /tmp (the node image is FROM scratch and has none)
 }
@@ -34,10 +34,10 @@ type spec struct {
 func (s spec) request(n names, logger *slog.Logger) testcontainers.GenericContainerRequest {
 	var exposed []string
 	bindings := network.PortMap{}
-	for _, p := range s.publish {
-		port := network.MustParsePort(strconv.Itoa(p) + "/tcp")
+	for inside, host := range s.publish {
+		port := network.MustParsePort(strconv.Itoa(inside) + "/tcp")
 		exposed = append(exposed, port.String())
-		bindings[port] = []network.PortBinding{{HostIP: netip.MustParseAddr(loopback), HostPort: strconv.Itoa(p)}}
+		bindings[port] = []network.PortBinding{{HostIP: netip.MustParseAddr(loopback), HostPort: strconv.Itoa(host)}}
 	}
 	sort.Strings(exposed)
 	req := testcontainers.ContainerRequest{
@@ -64,8 +64,12 @@ func (s spec) request(n names, logger *slog.Logger) testcontainers.GenericContai
 // nodeSpec is the kbnode container of node n, its Kafka properties passed as
 // --override arguments.
 func nodeSpec(image string, r *resolver, n layout.Node, props map[string]string) spec {
+	publish := map[int]int{}
+	for _, p := range r.published(n) {
+		publish[p] = p // the same number inside: what a node advertises must work from the host
+	}
 	return spec{name: r.container(n.ID), image: image, cmd: append([]string{"start"}, overrides(props)...),
-		publish: r.published(n), dataDir: nodeDataDir, tmpfs: true}
+		publish: publish, dataDir: nodeDataDir, tmpfs: true}
 }
 
 // zkSpec is ZooKeeper server id, configured through the official zookeeper
@@ -83,7 +87,7 @@ func zkSpec(image string, r *resolver, id int) spec {
 		// resolves to when the server starts.
 		"ZOO_CFG_EXTRA": "quorumListenOnAllIPs=true",
 	}
-	return spec{name: r.names.zk(id), image: image, env: env, publish: []int{r.zkClient[id]}, dataDir: zkDataDir}
+	return spec{name: r.names.zk(id), image: image, env: env, publish: map[int]int{zkClientPort: r.zkClient[id]}, dataDir: zkDataDir}
 }
 
 // overrides renders properties as sorted --override key=value arguments.

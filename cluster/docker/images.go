@@ -67,12 +67,12 @@ func EnsureNodeImage(ctx context.Context, logf Logf) (string, error) {
 		return "", fmt.Errorf("node image: %w", err)
 	}
 	defer cleanup()
-	return buildNodeImage(ctx, bin, logf)
+	return buildNodeImage(ctx, bin, NodeRepo, logf)
 }
 
-// buildNodeImage makes sure the node image for the static binary at path
-// exists and returns its reference.
-func buildNodeImage(ctx context.Context, path string, logf Logf) (string, error) {
+// buildNodeImage makes sure repo:<hash> holds the static binary at path and
+// returns its reference.
+func buildNodeImage(ctx context.Context, path, repo string, logf Logf) (string, error) {
 	if err := checkStatic(path); err != nil {
 		return "", fmt.Errorf("node image: %w", err)
 	}
@@ -81,7 +81,7 @@ func buildNodeImage(ctx context.Context, path string, logf Logf) (string, error)
 		return "", fmt.Errorf("node image: %w", err)
 	}
 	sum := contentHash(images.NodeDockerfile, bin)
-	ref := NodeRepo + ":" + sum
+	ref := repo + ":" + sum
 	return ref, ensureBuilt(ctx, ref, "node", sum, logf, func() (buildInput, error) {
 		ctx, err := tarContext([]tarFile{
 			{"Dockerfile", images.NodeDockerfile, 0o644},

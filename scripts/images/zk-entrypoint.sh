@@ -48,9 +48,14 @@ fi
 echo "${ZOO_MY_ID:-1}" >"$data_dir/myid"
 
 # Debian's jar brings its dependencies through its manifest; putting all of
-# /usr/share/java on the class path breaks its logging start-up.
+# /usr/share/java on the class path breaks its logging start-up. Logging
+# needs only the slf4j binding for log4j 1.2 and log4j itself (to stdout).
+cp=/etc/zookeeper/conf:/usr/share/java/zookeeper.jar
+for j in /usr/share/java/slf4j-log4j12.jar /usr/share/java/log4j-1.2.jar; do
+  [ -f "$j" ] && cp=$cp:$j
+done
 # shellcheck disable=SC2086
 exec java -Xmx1000m ${JVMFLAGS:-} \
   -Dzookeeper.root.logger=INFO,CONSOLE -Dzookeeper.log.dir="$log_dir" \
-  -cp /etc/zookeeper/conf:/usr/share/java/zookeeper.jar \
+  -cp "$cp" \
   org.apache.zookeeper.server.quorum.QuorumPeerMain "$cfg"
