@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/cluster/front"
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 func TestClusterCreateDeleteConverges(t *testing.T) {
@@ -88,5 +90,40 @@ func TestDescribeQuorum(t *testing.T) {
 	}
 	if st := c.nodes[4].Status(); st.ActiveControllerID != leader.cfg.NodeID {
 		t.Fatalf("broker status names %d as active controller, want %d", st.ActiveControllerID, leader.cfg.NodeID)
+	}
+}
+
+// On the controller listener, the active controller answers CreateTopics
+// (validate-only here: nothing is created) and a standby answers
+// NOT_CONTROLLER, as Kafka's controllers do.
+func TestControllerListenerAnswers(t *testing.T) {
+	c := newTCluster(t, false, nil)
+	active := c.active(10 * time.Second)
+	c.waitUnfenced(10 * time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req := requestFromSpecs([]cluster.TopicSpec{{Name: "v", NumPartitions: 4, ReplicationFactor: 3}}, 5000)
+	req.ValidateOnly = true
+	for _, id := range c.ctrlIDs {
+		conn, err := front.Dial(ctx, c.voters[id], "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := conn.Request(ctx, req)
+		conn.Close()
+		if err != nil {
+			t.Fatalf("controller %d: %v", id, err)
+		}
+		got := resp.(*kmsg.CreateTopicsResponse).Topics[0]
+		want := kerr.NotController.Code
+		if id == active.cfg.NodeID {
+			want = 0
+		}
+		if got.ErrorCode != want || (want == 0 && got.NumPartitions != 4) {
+			t.Fatalf("controller %d answered %+v, want code %d", id, got, want)
+		}
+	}
+	if _, ok := active.Image().Topics["v"]; ok {
+		t.Fatal("a validate-only request created the topic")
 	}
 }
