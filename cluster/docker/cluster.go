@@ -70,10 +70,11 @@ func (c *dockerCluster) boot(ctx context.Context, readyTimeout time.Duration) er
 		phases = withStorePhase(phases, storeAt)
 	}
 	c.phases = phases
-	if err != nil {
+	var exited *exitedError
+	if err != nil && !errors.As(context.Cause(wctx), &exited) {
 		return fmt.Errorf("%w\n%s", err, c.logsOfAll(context.WithoutCancel(ctx)))
 	}
-	return nil
+	return err
 }
 
 // startZooKeeper starts the ensemble and waits until every server answers
@@ -163,12 +164,19 @@ func (c *dockerCluster) watchExits(ctx context.Context) (context.Context, func()
 					continue
 				}
 				name := trimSlash(ct.Names)
-				cancel(fmt.Errorf("container %s exited (%s):\n%s", name, ct.Status, logsTail(context.Background(), c.cli, name, 30)))
+				cancel(&exitedError{name: name, status: ct.Status, logs: logsTail(context.Background(), c.cli, name, 30)})
 				return
 			}
 		}
 	}()
 	return ctx, func() { close(done); cancel(nil) }
+}
+
+// exitedError says which container exited during start, with its output.
+type exitedError struct{ name, status, logs string }
+
+func (e *exitedError) Error() string {
+	return fmt.Sprintf("container %s exited (%s):\n%s", e.name, e.status, e.logs)
 }
 
 func trimSlash(names []string) string {

@@ -130,4 +130,6 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func imageRemoveOptions() client.ImageRemoveOptions { return client.ImageRemoveOptions{PruneChildren: true} }
+func imageRemoveOptions() client.ImageRemoveOptions {
+	return client.ImageRemoveOptions{PruneChildren: true}
+}
