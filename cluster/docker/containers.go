@@ -79,10 +79,13 @@ func zkSpec(image string, r *resolver, id int) spec {
 		"ZOO_MY_ID":                  strconv.Itoa(id),
 		"ZOO_SERVERS":                r.zooServers(),
 		"ZOO_4LW_COMMANDS_WHITELIST": "srvr,ruok,mntr",
-		"ZOO_DATA_DIR":               zkDataDir,
-		"ZOO_DATA_LOG_DIR":           zkDataDir + "/txnlog",
-		"ZOO_ADMINSERVER_ENABLED":    "false",
-		"ZOO_STANDALONE_ENABLED":     strconv.FormatBool(len(r.zkServers) == 1),
+		// Snapshots and the transaction log both on the run's volume (the
+		// official image's entrypoint chowns both directories, so they must
+		// exist: one directory does).
+		"ZOO_DATA_DIR":            zkDataDir,
+		"ZOO_DATA_LOG_DIR":        zkDataDir,
+		"ZOO_ADMINSERVER_ENABLED": "false",
+		"ZOO_STANDALONE_ENABLED":  strconv.FormatBool(len(r.zkServers) == 1),
 		// Bind quorum ports on every address, not only the one the alias
 		// resolves to when the server starts.
 		"ZOO_CFG_EXTRA": "quorumListenOnAllIPs=true",

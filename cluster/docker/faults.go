@@ -97,12 +97,11 @@ func (c *dockerCluster) reconnectFn(name string) func(context.Context) error {
 func once(rec *cluster.FaultRecord, what string, undo func(context.Context) error) func(context.Context) error {
 	var mu sync.Mutex
 	done := false
-	var result error
 	return func(ctx context.Context) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if done {
-			return result
+			return nil
 		}
 		if err := undo(ctx); err != nil {
 			return fmt.Errorf("%s: %w", what, err) // not done: may be retried

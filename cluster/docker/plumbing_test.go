@@ -58,9 +58,9 @@ func TestFaultsPlumbing(t *testing.T) {
 		undo(t, rec)
 		eventually(t, 20*time.Second, func() error { return activeIs(t, c, 1001, 1001, 1002, 1) })
 	})
-	t.Run("kill", func(t *testing.T) { downAndBack(t, c, cluster.FaultKill) })
-	t.Run("stop", func(t *testing.T) { downAndBack(t, c, cluster.FaultStop) })
-	t.Run("pause", func(t *testing.T) { downAndBack(t, c, cluster.FaultPause) })
+	t.Run("kill", func(t *testing.T) { downAndBack(t, c, cluster.FaultKill, 1) })
+	t.Run("stop", func(t *testing.T) { downAndBack(t, c, cluster.FaultStop, 1) })
+	t.Run("pause", func(t *testing.T) { downAndBack(t, c, cluster.FaultPause, 1) })
 	t.Run("restart", func(t *testing.T) {
 		rec := fault(t, c, cluster.FaultRestart, 1)
 		if rec.End.IsZero() || rec.Undo != nil {
@@ -75,15 +75,16 @@ func TestFaultsPlumbing(t *testing.T) {
 
 // downAndBack: the node stops answering during the fault and answers again
 // after Undo, which sets End.
-func downAndBack(t *testing.T, c *dockerCluster, kind cluster.FaultKind) {
-	rec := fault(t, c, kind, 1)
+func downAndBack(t *testing.T, c *dockerCluster, kind cluster.FaultKind, node int32) {
+	t.Helper()
+	rec := fault(t, c, kind, node)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
-	if _, err := c.Status(ctx, 1); err == nil {
-		t.Errorf("%s: node 1 still answers", kind)
+	if _, err := c.Status(ctx, node); err == nil {
+		t.Errorf("%s: node %d still answers", kind, node)
 	}
 	cancel()
 	undo(t, rec)
-	eventually(t, 20*time.Second, func() error { _, err := c.Status(t.Context(), 1); return err })
+	eventually(t, 30*time.Second, func() error { _, err := c.Status(t.Context(), node); return err })
 	if err := rec.Undo(t.Context()); err != nil {
 		t.Errorf("second undo: %v", err)
 	}
