@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -77,8 +78,8 @@ func (c *dockerCluster) boot(ctx context.Context, readyTimeout time.Duration) er
 	return err
 }
 
-// startZooKeeper starts the ensemble and waits until every server answers
-// srvr and one leads (or the one server runs standalone).
+// startZooKeeper starts the ensemble and waits for its quorum, returning
+// when it was reached.
 func (c *dockerCluster) startZooKeeper(ctx context.Context) (time.Duration, error) {
 	var specs []spec
 	for _, id := range c.plan.ZooKeepers {
@@ -87,20 +88,31 @@ func (c *dockerCluster) startZooKeeper(ctx context.Context) (time.Duration, erro
 	if err := c.startAll(ctx, specs); err != nil {
 		return 0, fmt.Errorf("zookeeper: %w", err)
 	}
+	if err := c.awaitQuorum(ctx); err != nil {
+		return 0, err
+	}
+	return time.Since(c.start), nil
+}
+
+// awaitQuorum waits until every ZooKeeper server answers srvr and one leads
+// (or the one server runs standalone); on timeout the error carries the
+// servers' last log lines.
+func (c *dockerCluster) awaitQuorum(ctx context.Context) error {
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		err := zkQuorum(ctx, c.res)
 		if err == nil {
-			return time.Since(c.start), nil
+			return nil
 		}
 		select {
 		case <-ctx.Done():
 			var logs string
-			for _, s := range specs {
-				logs += fmt.Sprintf("--- %s\n%s\n", s.name, logsTail(context.WithoutCancel(ctx), c.cli, s.name, 15))
+			for _, id := range c.plan.ZooKeepers {
+				name := c.names.zk(id)
+				logs += fmt.Sprintf("--- %s\n%s\n", name, logsTail(context.WithoutCancel(ctx), c.cli, name, 15))
 			}
-			return 0, fmt.Errorf("zookeeper quorum: %w: %w\n%s", err, context.Cause(ctx), logs)
+			return fmt.Errorf("zookeeper quorum: %w: %w\n%s", err, context.Cause(ctx), logs)
 		case <-tick.C:
 		}
 	}
@@ -118,29 +130,25 @@ func withStorePhase(phases []ready.Phase, at time.Duration) []ready.Phase {
 	return out
 }
 
-// startAll starts containers concurrently and reports every failure.
+// startAll creates a volume for each container and starts them all
+// concurrently, reporting every failure.
 func (c *dockerCluster) startAll(ctx context.Context, specs []spec) error {
-	errs := make([]error, len(specs))
-	var wg sync.WaitGroup
-	for i, s := range specs {
-		wg.Go(func() {
-			if err := createVolume(ctx, c.cli, c.names, s.name); err != nil {
-				errs[i] = err
-				return
-			}
-			if _, err := testcontainers.GenericContainer(ctx, s.request(c.names, c.log)); err != nil {
-				errs[i] = fmt.Errorf("start %s: %w\n%s", s.name, err, logsTail(context.WithoutCancel(ctx), c.cli, s.name, 20))
-			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return parallel(len(specs), func(i int) error {
+		s := specs[i]
+		if err := createVolume(ctx, c.cli, c.names, s.name); err != nil {
+			return err
+		}
+		if _, err := testcontainers.GenericContainer(ctx, s.request(c.names, c.log)); err != nil {
+			return fmt.Errorf("start %s: %w\n%s", s.name, err, logsTail(context.WithoutCancel(ctx), c.cli, s.name, 20))
+		}
+		return nil
+	})
 }
 
 // watchExits cancels the returned context, with the reason, when one of the
-// run's containers exits (a format container's exit is expected and is
-// labelled as such).
-func (c *dockerCluster) watchExits(ctx context.Context) (context.Context, func()) {
+// run's containers exits: one of only, or any when only is empty (a format
+// container's exit is expected and is labelled as such).
+func (c *dockerCluster) watchExits(ctx context.Context, only ...string) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -160,10 +168,10 @@ func (c *dockerCluster) watchExits(ctx context.Context) (context.Context, func()
 				continue
 			}
 			for _, ct := range list.Items {
-				if ct.Labels[labelOneShot] != "" {
+				name := trimSlash(ct.Names)
+				if ct.Labels[labelOneShot] != "" || len(only) > 0 && !slices.Contains(only, name) {
 					continue
 				}
-				name := trimSlash(ct.Names)
 				cancel(&exitedError{name: name, status: ct.Status, logs: logsTail(context.Background(), c.cli, name, 30)})
 				return
 			}

@@ -2,11 +2,9 @@ package docker
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
-	"sync"
 
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/layout"
@@ -28,13 +26,7 @@ const propsPath = "/etc/kbnode/server.properties"
 // runs it as a process. The cluster id derives from the seed.
 func (c *dockerCluster) format(ctx context.Context) error {
 	clusterID := cluster.NewTopicID(rand.New(rand.NewPCG(uint64(c.spec.Seed), 0x6b62))).String()
-	errs := make([]error, len(c.plan.Nodes))
-	var wg sync.WaitGroup
-	for i, n := range c.plan.Nodes {
-		wg.Go(func() { errs[i] = c.formatNode(ctx, n, clusterID) })
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return parallel(len(c.plan.Nodes), func(i int) error { return c.formatNode(ctx, c.plan.Nodes[i], clusterID) })
 }
 
 func (c *dockerCluster) formatNode(ctx context.Context, n layout.Node, clusterID string) error {

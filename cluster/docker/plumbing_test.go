@@ -142,3 +142,26 @@ func eventually(t *testing.T, timeout time.Duration, cond func() error) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// TestRestartAllPlumbing: a cold restart of a ZooKeeper-mode cluster of fake
+// nodes stops everything, starts the ensemble then the nodes, and measures
+// the phases from the first container started again.
+func TestRestartAllPlumbing(t *testing.T) {
+	needDocker(t)
+	spec := cluster.Spec{Name: runName(t, "restart"), Mode: cluster.ModeZK, ZKServers: 1, Brokers: 2,
+		Images: cluster.Images{Node: fakeNodeImage(t), ZooKeeper: zkImage(t)}}
+	c := startCluster(t, spec)
+	phases, err := c.RestartAll(t.Context())
+	if err != nil {
+		t.Fatalf("restart all: %v", err)
+	}
+	t.Logf("phases after a cold restart: %v", phases)
+	if len(phases) != 4 || phases[0].Name != "store_ready" || phases[0].After <= 0 {
+		t.Errorf("phases %v: want 4, store_ready first", phases)
+	}
+	for _, id := range []int32{1, 2} {
+		if _, err := c.Status(t.Context(), id); err != nil {
+			t.Errorf("node %d after restart: %v", id, err)
+		}
+	}
+}

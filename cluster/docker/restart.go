@@ -1,0 +1,79 @@
+package docker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/cluster/ready"
+	"github.com/moby/moby/client"
+)
+
+var (
+	_ cluster.Restarter     = (*dockerCluster)(nil)
+	_ cluster.PhaseReporter = (*dockerCluster)(nil)
+)
+
+// RestartAll is a cold start, as the local provider does it: every node
+// stops gracefully, every ZooKeeper server is killed (its data is on its
+// volume, fsynced), then the ensemble starts and reaches quorum, the nodes
+// start on their kept volumes, and readiness is awaited. The phases are
+// measured from the moment the first container is started again.
+func (c *dockerCluster) RestartAll(ctx context.Context) ([]cluster.Phase, error) {
+	nodes := make([]string, 0, len(c.plan.Nodes))
+	for _, n := range c.plan.Nodes {
+		nodes = append(nodes, c.res.container(n.ID))
+	}
+	var zks []string
+	for _, id := range c.plan.ZooKeepers {
+		zks = append(zks, c.names.zk(id))
+	}
+	if err := parallel(len(nodes), func(i int) error {
+		_, err := c.cli.ContainerStop(ctx, nodes[i], client.ContainerStopOptions{Timeout: ptr(stopTimeout)})
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("restart all: stop nodes: %w", err)
+	}
+	if err := parallel(len(zks), func(i int) error { return c.kill(ctx, zks[i]) }); err != nil {
+		return nil, fmt.Errorf("restart all: stop zookeeper: %w", err)
+	}
+	start := time.Now()
+	var storeAt time.Duration
+	if len(zks) > 0 {
+		zctx, stopWatch := c.watchExits(ctx, zks...)
+		err := parallel(len(zks), func(i int) error { return c.startFn(zks[i])(zctx) })
+		if err == nil {
+			err = c.awaitQuorum(zctx)
+		}
+		stopWatch()
+		if err != nil {
+			return nil, fmt.Errorf("restart all: zookeeper: %w", err)
+		}
+		storeAt = time.Since(start)
+	}
+	if err := parallel(len(nodes), func(i int) error { return c.startFn(nodes[i])(ctx) }); err != nil {
+		return nil, fmt.Errorf("restart all: start nodes: %w", err)
+	}
+	// Watched only now: until started again, the nodes are exited on purpose.
+	wctx, stopWatch := c.watchExits(ctx)
+	defer stopWatch()
+	phases, err := ready.Wait(wctx, start, ready.HTTPPoller(c.statusAddrs()), nil)
+	if storeAt > 0 {
+		phases = withStorePhase(phases, storeAt)
+	}
+	return phases, err
+}
+
+// parallel runs f(0..n-1) concurrently and joins their errors.
+func parallel(n int, f func(i int) error) error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = f(i) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
