@@ -50,7 +50,10 @@ func (c *Conn) Request(ctx context.Context, req kmsg.Request) (kmsg.Response, er
 	if !ok {
 		deadline = time.Time{}
 	}
-	stop := context.AfterFunc(ctx, func() { c.c.SetDeadline(time.Unix(1, 0)) })
+	// The callback may run while a failed request sets c.c to nil: it takes
+	// the connection it was made for.
+	nc := c.c
+	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	c.c.SetDeadline(deadline)
 	c.corr++
