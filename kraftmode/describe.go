@@ -64,12 +64,12 @@ func (n *Node) describeAsLeader(ctx context.Context) cluster.QuorumInfo {
 	info := cluster.QuorumInfo{LeaderID: n.cfg.NodeID, LeaderEpoch: int32(term),
 		HighWatermark: int64(n.q.raft.CommitIndex()) + 1}
 	now := time.Now()
+	info.Voters = []cluster.ReplicaState{{ID: n.cfg.NodeID,
+		LogEndOffset: int64(n.q.raft.LastIndex()) + 1, LastFetch: now, LastCaughtUp: now}}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for id, addr := range n.cfg.Voters {
 		if id == n.cfg.NodeID {
-			info.Voters = append(info.Voters, cluster.ReplicaState{ID: id,
-				LogEndOffset: int64(n.q.raft.LastIndex()) + 1, LastFetch: now, LastCaughtUp: now})
 			continue
 		}
 		wg.Add(1)

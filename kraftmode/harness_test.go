@@ -27,17 +27,31 @@ type tcluster struct {
 	nodes     map[int32]*Node
 	clients   map[int32]*front.Server // brokers' client listeners (front.RegisterKafkaAPIs)
 	ports     map[int32]int
-	ctrlIDs   []int32
-	brokerIDs []int32
+	// bound holds listeners bound when their ports were chosen, until their
+	// node's first start: a port picked but left unbound could be taken by
+	// an outgoing connection in between.
+	ctrlLns, clientLns map[int32]net.Listener
+	ctrlIDs            []int32
+	brokerIDs          []int32
 }
 
-func freePort(t testing.TB) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func listen(t testing.TB, addr string) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("listen on %s: %v", addr, err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return ln
+}
+
+// takeListener returns the listener bound for a node's first start, or
+// binds addr again (a restart).
+func takeListener(t testing.TB, bound map[int32]net.Listener, id int32, addr string) net.Listener {
+	if ln, ok := bound[id]; ok {
+		delete(bound, id)
+		return ln
+	}
+	return listen(t, addr)
 }
 
 func testLogger(t testing.TB) *slog.Logger {
@@ -53,14 +67,16 @@ func newTCluster(t testing.TB, combined bool, tweak func(*Config)) *tcluster {
 	t.Helper()
 	c := &tcluster{t: t, clusterID: NewClusterID(rand.New(rand.NewPCG(1, 2))),
 		voters: map[int32]string{}, cfgs: map[int32]Config{}, nodes: map[int32]*Node{},
-		clients: map[int32]*front.Server{}, ports: map[int32]int{}}
+		clients: map[int32]*front.Server{}, ports: map[int32]int{},
+		ctrlLns: map[int32]net.Listener{}, clientLns: map[int32]net.Listener{}}
 	c.ctrlIDs = []int32{1, 2, 3}
 	c.brokerIDs = []int32{4, 5, 6}
 	if combined {
 		c.brokerIDs = []int32{1, 2, 3}
 	}
 	for _, id := range c.ctrlIDs {
-		c.voters[id] = "127.0.0.1:" + strconv.Itoa(freePort(t))
+		c.ctrlLns[id] = listen(t, "127.0.0.1:0")
+		c.voters[id] = c.ctrlLns[id].Addr().String()
 	}
 	base := t.TempDir()
 	for _, id := range c.allIDs() {
@@ -74,7 +90,8 @@ func newTCluster(t testing.TB, combined bool, tweak func(*Config)) *tcluster {
 		}
 		if slices.Contains(c.brokerIDs, id) {
 			cfg.Roles = append(cfg.Roles, cluster.RoleBroker)
-			c.ports[id] = freePort(t)
+			c.clientLns[id] = listen(t, "127.0.0.1:0")
+			c.ports[id] = c.clientLns[id].Addr().(*net.TCPAddr).Port
 			cfg.BrokerEndpoint = cluster.Endpoint{Listener: "PLAINTEXT", Host: "127.0.0.1", Port: int32(c.ports[id])}
 		}
 		if tweak != nil {
@@ -117,12 +134,16 @@ func (c *tcluster) start(id int32) *Node {
 	port, broker := c.ports[id]
 	combined := broker && cfg.HasRole(cluster.RoleController)
 	if combined {
-		ln, err := net.Listen("tcp", c.voters[id])
-		if err != nil {
-			c.t.Fatalf("controller listener of node %d: %v", id, err)
-		}
-		cfg.ControllerListener = ln
 		srv = front.NewServer(front.Options{})
+	}
+	// First starts take the listener bound when the port was chosen; a
+	// separated controller's restart lets Start bind its voter address.
+	if ln, ok := c.ctrlLns[id]; ok || combined {
+		if !ok {
+			ln = listen(c.t, c.voters[id])
+		}
+		delete(c.ctrlLns, id)
+		cfg.ControllerListener = ln
 	}
 	n, err := Start(context.Background(), cfg, srv)
 	if err != nil {
@@ -130,10 +151,7 @@ func (c *tcluster) start(id int32) *Node {
 	}
 	c.nodes[id] = n
 	if broker {
-		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
-		if err != nil {
-			c.t.Fatalf("client listener of broker %d: %v", id, err)
-		}
+		ln := takeListener(c.t, c.clientLns, id, "127.0.0.1:"+strconv.Itoa(port))
 		if srv == nil {
 			srv = front.NewServer(front.Options{})
 		}
@@ -163,6 +181,12 @@ func (c *tcluster) stop(id int32, crash bool) {
 func (c *tcluster) closeAll() {
 	for id := range c.nodes {
 		c.stop(id, false)
+	}
+	for _, m := range []map[int32]net.Listener{c.ctrlLns, c.clientLns} {
+		for id, ln := range m {
+			ln.Close()
+			delete(m, id)
+		}
 	}
 }
 

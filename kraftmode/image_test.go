@@ -1,7 +1,9 @@
 package kraftmode
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/kraftbench/kraftbench/cluster"
 )
@@ -30,4 +32,21 @@ func sameImage(a, b *cluster.Image) bool {
 		}
 	}
 	return true
+}
+
+// assignments fingerprints what must survive any restart: every topic's name,
+// id, configs and replica assignment. Leaders, ISRs and fencing are left
+// out: brokers that restart re-register, and Kafka moves leadership off a
+// broker that comes back with a new incarnation.
+func assignments(img *cluster.Image) string {
+	var b strings.Builder
+	for _, n := range img.TopicNames() {
+		t := img.Topics[n]
+		fmt.Fprintf(&b, "%s %s %v:", n, t.ID, t.Configs)
+		for _, p := range t.Partitions {
+			fmt.Fprintf(&b, " %d%v", p.ID, p.Replicas)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
 }
