@@ -1,0 +1,41 @@
+// Package testbin builds kraftbench's binaries once per test process, so
+// tests that start real node processes run what the tree holds now.
+package testbin
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+)
+
+var (
+	once sync.Once
+	dir  string
+	err  error
+)
+
+// Kbnode returns the path of a kbnode binary built from this tree, building
+// it on first use (static, as the node image needs it).
+func Kbnode() (string, error) {
+	once.Do(func() {
+		dir, err = os.MkdirTemp("", "kraftbench-testbin-")
+		if err != nil {
+			return
+		}
+		_, file, _, _ := runtime.Caller(0)
+		root := filepath.Join(filepath.Dir(file), "..", "..")
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "kbnode"), "./cmd/kbnode")
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, e := cmd.CombinedOutput(); e != nil {
+			err = fmt.Errorf("build kbnode: %v\n%s", e, out)
+		}
+	})
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "kbnode"), nil
+}
