@@ -54,22 +54,22 @@ func Merge(results []*Result) ([]*Merged, error) {
 	return out, nil
 }
 
-// WriteComparison prints, per workload and op, ZooKeeper mode's and KRaft
-// mode's p50 and p99 side by side with the KRaft/ZK ratio (below 1 means
-// KRaft is faster), from every run's merged histogram.
-func WriteComparison(w io.Writer, results []*Result) error {
-	merged, err := Merge(results)
-	if err != nil {
-		return err
-	}
-	type pair struct{ zk, kraft *Merged }
-	rows := map[[2]string]*pair{}
+// FloorOp is the op name of store-floor samples (a bare ZooKeeper create or
+// Raft commit measured in the same run).
+const FloorOp = "floor"
+
+// modePair is one (workload, op) in both modes.
+type modePair struct{ zk, kraft *Merged }
+
+// pairs groups merged results by (workload, op), in order.
+func pairs(merged []*Merged) ([][2]string, map[[2]string]*modePair) {
+	rows := map[[2]string]*modePair{}
 	var keys [][2]string
 	for _, m := range merged {
 		k := [2]string{m.Workload, m.Op}
 		p, ok := rows[k]
 		if !ok {
-			p = &pair{}
+			p = &modePair{}
 			rows[k] = p
 			keys = append(keys, k)
 		}
@@ -80,6 +80,19 @@ func WriteComparison(w io.Writer, results []*Result) error {
 			p.kraft = m
 		}
 	}
+	return keys, rows
+}
+
+// WriteComparison prints, per workload and op, ZooKeeper mode's and KRaft
+// mode's p50 and p99 side by side with the KRaft/ZK ratio (below 1 means
+// KRaft is faster), from every run's merged histogram; then, where the runs
+// measured their store's floor, each op's p50 as a multiple of it.
+func WriteComparison(w io.Writer, results []*Result) error {
+	merged, err := Merge(results)
+	if err != nil {
+		return err
+	}
+	keys, rows := pairs(merged)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "workload\top\tn zk\tn kraft\tp50 zk\tp50 kraft\tkraft/zk\tp99 zk\tp99 kraft\tkraft/zk\terrors zk\terrors kraft\t")
 	for _, k := range keys {
@@ -87,6 +100,34 @@ func WriteComparison(w io.Writer, results []*Result) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", k[0], k[1],
 			count(p.zk), count(p.kraft), q(p.zk, 50), q(p.kraft, 50), ratio(p.zk, p.kraft, 50),
 			q(p.zk, 99), q(p.kraft, 99), ratio(p.zk, p.kraft, 99), errs(p.zk), errs(p.kraft))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return writeFloorRatios(w, keys, rows)
+}
+
+// writeFloorRatios prints each op's p50 as a multiple of its mode's store
+// floor (p50) from the same runs: how far above the raw store cost each
+// control plane sits.
+func writeFloorRatios(w io.Writer, keys [][2]string, rows map[[2]string]*modePair) error {
+	var lines [][3]string
+	for _, k := range keys {
+		f, ok := rows[[2]string{k[0], FloorOp}]
+		if !ok || k[1] == FloorOp {
+			continue
+		}
+		p := rows[k]
+		lines = append(lines, [3]string{k[0] + "\t" + k[1], ratio(f.zk, p.zk, 50), ratio(f.kraft, p.kraft, 50)})
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "\np50 as a multiple of the store floor measured in the same run (zk: bare ZooKeeper create; kraft: bare Raft commit):")
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "workload\top\tzk / floor\tkraft / floor\t")
+	for _, l := range lines {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", l[0], l[1], l[2])
 	}
 	return tw.Flush()
 }
@@ -112,11 +153,12 @@ func q(m *Merged, p float64) string {
 	return fmtDur(m.Hist.ValueAtQuantile(p))
 }
 
-func ratio(zk, kraft *Merged, p float64) string {
-	if zk == nil || kraft == nil || zk.Hist.TotalCount() == 0 || kraft.Hist.TotalCount() == 0 {
+// ratio is b's quantile p over a's, "-" when either is missing.
+func ratio(a, b *Merged, p float64) string {
+	if a == nil || b == nil || a.Hist.TotalCount() == 0 || b.Hist.TotalCount() == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%.2fx", float64(kraft.Hist.ValueAtQuantile(p))/float64(zk.Hist.ValueAtQuantile(p)))
+	return fmt.Sprintf("%.2fx", float64(b.Hist.ValueAtQuantile(p))/float64(a.Hist.ValueAtQuantile(p)))
 }
 
 // fmtDur prints a nanosecond value with three significant digits.

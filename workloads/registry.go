@@ -10,6 +10,7 @@ var registry = map[string]func(Params) (Workload, error){
 	"topics":      newTopics,
 	"propagation": newPropagation,
 	"startup":     newStartup,
+	"floor":       newFloor,
 }
 
 // Names returns the registered workload names, sorted.

@@ -104,6 +104,12 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode string, rep int) (
 		Rand:  rand.New(rand.NewPCG(uint64(spec.Seed), uint64(rep))),
 		RunID: fmt.Sprintf("kb%d", base.UnixNano()%1_000_000_000)}
 	out, runErr := w.Run(ctx, env)
+	if runErr == nil && s.Floor > 0 && s.Workload != "floor" {
+		r.progressf("[%s rep %d/%d] measuring the store floor (%d samples)", mode, rep+1, s.Repetitions, s.Floor)
+		note, err := measureFloor(ctx, env, s.Floor)
+		out.Notes = append(out.Notes, note)
+		runErr = err
+	}
 	res, err := r.result(s, spec, rec, out, base)
 	if err != nil {
 		return nil, errors.Join(runErr, err)

@@ -30,6 +30,10 @@ type Scenario struct {
 	Profile string `yaml:"profile"`
 	// Output is the folder results are written to.
 	Output string `yaml:"output"`
+	// Floor, when above 0, measures that many samples of the store's floor
+	// (a bare ZooKeeper create or Raft commit, op "floor") on the same
+	// cluster after the workload, so figures can be read as ratios to it.
+	Floor int `yaml:"floor"`
 }
 
 // Topology is the cluster shape, the same for every mode where it applies.
@@ -133,6 +137,9 @@ func (s *Scenario) Validate() error {
 	}
 	if s.Warmup < 0 {
 		errs = append(errs, fmt.Errorf("warmup %v: must not be negative", time.Duration(s.Warmup)))
+	}
+	if s.Floor < 0 || s.Floor > 1_000_000 {
+		errs = append(errs, fmt.Errorf("floor %d: want 0..1000000 samples", s.Floor))
 	}
 	if s.Output == "" {
 		errs = append(errs, errors.New("output: a results folder is required"))

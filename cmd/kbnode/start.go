@@ -111,8 +111,15 @@ func shutdown(node cluster.Controller, srv *front.Server, status *http.Server, l
 	}
 }
 
+// floorCommitter is a node that can measure its store's floor: a bare commit
+// on the metadata quorum (KRaft's active controller).
+type floorCommitter interface {
+	FloorCommit(ctx context.Context) (time.Duration, error)
+}
+
 // startStatus serves GET /status (the node's cluster.Status and build as
-// JSON) on kraftbench.status.listener, for providers and people.
+// JSON) on kraftbench.status.listener, for providers and people, and POST
+// /floor/commit on a node that can measure its store's floor.
 func startStatus(n *config.Node, node cluster.Controller, log *slog.Logger) (*http.Server, error) {
 	if n.StatusListener == "" {
 		return nil, nil
@@ -129,6 +136,20 @@ func startStatus(n *config.Node, node cluster.Controller, log *slog.Logger) (*ht
 			Build buildinfo.Info `json:"build"`
 		}{node.Status(), buildinfo.Read()})
 	})
+	if f, ok := node.(floorCommitter); ok {
+		mux.HandleFunc("POST /floor/commit", func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+			defer cancel()
+			d, err := f.FloorCommit(ctx)
+			w.Header().Set("Content-Type", "application/json")
+			if err != nil {
+				w.WriteHeader(http.StatusConflict)
+				json.NewEncoder(w).Encode(map[string]any{"error": err.Error(), "code": cluster.ErrorCode(err)})
+				return
+			}
+			json.NewEncoder(w).Encode(map[string]int64{"commit_ns": d.Nanoseconds()})
+		})
+	}
 	s := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

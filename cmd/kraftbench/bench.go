@@ -70,6 +70,7 @@ Examples:
 	f.Int64Var(&ov.Seed, "seed", ov.Seed, "seed for placement, ids and workload randomness")
 	f.StringVar(&ov.Profile, "profile", ov.Profile, "timeouts: kafka-defaults or tuned")
 	f.StringVarP(&ov.Output, "output", "o", ov.Output, "results folder")
+	f.IntVar(&ov.Floor, "floor", 0, "also measure this many samples of the store's floor (bare ZooKeeper create / Raft commit)")
 	return cmd
 }
 
@@ -112,6 +113,9 @@ func applyBenchFlags(cmd *cobra.Command, s *workloads.Scenario, ov workloads.Sce
 	}
 	if set("profile") {
 		s.Profile = ov.Profile
+	}
+	if set("floor") {
+		s.Floor = ov.Floor
 	}
 	if set("output") {
 		s.Output = ov.Output
