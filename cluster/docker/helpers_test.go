@@ -91,7 +91,7 @@ func runName(t *testing.T, what string) string {
 // ends, checking that nothing labelled with the run is left.
 func startCluster(t *testing.T, spec cluster.Spec) *dockerCluster {
 	t.Helper()
-	p := New(Options{Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+	p := New(Options{ReadyTimeout: time.Minute, Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))})
 	start := time.Now()
 	c, err := p.Start(t.Context(), spec)
 	if err != nil {
