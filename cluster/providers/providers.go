@@ -11,6 +11,7 @@ import (
 	"sort"
 
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/cluster/docker"
 	"github.com/kraftbench/kraftbench/cluster/local"
 )
 
@@ -36,6 +37,12 @@ var registry = map[string]entry{
 			return local.New(local.Options{Dir: o.Dir, KeepFiles: o.KeepFiles, Logger: o.Logger}), nil
 		},
 		available: func(context.Context) error { _, err := local.FindKbnode(); return err },
+	},
+	"docker": {
+		new: func(o Options) (cluster.Provider, error) {
+			return docker.New(docker.Options{Images: cluster.Images{ZooKeeper: o.ZKImage}, Logger: o.Logger}), nil
+		},
+		available: docker.Check,
 	},
 }
 
@@ -103,4 +110,13 @@ func DownAll(ctx context.Context, root string) (int, error) {
 // downers remove a run's leftovers (name "" means every run).
 var downers = map[string]func(ctx context.Context, name, dir string) (int, error){
 	"local": func(_ context.Context, _, dir string) (int, error) { return local.KillLeftovers(dir) },
+	"docker": func(ctx context.Context, name, _ string) (int, error) {
+		if docker.Check(ctx) != nil {
+			return 0, nil
+		}
+		if name == "" {
+			return docker.DownAll(ctx)
+		}
+		return docker.Down(ctx, name)
+	},
 }
