@@ -23,15 +23,18 @@ type channelManager struct {
 	clientID string
 	timeout  time.Duration // controller.socket.timeout.ms
 	log      *slog.Logger
+	listener string // the inter-broker listener pushes go to
 
 	mu     sync.Mutex
 	queues map[int32]*brokerQueue
 }
 
-func newChannelManager(controllerID int32, timeout time.Duration, log *slog.Logger) *channelManager {
+// newChannelManager returns a manager that reaches brokers on the listener
+// named interBroker (inter.broker.listener.name).
+func newChannelManager(controllerID int32, interBroker string, timeout time.Duration, log *slog.Logger) *channelManager {
 	return &channelManager{
-		clientID: "controller-" + strconv.Itoa(int(controllerID)),
-		timeout:  timeout, log: log, queues: map[int32]*brokerQueue{},
+		clientID: "controller-" + strconv.Itoa(int(controllerID)), listener: interBroker,
+		timeout: timeout, log: log, queues: map[int32]*brokerQueue{},
 	}
 }
 
@@ -90,7 +93,7 @@ func (b *pushBatch) maybeFireLocked() {
 
 // addBroker starts a queue for b (replacing any for the same id).
 func (cm *channelManager) addBroker(b *cluster.Broker) {
-	ep, _ := b.Addr()
+	ep, _ := b.EndpointFor(cm.listener)
 	q := &brokerQueue{
 		id: b.ID, addr: net.JoinHostPort(ep.Host, strconv.Itoa(int(ep.Port))),
 		wake: make(chan struct{}, 1), done: make(chan struct{}),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,6 +43,14 @@ type Config struct {
 	// back to listeners): what /brokers/ids/<id> records and what clients
 	// and the controller connect to.
 	Endpoint cluster.Endpoint
+	// Endpoints are every advertised listener, the client one first, as
+	// /brokers/ids/<id> records them; empty means Endpoint alone. With
+	// several, clients get the endpoint of the listener they connected to
+	// and the controller pushes over InterBrokerListener.
+	Endpoints []cluster.Endpoint
+	// InterBrokerListener is inter.broker.listener.name: the listener the
+	// controller reaches brokers on. Empty means the first endpoint.
+	InterBrokerListener string
 	// Rack is broker.rack (empty when unset).
 	Rack string
 	// Defaults are num.partitions and default.replication.factor.
@@ -80,8 +89,17 @@ func (c *Config) Validate() error {
 	if c.ConnectionTimeout < 0 {
 		bad("zookeeper.connection.timeout.ms", "must be positive, got %v", c.ConnectionTimeout)
 	}
-	if c.Endpoint.Host == "" || c.Endpoint.Port <= 0 || c.Endpoint.Port > 65535 {
-		bad("advertised.listeners", "need a host and a port in 1..65535, got %q:%d", c.Endpoint.Host, c.Endpoint.Port)
+	eps := c.Endpoints
+	if len(eps) == 0 {
+		eps = []cluster.Endpoint{c.Endpoint}
+	}
+	for _, ep := range eps {
+		if ep.Host == "" || ep.Port <= 0 || ep.Port > 65535 {
+			bad("advertised.listeners", "need a host and a port in 1..65535, got %q:%d", ep.Host, ep.Port)
+		}
+	}
+	if c.InterBrokerListener != "" && !slices.ContainsFunc(eps, func(e cluster.Endpoint) bool { return e.Listener == c.InterBrokerListener }) {
+		bad("inter.broker.listener.name", "%q is not an advertised listener", c.InterBrokerListener)
 	}
 	if c.Defaults.NumPartitions < 1 {
 		bad("num.partitions", "must be at least 1, got %d", c.Defaults.NumPartitions)
@@ -114,6 +132,13 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Endpoint.Listener == "" {
 		c.Endpoint.Listener = "PLAINTEXT"
+	}
+	if len(c.Endpoints) == 0 {
+		c.Endpoints = []cluster.Endpoint{c.Endpoint}
+	}
+	c.Endpoint = c.Endpoints[0]
+	if c.InterBrokerListener == "" {
+		c.InterBrokerListener = c.Endpoint.Listener
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -61,7 +61,7 @@ func Start(ctx context.Context, cfg Config, srv *front.Server) (*Node, error) {
 	n.broker = newBroker(cfg.NodeID, clusterID, n.log.With("component", "broker"))
 	n.broker.registerHandlers(srv)
 	n.session.Store(z.sessionID())
-	if err := n.broker.register(ctx, z, encodeBroker(cfg.Endpoint, cfg.Rack), cfg.SessionTimeout+cfg.SessionTimeout/2); err != nil {
+	if err := n.broker.register(ctx, z, encodeBroker(cfg.Endpoints, cfg.Rack), cfg.SessionTimeout+cfg.SessionTimeout/2); err != nil {
 		n.broker.dead.Store(true)
 		z.close()
 		return nil, fmt.Errorf("start zk broker %d: %w", cfg.NodeID, err)
@@ -140,7 +140,7 @@ func (n *Node) reregister(id int64) error {
 	}
 	n.session.Store(id)
 	n.ctrl.armed = map[string]int64{} // a new session has no watches
-	if err := n.broker.register(context.Background(), n.z, encodeBroker(n.cfg.Endpoint, n.cfg.Rack), n.cfg.SessionTimeout); err != nil {
+	if err := n.broker.register(context.Background(), n.z, encodeBroker(n.cfg.Endpoints, n.cfg.Rack), n.cfg.SessionTimeout); err != nil {
 		return err
 	}
 	return n.ctrl.elect()

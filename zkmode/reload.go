@@ -158,7 +158,7 @@ func (c *controller) onControllerFailover() error {
 	stats := FailoverStats{Epoch: c.epoch, Brokers: len(cc.brokers), Topics: len(cc.topics),
 		Partitions: cc.partitionCount(), Reload: time.Since(start), At: start}
 	c.cc = cc
-	c.cm = newChannelManager(c.id, c.n.cfg.ControllerSocketTimeout, c.log)
+	c.cm = newChannelManager(c.id, c.n.cfg.InterBrokerListener, c.n.cfg.ControllerSocketTimeout, c.log)
 	for _, b := range cc.liveBrokers() {
 		c.cm.addBroker(b)
 	}

@@ -127,7 +127,7 @@ func (b *requestBatch) leaderAndIsr(id int32) *kmsg.LeaderAndISRRequest {
 		if br, ok := c.cc.brokers[lid]; ok {
 			ll := kmsg.NewLeaderAndISRRequestLiveLeader()
 			ll.BrokerID = lid
-			if ep, ok := br.Addr(); ok {
+			if ep, ok := br.EndpointFor(c.n.cfg.InterBrokerListener); ok {
 				ll.Host, ll.Port = ep.Host, ep.Port
 			}
 			req.LiveLeaders = append(req.LiveLeaders, ll)

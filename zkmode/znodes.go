@@ -88,12 +88,18 @@ type brokerZNode struct {
 	Rack                        *string           `json:"rack,omitempty"`
 }
 
-func encodeBroker(ep cluster.Endpoint, rack string) []byte {
+// encodeBroker writes every advertised listener; host and port are the
+// first's (Kafka's legacy fields).
+func encodeBroker(eps []cluster.Endpoint, rack string) []byte {
+	ep := eps[0]
 	z := brokerZNode{
-		ListenerSecurityProtocolMap: map[string]string{ep.Listener: "PLAINTEXT"},
-		Endpoints:                   []string{ep.Listener + "://" + net.JoinHostPort(ep.Host, strconv.Itoa(int(ep.Port)))},
+		ListenerSecurityProtocolMap: map[string]string{},
 		JMXPort:                     -1, Features: map[string]any{},
 		Host: ep.Host, Port: ep.Port, Timestamp: nowMillis(), Version: 5,
+	}
+	for _, e := range eps {
+		z.ListenerSecurityProtocolMap[e.Listener] = "PLAINTEXT"
+		z.Endpoints = append(z.Endpoints, e.Listener+"://"+net.JoinHostPort(e.Host, strconv.Itoa(int(e.Port))))
 	}
 	if rack != "" {
 		z.Rack = &rack

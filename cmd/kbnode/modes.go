@@ -37,12 +37,24 @@ func endpoint(l config.Listener) cluster.Endpoint {
 	return cluster.Endpoint{Listener: l.Name, Host: l.Host, Port: int32(l.Port)}
 }
 
+// brokerEndpoints returns every advertised broker listener, the client one
+// (the first) first.
+func brokerEndpoints(n *config.Node) []cluster.Endpoint {
+	var eps []cluster.Endpoint
+	for _, l := range n.AdvertisedListeners {
+		if !n.IsControllerListener(l.Name) {
+			eps = append(eps, endpoint(l))
+		}
+	}
+	return eps
+}
+
 func startZK(ctx context.Context, n *config.Node, env nodeEnv) (cluster.Controller, error) {
-	_, adv, _ := n.BrokerListener()
 	node, err := zkmode.Start(ctx, zkmode.Config{
 		NodeID: n.NodeID, ZKConnect: n.ZKConnect,
 		SessionTimeout: n.ZKSessionTimeout, ConnectionTimeout: n.ZKConnectionTimeout,
-		Endpoint: endpoint(adv), Rack: n.Rack, Defaults: n.Defaults,
+		Endpoints: brokerEndpoints(n), InterBrokerListener: n.InterBrokerListenerName,
+		Rack: n.Rack, Defaults: n.Defaults,
 		TopicDeletionDisabled: !n.DeleteTopicEnable, Logger: env.Logger,
 		Rand: rand.New(rand.NewPCG(uint64(n.Seed), uint64(n.NodeID))),
 	}, env.Server)
