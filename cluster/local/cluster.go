@@ -154,6 +154,9 @@ func (c *localCluster) Fault(ctx context.Context, f cluster.Fault) (*cluster.Fau
 		if err := p.signal(syscall.SIGSTOP); err != nil {
 			return nil, err
 		}
+		if !p.waitState('T', 2*time.Second) {
+			return nil, fmt.Errorf("node %d did not stop after SIGSTOP", f.Node)
+		}
 		rec.Undo = func(context.Context) error {
 			err := p.signal(syscall.SIGCONT)
 			rec.End = time.Now()

@@ -146,6 +146,25 @@ func (p *proc) stop(grace time.Duration) {
 	}
 }
 
+// waitState waits until /proc says the process is in state s ('T' for
+// stopped), so a fault has taken effect when Fault returns.
+func (p *proc) waitState(s byte, d time.Duration) bool {
+	path := fmt.Sprintf("/proc/%d/stat", p.pid())
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return false
+		}
+		// The state follows the command name, which is in parentheses.
+		if i := strings.LastIndexByte(string(b), ')'); i > 0 && i+2 < len(b) && b[i+2] == s {
+			return true
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return false
+}
+
 // pid returns the current process id, or 0.
 func (p *proc) pid() int {
 	p.mu.Lock()
