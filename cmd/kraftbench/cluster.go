@@ -215,6 +215,9 @@ func printStatus(w io.Writer, body []byte) error {
 		if n.Status == nil {
 			if n.Info.Kind == "node" {
 				state = "unreachable"
+				if n.Fault != "" {
+					state += ",fault:" + n.Fault
+				}
 			}
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t-\t-\t-\t-\t-\t%s\n", n.Info.ID, n.Info.Kind, roles, n.Info.Addr, state)
 			continue
