@@ -24,6 +24,7 @@ type Runner struct {
 	// Provider returns the provider for a spec (its Provider field is set).
 	Provider func(spec cluster.Spec) (cluster.Provider, error)
 	Progress io.Writer
+	Meter    Meter
 	Log      *slog.Logger
 	// Sinks receive every sample (OpenTelemetry export).
 	Sinks []metrics.Sink
@@ -100,7 +101,7 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode string, rep int) (
 	defer adm.Close()
 	base := time.Now()
 	rec := metrics.NewRecorder(metrics.RecorderOptions{Base: base, Warmup: time.Duration(s.Warmup), Sinks: r.Sinks})
-	env := &Env{Cluster: c, Admin: adm, Rec: rec, Log: r.Log, Progress: r.Progress,
+	env := &Env{Cluster: c, Admin: adm, Rec: rec, Log: r.Log, Progress: r.Progress, Meter: r.Meter,
 		Rand:  rand.New(rand.NewPCG(uint64(spec.Seed), uint64(rep))),
 		RunID: fmt.Sprintf("kb%d", base.UnixNano()%1_000_000_000)}
 	out, runErr := w.Run(ctx, env)

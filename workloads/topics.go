@@ -187,11 +187,18 @@ func openLoop(ctx context.Context, env *Env, name string, rate float64, d time.D
 	return ctx.Err()
 }
 
-// progress prints "<name> done/total" every second until stopped.
+// progress reports "<name> done/total": to env.Meter five times a second, or
+// as a line to env.Progress every second, until the returned stop is called.
 func progress(ctx context.Context, env *Env, name string, total int, done *atomic.Int64) func() {
 	stop := make(chan struct{})
+	finished := make(chan struct{})
+	every := time.Second
+	if env.Meter != nil {
+		every = 200 * time.Millisecond
+	}
 	go func() {
-		t := time.NewTicker(time.Second)
+		defer close(finished)
+		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {
@@ -200,9 +207,19 @@ func progress(ctx context.Context, env *Env, name string, total int, done *atomi
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				env.Progressf("  %s %d/%d", name, done.Load(), total)
+				if env.Meter != nil {
+					env.Meter.Update(name, done.Load(), int64(total))
+				} else {
+					env.Progressf("  %s %d/%d", name, done.Load(), total)
+				}
 			}
 		}
 	}()
-	return func() { close(stop) }
+	return func() {
+		close(stop)
+		<-finished
+		if env.Meter != nil {
+			env.Meter.Done(name, done.Load(), int64(total))
+		}
+	}
 }

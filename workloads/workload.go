@@ -33,6 +33,9 @@ type Env struct {
 	Log     *slog.Logger
 	// Progress receives one-line progress reports for people watching.
 	Progress io.Writer
+	// Meter, when set, shows bounded loops as they advance (a bar on a
+	// terminal); without it they report a line a second to Progress.
+	Meter Meter
 	// RunID is unique to the run; topic names start with it so runs sharing
 	// a cluster never collide.
 	RunID string
@@ -43,6 +46,13 @@ func (e *Env) Progressf(format string, args ...any) {
 	if e.Progress != nil {
 		fmt.Fprintf(e.Progress, format+"\n", args...)
 	}
+}
+
+// Meter shows how far a bounded loop has come. Update may be called often;
+// Done once, when the loop ends.
+type Meter interface {
+	Update(op string, done, total int64)
+	Done(op string, done, total int64)
 }
 
 // Outcome is what a workload reports beside its samples: parameters as run

@@ -140,6 +140,10 @@ func runBench(cmd *cobra.Command, s workloads.Scenario) error {
 		},
 		Progress: cmd.ErrOrStderr(), Log: log,
 	}
+	if f, ok := cmd.ErrOrStderr().(*os.File); ok && isTerminal(f) {
+		tp := newTermProgress(f)
+		r.Progress, r.Meter = tp, tp
+	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "kraftbench: %s on %v, %d repetition(s), seed %d, profile %s\n",
 		s.Workload, s.Modes, s.Repetitions, s.Seed, s.Profile)
 	results, runErr := r.Run(ctx, s)
