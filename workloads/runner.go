@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -28,6 +29,10 @@ type Runner struct {
 	Log      *slog.Logger
 	// Sinks receive every sample (OpenTelemetry export).
 	Sinks []metrics.Sink
+	// RunSinks, when set, adds sinks for one run (a mode and repetition),
+	// told the run's labels, e.g. an OpenTelemetry sink with per-run
+	// attributes. Run is the stem of the run's result files.
+	RunSinks func(metrics.RunLabels) []metrics.Sink
 }
 
 // Run runs s (validated by the caller) and returns every result written, even
@@ -100,7 +105,7 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode string, rep int) (
 	}
 	defer adm.Close()
 	base := time.Now()
-	rec := metrics.NewRecorder(metrics.RecorderOptions{Base: base, Warmup: time.Duration(s.Warmup), Sinks: r.Sinks})
+	rec := metrics.NewRecorder(metrics.RecorderOptions{Base: base, Warmup: time.Duration(s.Warmup), Sinks: r.runSinks(s, spec, base)})
 	env := &Env{Cluster: c, Admin: adm, Rec: rec, Log: r.Log, Progress: r.Progress, Meter: r.Meter,
 		Rand:  rand.New(rand.NewPCG(uint64(spec.Seed), uint64(rep))),
 		RunID: fmt.Sprintf("kb%d", base.UnixNano()%1_000_000_000)}
@@ -127,6 +132,16 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode string, rep int) (
 	}
 	r.progressf("[%s rep %d/%d] wrote %s", mode, rep+1, s.Repetitions, paths[0])
 	return res, runErr
+}
+
+// runSinks returns Sinks plus what RunSinks adds for this run.
+func (r *Runner) runSinks(s Scenario, spec cluster.Spec, base time.Time) []metrics.Sink {
+	if r.RunSinks == nil {
+		return r.Sinks
+	}
+	run := (&metrics.Result{Workload: s.Workload, Mode: spec.Mode, Started: base}).BaseName()
+	l := metrics.RunLabels{Mode: spec.Mode, Workload: s.Workload, Provider: spec.Provider, Run: run}
+	return append(slices.Clip(r.Sinks), r.RunSinks(l)...)
 }
 
 func (r *Runner) result(s Scenario, spec cluster.Spec, rec *metrics.Recorder, out Outcome, base time.Time) (*metrics.Result, error) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -19,6 +20,7 @@ import (
 func newBenchCmd() *cobra.Command {
 	var file string
 	var params []string
+	var metricsAddr string
 	ov := workloads.DefaultScenario()
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -52,7 +54,7 @@ Examples:
 			if err := s.Validate(); err != nil {
 				return fmt.Errorf("invalid scenario:\n%w", err)
 			}
-			return runBench(cmd, s)
+			return runBench(cmd, s, metricsAddr)
 		},
 	}
 	f := cmd.Flags()
@@ -71,6 +73,7 @@ Examples:
 	f.StringVar(&ov.Profile, "profile", ov.Profile, "timeouts: kafka-defaults or tuned")
 	f.StringVarP(&ov.Output, "output", "o", ov.Output, "results folder")
 	f.IntVar(&ov.Floor, "floor", 0, "also measure this many samples of the store's floor (bare ZooKeeper create / Raft commit)")
+	f.StringVar(&metricsAddr, "metrics-addr", "", "serve OpenTelemetry metrics for Prometheus at http://<host:port>/metrics until exit\n(OTLP push is on when OTEL_EXPORTER_OTLP_ENDPOINT is set)")
 	return cmd
 }
 
@@ -123,9 +126,14 @@ func applyBenchFlags(cmd *cobra.Command, s *workloads.Scenario, ov workloads.Sce
 	return nil
 }
 
-func runBench(cmd *cobra.Command, s workloads.Scenario) error {
+func runBench(cmd *cobra.Command, s workloads.Scenario, metricsAddr string) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	exp, stopTelemetry, err := startTelemetry(cmd, metricsAddr)
+	if err != nil {
+		return err
+	}
+	defer stopTelemetry()
 	name, why := providers.Choose(ctx, s.Provider)
 	fmt.Fprintln(cmd.ErrOrStderr(), "kraftbench:", why)
 	root, err := os.MkdirTemp("", "kraftbench-bench-")
@@ -139,6 +147,9 @@ func runBench(cmd *cobra.Command, s workloads.Scenario) error {
 			return providers.New(name, providers.Options{Dir: root, Logger: log})
 		},
 		Progress: cmd.ErrOrStderr(), Log: log,
+	}
+	if exp != nil {
+		r.RunSinks = func(l metrics.RunLabels) []metrics.Sink { return []metrics.Sink{exp.Sink(l)} }
 	}
 	if f, ok := cmd.ErrOrStderr().(*os.File); ok && isTerminal(f) {
 		tp := newTermProgress(f)
@@ -158,4 +169,37 @@ func runBench(cmd *cobra.Command, s workloads.Scenario) error {
 		return fmt.Errorf("interrupted; clusters removed, %d result(s) kept in %s", len(results), s.Output)
 	}
 	return runErr
+}
+
+// startTelemetry starts the OpenTelemetry exporter when --metrics-addr or
+// OTEL_EXPORTER_OTLP_ENDPOINT asks for one (nil otherwise). The returned stop
+// pushes the last OTLP export and stops serving; call it as the command exits.
+func startTelemetry(cmd *cobra.Command, addr string) (*metrics.Exporter, func(), error) {
+	otlp := metrics.OTLPConfigured()
+	if addr == "" && !otlp {
+		return nil, func() {}, nil
+	}
+	e, err := metrics.NewExporter(cmd.Context(), metrics.ExporterOptions{Prometheus: addr != "", OTLP: otlp})
+	if err != nil {
+		return nil, nil, fmt.Errorf("metrics export: %w", err)
+	}
+	stop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := e.Shutdown(ctx); err != nil {
+			fmt.Fprintln(cmd.ErrOrStderr(), "kraftbench: metrics export:", err)
+		}
+	}
+	if addr != "" {
+		a, err := e.Serve(addr)
+		if err != nil {
+			stop()
+			return nil, nil, fmt.Errorf("--metrics-addr %s: %w", addr, err)
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "kraftbench: serving metrics on http://%s/metrics\n", a)
+	}
+	if otlp {
+		fmt.Fprintln(cmd.ErrOrStderr(), "kraftbench: pushing metrics over OTLP/HTTP (OTEL_EXPORTER_OTLP_* settings)")
+	}
+	return e, stop, nil
 }

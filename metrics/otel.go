@@ -1,0 +1,177 @@
+package metrics
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/kraftbench/kraftbench/cluster"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// OpenTelemetry metrics. These names, units, attributes and buckets are a
+// contract: dashboards and alerts are written against them. The Recorder
+// stays the source of truth; these are fed from it (only samples it counts,
+// so warm-up samples never reach them) and are for watching a run live.
+//
+// Every metric carries the run's attributes: mode ("zk", "kraft"),
+// workload, provider ("local", "docker") and run (the stem of the run's
+// result files, <workload>-<mode>-<UTC timestamp>, so a series joins its
+// result file).
+//
+//	OTel name                          unit     kind       more attributes   Prometheus name (default exporter)
+//	kraftbench.op.duration             s        histogram  op                kraftbench_op_duration_seconds_{bucket,sum,count}
+//	kraftbench.op.errors               {error}  counter    op, code          kraftbench_op_errors_total
+//	kraftbench.startup.phase.duration  s        histogram  phase             kraftbench_startup_phase_duration_seconds_{bucket,sum,count}
+//	kraftbench.fault.active            (none)   gauge      fault, node       kraftbench_fault_active
+//	kraftbench.node.cpu.seconds        s        gauge      node              kraftbench_node_cpu_seconds
+//	kraftbench.node.memory.rss.bytes   By       gauge      node              kraftbench_node_memory_rss_bytes
+//	kraftbench.node.network.bytes      By       gauge      node              kraftbench_node_network_bytes
+//
+// kraftbench.op.duration holds the latency of successful operations only
+// (as the Recorder's histograms do), in seconds; failed ones are counted in
+// kraftbench.op.errors with code = Kafka's error name (NOT_CONTROLLER,
+// REQUEST_TIMED_OUT, UNKNOWN_SERVER_ERROR for errors without a Kafka code).
+// kraftbench.startup.phase.duration gets one value per phase of each cold
+// start, phase being the name after "phase_" in the startup workload's ops
+// (store_ready, controller_active, brokers_registered, metadata_loaded); those
+// ops are also in kraftbench.op.duration with op = "phase_<name>".
+// kraftbench.fault.active is 1 while a fault is in place on node and 0 after
+// it healed. The node gauges are the last reading of a node's cumulative CPU
+// time, resident memory and network bytes (received plus sent).
+//
+// Both histograms use DurationBuckets: upper bounds in seconds, a 1-2-5
+// series from 100 µs to 20 s, then 30 s, 60 s and 120 s (Kafka's session and
+// election timeouts are seconds to tens of seconds), and +Inf. In Prometheus
+// the le labels are "0.0001" .. "120" and "+Inf".
+//
+// The Prometheus exporter also adds otel_scope_name, otel_scope_version
+// (and otel_scope_schema_url) labels to each series and a target_info series
+// with the resource (service_name="kraftbench").
+const (
+	MetricOpDuration   = "kraftbench.op.duration"
+	MetricOpErrors     = "kraftbench.op.errors"
+	MetricPhaseDur     = "kraftbench.startup.phase.duration"
+	MetricFaultActive  = "kraftbench.fault.active"
+	MetricNodeCPU      = "kraftbench.node.cpu.seconds"
+	MetricNodeRSS      = "kraftbench.node.memory.rss.bytes"
+	MetricNodeNetBytes = "kraftbench.node.network.bytes"
+
+	// meterName is the instrumentation scope (otel_scope_name in Prometheus).
+	meterName = "github.com/kraftbench/kraftbench/metrics"
+)
+
+// DurationBuckets returns the histogram upper bounds in seconds (see above).
+func DurationBuckets() []float64 {
+	return []float64{
+		0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05,
+		0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30, 60, 120,
+	}
+}
+
+// RunLabels identify one run (one mode, one repetition) in every metric.
+type RunLabels struct {
+	Mode, Workload, Provider, Run string
+}
+
+func (l RunLabels) attrs(more ...attribute.KeyValue) []attribute.KeyValue {
+	return append([]attribute.KeyValue{
+		attribute.String("mode", l.Mode), attribute.String("workload", l.Workload),
+		attribute.String("provider", l.Provider), attribute.String("run", l.Run),
+	}, more...)
+}
+
+// OTel holds kraftbench's instruments on one meter provider. It is safe for
+// concurrent use; make one per process and a Sink per run.
+type OTel struct {
+	opDur, phaseDur metric.Float64Histogram
+	opErrs          metric.Int64Counter
+	fault           metric.Int64Gauge
+	cpu             metric.Float64Gauge
+	rss, net        metric.Int64Gauge
+}
+
+// NewOTel creates the instruments on mp.
+func NewOTel(mp metric.MeterProvider) (*OTel, error) {
+	m := mp.Meter(meterName)
+	o := &OTel{}
+	var errs [7]error
+	o.opDur, errs[0] = m.Float64Histogram(MetricOpDuration, metric.WithUnit("s"),
+		metric.WithDescription("Latency of successful operations, as recorded by the run's Recorder."),
+		metric.WithExplicitBucketBoundaries(DurationBuckets()...))
+	o.phaseDur, errs[1] = m.Float64Histogram(MetricPhaseDur, metric.WithUnit("s"),
+		metric.WithDescription("Time from the first process started to each startup phase."),
+		metric.WithExplicitBucketBoundaries(DurationBuckets()...))
+	o.opErrs, errs[2] = m.Int64Counter(MetricOpErrors, metric.WithUnit("{error}"),
+		metric.WithDescription("Failed operations by Kafka error name."))
+	// No unit: "1" would make Prometheus name it kraftbench_fault_active_ratio.
+	o.fault, errs[3] = m.Int64Gauge(MetricFaultActive,
+		metric.WithDescription("1 while a fault is in place on a node, 0 after it healed."))
+	o.cpu, errs[4] = m.Float64Gauge(MetricNodeCPU, metric.WithUnit("s"),
+		metric.WithDescription("CPU time a node has used (user plus system)."))
+	o.rss, errs[5] = m.Int64Gauge(MetricNodeRSS, metric.WithUnit("By"),
+		metric.WithDescription("Resident memory of a node."))
+	o.net, errs[6] = m.Int64Gauge(MetricNodeNetBytes, metric.WithUnit("By"),
+		metric.WithDescription("Network bytes a node has received plus sent."))
+	for _, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("opentelemetry instruments: %w", err)
+		}
+	}
+	return o, nil
+}
+
+// Sink returns a sink that records into o with run's attributes.
+func (o *OTel) Sink(run RunLabels) *OTelSink {
+	return &OTelSink{o: o, run: run}
+}
+
+// OTelSink feeds one run's samples, fault windows and node readings to the
+// OpenTelemetry instruments. Its methods are safe for concurrent use and do
+// not block (the SDK aggregates in memory; readers export on their own).
+type OTelSink struct {
+	o   *OTel
+	run RunLabels
+}
+
+var _ Sink = (*OTelSink)(nil)
+
+// Observe records a sample the Recorder has counted.
+func (s *OTelSink) Observe(smp Sample) {
+	ctx := context.Background()
+	op := attribute.String("op", smp.Op)
+	if smp.Err != nil {
+		code := cluster.ErrorName(cluster.ErrorCode(smp.Err))
+		s.o.opErrs.Add(ctx, 1, metric.WithAttributes(s.run.attrs(op, attribute.String("code", code))...))
+		return
+	}
+	sec := smp.Latency().Seconds()
+	s.o.opDur.Record(ctx, sec, metric.WithAttributes(s.run.attrs(op)...))
+	if phase, ok := strings.CutPrefix(smp.Op, "phase_"); ok {
+		s.o.phaseDur.Record(ctx, sec, metric.WithAttributes(s.run.attrs(attribute.String("phase", phase))...))
+	}
+}
+
+// FaultStarted sets kraftbench.fault.active to 1 for fault on node. Call it
+// when the fault is in place.
+func (s *OTelSink) FaultStarted(fault, node string) { s.setFault(fault, node, 1) }
+
+// FaultEnded sets kraftbench.fault.active to 0 for fault on node. Call it
+// when the fault has been healed.
+func (s *OTelSink) FaultEnded(fault, node string) { s.setFault(fault, node, 0) }
+
+func (s *OTelSink) setFault(fault, node string, v int64) {
+	s.o.fault.Record(context.Background(), v, metric.WithAttributes(
+		s.run.attrs(attribute.String("fault", fault), attribute.String("node", node))...))
+}
+
+// SetNodeUsage records node's latest resource reading: cumulative CPU
+// seconds, resident memory bytes and cumulative network bytes (in plus out).
+func (s *OTelSink) SetNodeUsage(node string, cpuSeconds float64, rssBytes, networkBytes int64) {
+	ctx := context.Background()
+	opt := metric.WithAttributes(s.run.attrs(attribute.String("node", node))...)
+	s.o.cpu.Record(ctx, cpuSeconds, opt)
+	s.o.rss.Record(ctx, rssBytes, opt)
+	s.o.net.Record(ctx, networkBytes, opt)
+}
