@@ -33,8 +33,10 @@ var shared struct {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if shared.ens != nil {
-		shared.ens.Stop()
+	for _, e := range []*ensemble.Ensemble{shared.ens, benchEns.ens} {
+		if e != nil {
+			e.Stop()
+		}
 	}
 	os.Exit(code)
 }
@@ -110,10 +112,15 @@ func newTestCluster(t testing.TB, n int) *testCluster {
 	return c
 }
 
-// newEmptyCluster prepares a cluster on its own chroot without brokers.
+// newEmptyCluster prepares a cluster on its own chroot of the shared
+// ensemble, without brokers.
 func newEmptyCluster(t testing.TB) *testCluster {
 	t.Helper()
-	ens := sharedEnsemble(t)
+	return newEmptyClusterOn(t, sharedEnsemble(t))
+}
+
+func newEmptyClusterOn(t testing.TB, ens *ensemble.Ensemble) *testCluster {
+	t.Helper()
 	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
 	c := &testCluster{
 		t: t, log: newTestLogger(t), seed: uint64(chrootSeq.Add(1)),
@@ -127,10 +134,19 @@ func newEmptyCluster(t testing.TB) *testCluster {
 // start starts broker id (again) on a fresh port.
 func (c *testCluster) start(id int32) *Node {
 	c.t.Helper()
+	n, err := c.startErr(id)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return n
+}
+
+// startErr is start for goroutines other than the test's.
+func (c *testCluster) startErr(id int32) (*Node, error) {
 	srv := front.NewServer(front.Options{Logger: c.log})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		c.t.Fatal(err)
+		return nil, err
 	}
 	go srv.Serve(ln)
 	cfg := Config{
@@ -144,7 +160,7 @@ func (c *testCluster) start(id int32) *Node {
 	n, err := Start(ctx, cfg, srv)
 	if err != nil {
 		srv.Close()
-		c.t.Fatalf("start broker %d: %v", id, err)
+		return nil, fmt.Errorf("start broker %d: %w", id, err)
 	}
 	if c.kafka {
 		front.RegisterKafkaAPIs(srv, n, front.WithDefaults(cfg.Defaults))
@@ -152,7 +168,7 @@ func (c *testCluster) start(id int32) *Node {
 	c.mu.Lock()
 	c.nodes[id], c.srvs[id] = n, srv
 	c.mu.Unlock()
-	return n
+	return n, nil
 }
 
 // kill stops broker id as kill -9 would: its session is left to expire.
