@@ -32,6 +32,6 @@ tools work against a kraftbench cluster.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newVersionCmd(), newClusterCmd(), newBenchCmd())
+	root.AddCommand(newVersionCmd(), newClusterCmd(), newBenchCmd(), newReportCmd())
 	return root
 }

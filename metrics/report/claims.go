@@ -1,0 +1,150 @@
+package report
+
+import (
+	"fmt"
+	"math"
+)
+
+// Verdict is what the data says about a seed claim.
+type Verdict string
+
+// Verdicts, decided on the interval [lo, hi] of the measured KRaft/ZK cost
+// ratio (time per operation: lower means KRaft is better) against the
+// claimed ratio c; with a single run per mode, lo = hi = the point estimate.
+const (
+	// Supported: KRaft is measurably better (hi < 1) and the claimed
+	// improvement, or a larger one, is within the interval (lo <= c).
+	Supported Verdict = "supported"
+	// Partly: KRaft is measurably better, by less than claimed (lo > c),
+	// but by at least half the claimed effect on a log scale (lo <= sqrt(c):
+	// for "4x faster", at least 2x).
+	Partly Verdict = "partly"
+	// Inconclusive: the interval holds both the claim and no difference.
+	Inconclusive Verdict = "inconclusive"
+	// Refuted: the improvement is below half the claimed effect, absent,
+	// or reversed.
+	Refuted Verdict = "refuted"
+	// NotMeasured: these results do not cover the claim.
+	NotMeasured Verdict = "not measured here"
+)
+
+// judge decides a verdict from a measured cost ratio and the claimed one.
+func judge(r Ratio, claimed float64) Verdict {
+	lo, hi := r.Point, r.Point
+	if r.HasCI {
+		lo, hi = r.Lo, r.Hi
+	}
+	switch {
+	case lo <= claimed && hi < 1:
+		return Supported
+	case lo <= claimed:
+		return Inconclusive
+	case hi < 1 && lo <= math.Sqrt(claimed):
+		return Partly
+	default:
+		return Refuted
+	}
+}
+
+// metric is how a claim is measured.
+type metric int
+
+const (
+	metricP50        metric = iota // per-run p50 latency
+	metricThroughput               // per-run throughput, higher is better
+	metricNone                     // not measured by any workload yet
+)
+
+// Claim is one quantitative claim of the seed document.
+type Claim struct {
+	Title string
+	// Quote is the seed's text (Chinese), Short an abridgement for tables,
+	// Where its place, Translation an English rendering.
+	Quote, Short, Where, Translation string
+	// Claimed is the claimed KRaft/ZK cost ratio (0.55 for "45% faster").
+	Claimed float64
+	// Workload and Op name what measures it; Metric how.
+	Workload, Op string
+	Metric       metric
+	// Unmeasured says why no workload measures the claim (metricNone).
+	Unmeasured string
+	// Caveats say what our model includes and omits.
+	Caveats []string
+}
+
+// ClaimResult is a claim with what the data says.
+type ClaimResult struct {
+	Claim
+	Verdict Verdict
+	// Cost is the measured KRaft/ZK cost ratio when measured.
+	Cost     Ratio
+	Measured bool
+	// How says what was compared; Why explains a missing measurement.
+	How, Why string
+}
+
+// Judge evaluates every seed claim against the grouped results.
+func Judge(ws []*Workload) []ClaimResult {
+	out := make([]ClaimResult, 0, len(seedClaims))
+	for _, c := range seedClaims {
+		out = append(out, judgeClaim(ws, c))
+	}
+	return out
+}
+
+func judgeClaim(ws []*Workload, c Claim) ClaimResult {
+	res := ClaimResult{Claim: c, Verdict: NotMeasured}
+	if c.Metric == metricNone {
+		res.Why = c.Unmeasured
+		return res
+	}
+	op := Find(ws, c.Workload, c.Op)
+	if op == nil || op.Mode(ModeZK) == nil || op.Mode(ModeKRaft) == nil {
+		res.Why = fmt.Sprintf("no %s results with op %q in both modes", c.Workload, c.Op)
+		return res
+	}
+	m := c.Metric
+	if m == metricThroughput && openLoop(op) {
+		// An open-loop run's throughput is the offered rate, not capacity.
+		m = metricP50
+		res.How = "open-loop runs: throughput is the offered rate, so latency is compared instead; "
+	}
+	var r Ratio
+	var ok bool
+	switch m {
+	case metricThroughput:
+		r, ok = EstimateRatio(op.Mode(ModeZK).values(perRunThroughput), op.Mode(ModeKRaft).values(perRunThroughput))
+		r = invert(r)
+		res.How += fmt.Sprintf("workload %s, op %s, per-run throughput, as a cost ratio (ZK throughput over KRaft throughput)", c.Workload, c.Op)
+	default:
+		r, ok = EstimateRatio(op.Mode(ModeZK).values(perRunP50), op.Mode(ModeKRaft).values(perRunP50))
+		res.How += fmt.Sprintf("workload %s, op %s, per-run p50 latency", c.Workload, c.Op)
+	}
+	if !ok {
+		res.Why = fmt.Sprintf("op %q has no successful operations in one of the modes", c.Op)
+		return res
+	}
+	res.Cost, res.Measured, res.Verdict = r, true, judge(r, c.Claimed)
+	return res
+}
+
+// invert turns a ratio of rates into a ratio of costs.
+func invert(r Ratio) Ratio {
+	r.Point = 1 / r.Point
+	if r.HasCI {
+		r.Lo, r.Hi = 1/r.Hi, 1/r.Lo
+	}
+	return r
+}
+
+// openLoop says whether any run of op was driven open loop.
+func openLoop(op *Op) bool {
+	for _, s := range op.Modes {
+		for _, r := range s.Runs {
+			if r.Run.Params["mode"] == "open" {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,103 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+)
+
+// md accumulates Markdown.
+type md struct{ strings.Builder }
+
+func (m *md) linef(format string, args ...any) {
+	fmt.Fprintf(&m.Builder, format, args...)
+	m.WriteByte('\n')
+}
+
+// row writes one table row.
+func (m *md) row(cells ...string) {
+	for i := range cells {
+		cells[i] = cell(cells[i])
+	}
+	m.linef("| %s |", strings.Join(cells, " | "))
+}
+
+// header writes a table header; align has one letter per column, 'l' for
+// left (text) and 'r' for right (numbers).
+func (m *md) header(align string, cells ...string) {
+	m.row(cells...)
+	seps := make([]string, len(cells))
+	for i := range seps {
+		seps[i] = "---"
+		if i < len(align) && align[i] == 'r' {
+			seps[i] = "---:"
+		}
+	}
+	m.linef("| %s |", strings.Join(seps, " | "))
+}
+
+// image links a plot's PNG inline and its SVG beside it.
+func (m *md) image(alt, base string) {
+	m.linef("![%s](%s.png)", alt, base)
+	m.linef("")
+	m.linef("([SVG](%s.svg))", base)
+	m.linef("")
+}
+
+// Markdown renders the whole report.
+func Markdown(runs []*Run, ws []*Workload, claims []ClaimResult, plots Plots) string {
+	var m md
+	m.linef("# kraftbench report")
+	m.linef("")
+	m.linef("Made by `kraftbench report` from %d result files:", len(runs))
+	m.linef("")
+	for _, w := range ws {
+		m.linef("- `%s`: %s", w.Name, runCounts(w))
+	}
+	m.linef("")
+	writeMethod(&m)
+	writeClaims(&m, claims)
+	for _, w := range ws {
+		writeWorkload(&m, w, plots)
+	}
+	return strings.TrimRight(m.String(), "\n") + "\n"
+}
+
+// runCounts is "3 zk runs, 3 kraft runs".
+func runCounts(w *Workload) string {
+	var parts []string
+	var last string
+	n := 0
+	flush := func() {
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s run%s", n, last, plural(n)))
+		}
+	}
+	for _, r := range w.Runs { // sorted by mode
+		if r.Mode != last {
+			flush()
+			last, n = r.Mode, 0
+		}
+		n++
+	}
+	flush()
+	return strings.Join(parts, ", ")
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func writeMethod(m *md) {
+	m.linef("## How to read it")
+	m.linef("")
+	m.linef("- **Percentiles** (p50, p90, p99, p99.9, max) come from the HdrHistograms of every run of a mode merged (nanosecond resolution, 3 significant digits). They describe the pooled distribution and carry no uncertainty of their own. Errors are counted apart, by Kafka error code, and never enter the latencies.")
+	m.linef("- **KRaft/ZK** is KRaft mode's figure over ZooKeeper mode's: below 1x KRaft is faster (for latencies), above 1x it does more (for throughput).")
+	m.linef("- **Across runs**: the run is the unit of replication (samples of one run share a cluster and a moment of a noisy machine). For p50, p99 and throughput the report takes one value per run, and gives the Hodges-Lehmann ratio (the median of every KRaft-run/ZK-run ratio) with the distribution-free confidence interval that inverts the Mann-Whitney U test (Moses), at 95%% where the number of runs allows it and otherwise at the highest confidence it allows, which is stated (3 runs against 3: 90%%; 2 against 2: 67%%). The p-value is benchmath's Mann-Whitney U test, as benchstat reports it. With fewer than 2 runs in a mode: \"too few runs for a CI\".")
+	m.linef("- **Floor**: where a run also measured its store's floor (op `floor`: a bare ZooKeeper create on the same ensemble, or a bare Raft commit on the same quorum), an op's p50 is also given as a multiple of that run's floor p50 (median over runs): how far above its raw store each control plane sits. Such same-run ratios are less sensitive to the machine than absolute times.")
+	m.linef("- **Verdicts** compare the measured KRaft/ZK cost ratio (time per operation; a throughput ratio is inverted) with the claimed one, c, using the interval [lo, hi] (the point estimate when there is no CI): *%s* when KRaft is measurably better (hi < 1) and lo <= c; *%s* when lo <= c but hi >= 1; *%s* when KRaft is measurably better but by less than claimed, though by at least half the claimed effect on a log scale (lo <= sqrt(c): for \"4x faster\", at least 2x); *%s* otherwise.",
+		Supported, Inconclusive, Partly, Refuted)
+	m.linef("")
+}
