@@ -243,3 +243,38 @@ func TestFullRestartRecoversFromZooKeeper(t *testing.T) {
 		}
 	}
 }
+
+// TestControllerSessionExpiry partitions the controller from ZooKeeper for
+// longer than its session timeout: another broker is elected, and when the
+// old controller reconnects it learns its session expired, resigns,
+// registers again with a new broker epoch and loses the election; every
+// broker converges with it back in the cluster.
+func TestControllerSessionExpiry(t *testing.T) {
+	c := newTestCluster(t, 3)
+	old := c.ready()
+	mustCreate(t, old, cluster.TopicSpec{Name: "expiry", NumPartitions: 3, ReplicationFactor: 3})
+	epochBefore := old.broker.epoch.Load()
+	old.z.dialer.partition(2 * testSessionTimeout)
+	var successor *Node
+	waitFor(t, 4*testSessionTimeout+5*time.Second, "a new controller", func() bool {
+		for _, id := range c.ids() {
+			if n := c.node(id); n != old && n.Status().Active {
+				successor = n
+				return true
+			}
+		}
+		return false
+	})
+	waitFor(t, 4*testSessionTimeout+10*time.Second, "the old controller to re-register", func() bool {
+		st := old.Status()
+		return st.Registered && !st.Active && old.broker.epoch.Load() != epochBefore
+	})
+	c.waitConverged(10 * time.Second)
+	if st := old.Status(); st.ActiveControllerID != successor.cfg.NodeID || st.ControllerEpoch < 2 {
+		t.Fatalf("old controller status %+v, want controller %d at epoch >= 2", st, successor.cfg.NodeID)
+	}
+	mustCreate(t, successor, cluster.TopicSpec{Name: "after-expiry", NumPartitions: 1, ReplicationFactor: 3})
+	if _, ok := old.Image().Topics["after-expiry"]; !ok {
+		t.Fatal("the re-registered broker did not get the new topic")
+	}
+}

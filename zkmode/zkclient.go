@@ -262,18 +262,25 @@ func (z *zkClient) getMany(paths []string, workers int) []getResult {
 // killDialer dials ZooKeeper and, once killed, cuts the live connection and
 // refuses to dial again, so the session is never closed, only abandoned.
 type killDialer struct {
-	mu     sync.Mutex
-	killed bool
-	cur    net.Conn
+	mu      sync.Mutex
+	killed  bool
+	blocked time.Time // dials fail until then (a partition from ZooKeeper)
+	cur     net.Conn
 }
 
-var errKilled = errors.New("node killed")
+var (
+	errKilled      = errors.New("node killed")
+	errPartitioned = errors.New("partitioned from zookeeper")
+)
 
 func (d *killDialer) dial(network, addr string, timeout time.Duration) (net.Conn, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.killed {
 		return nil, errKilled
+	}
+	if time.Now().Before(d.blocked) {
+		return nil, errPartitioned
 	}
 	c, err := net.DialTimeout(network, addr, timeout)
 	if err != nil {
@@ -287,6 +294,18 @@ func (d *killDialer) kill() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.killed = true
+	if d.cur != nil {
+		d.cur.Close()
+	}
+}
+
+// partition cuts the connection and refuses dials for d, as a network
+// partition between the node and ZooKeeper would: a d longer than the session
+// timeout makes the session expire, and the client then opens a new one.
+func (d *killDialer) partition(dur time.Duration) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.blocked = time.Now().Add(dur)
 	if d.cur != nil {
 		d.cur.Close()
 	}

@@ -1,0 +1,146 @@
+package zkmode
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kraftbench/kraftbench/cluster"
+)
+
+func TestConfigValidateNamesKafkaProperties(t *testing.T) {
+	err := (&Config{NodeID: -1, Defaults: cluster.Defaults{}}).Validate()
+	if err == nil {
+		t.Fatal("empty config validated")
+	}
+	for _, prop := range []string{"broker.id", "zookeeper.connect", "advertised.listeners", "num.partitions",
+		"default.replication.factor", "Rand"} {
+		if !strings.Contains(err.Error(), prop) {
+			t.Errorf("error does not name %s: %v", prop, err)
+		}
+	}
+	ok := Config{NodeID: 1, ZKConnect: "127.0.0.1:2181/kafka", Endpoint: cluster.Endpoint{Host: "h", Port: 9092},
+		Defaults: cluster.KafkaDefaults(), Rand: rand.New(rand.NewPCG(1, 1))}
+	if err := ok.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if d := ok.withDefaults(); d.SessionTimeout != DefaultSessionTimeout || d.ConnectionTimeout != DefaultSessionTimeout {
+		t.Errorf("defaults: session %v connection %v, want Kafka's 18 s", d.SessionTimeout, d.ConnectionTimeout)
+	}
+}
+
+func TestParseConnectChroot(t *testing.T) {
+	servers, root, err := parseConnect("a:1,b:2,c:3/kafka/prod/")
+	if err != nil || !slices.Equal(servers, []string{"a:1", "b:2", "c:3"}) || root != "/kafka/prod" {
+		t.Fatalf("got %v %q %v", servers, root, err)
+	}
+	if _, _, err := parseConnect("a:1,,b:2"); err == nil {
+		t.Error("empty server accepted")
+	}
+}
+
+func TestZnodeCodecsRoundTrip(t *testing.T) {
+	topic := &cluster.Topic{Name: "t", ID: cluster.NewTopicID(rand.New(rand.NewPCG(1, 2))), Partitions: []cluster.Partition{
+		{ID: 0, Replicas: []int32{1, 2}}, {ID: 1, Replicas: []int32{2, 3}}}}
+	id, assignment, err := decodeTopic("t", encodeTopic(topic))
+	if err != nil || id != topic.ID || len(assignment) != 2 || !slices.Equal(assignment[1], []int32{2, 3}) {
+		t.Fatalf("topic round trip: %v %v %v", id, assignment, err)
+	}
+	b, err := decodeBroker(7, encodeBroker([]cluster.Endpoint{{Listener: "PLAINTEXT", Host: "10.0.0.1", Port: 9093}, {Listener: "INTERNAL", Host: "kb-1", Port: 19093}}, "r1"), 42)
+	if err != nil || b.Rack != "r1" || b.Epoch != 42 || len(b.Endpoints) != 2 ||
+		b.Endpoints[0] != (cluster.Endpoint{Listener: "PLAINTEXT", Host: "10.0.0.1", Port: 9093}) {
+		t.Fatalf("broker round trip: %+v %v", b, err)
+	}
+	s, err := decodeState("x", encodeState(3, 4, []int32{3, 1}, 5))
+	if err != nil || s.Leader != 3 || s.LeaderEpoch != 4 || s.ControllerEpoch != 5 || s.Version != 1 || !slices.Equal(s.ISR, []int32{3, 1}) {
+		t.Fatalf("state round trip: %+v %v", s, err)
+	}
+}
+
+// wireUpdateMetadata encodes and decodes req as a broker would receive it.
+func wireUpdateMetadata(t *testing.T, req *kmsg.UpdateMetadataRequest) *kmsg.UpdateMetadataRequest {
+	t.Helper()
+	got := kmsg.NewPtrUpdateMetadataRequest()
+	got.SetVersion(req.Version)
+	if err := got.ReadFrom(req.AppendTo(nil)); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func umFor(topic string, id cluster.TopicID, leaders ...int32) kmsg.UpdateMetadataRequestTopicState {
+	ts := kmsg.NewUpdateMetadataRequestTopicState()
+	ts.Topic, ts.TopicID = topic, id
+	for p, l := range leaders {
+		ps := kmsg.NewUpdateMetadataRequestTopicPartition()
+		ps.Partition, ps.Leader, ps.Replicas, ps.ISR = int32(p), l, []int32{1, 2}, []int32{1, 2}
+		ts.PartitionStates = append(ts.PartitionStates, ps)
+	}
+	return ts
+}
+
+func TestApplyUpdateMetadata(t *testing.T) {
+	req := kmsg.NewPtrUpdateMetadataRequest()
+	req.SetVersion(updateMetadataVersion)
+	req.ControllerID = 2
+	req.LiveBrokers = liveBrokers([]*cluster.Broker{{ID: 1, Endpoints: []cluster.Endpoint{{Listener: "PLAINTEXT", Host: "h", Port: 1}}}})
+	req.TopicStates = []kmsg.UpdateMetadataRequestTopicState{umFor("a", cluster.TopicID{1}, 1, 2), umFor("b", cluster.TopicID{2}, 1)}
+	setUpdateMetadataType(req, updateMetadataIncrement)
+	img := applyUpdateMetadata(cluster.NewImage("c"), wireUpdateMetadata(t, req))
+	if img.Offset != 1 || img.ControllerID != 2 || len(img.Topics) != 2 || img.Topics["a"].Partitions[1].Leader != 2 {
+		t.Fatalf("incremental: %+v", img)
+	}
+	// An incremental push of one partition keeps the rest; leader -2 drops a topic.
+	req.TopicStates = []kmsg.UpdateMetadataRequestTopicState{umFor("a", cluster.TopicID{1}, 2), umFor("b", cluster.TopicID{2}, leaderDuringDelete)}
+	img = applyUpdateMetadata(img, wireUpdateMetadata(t, req))
+	if a := img.Topics["a"]; len(a.Partitions) != 2 || a.Partitions[0].Leader != 2 || a.Partitions[1].Leader != 2 {
+		t.Fatalf("merge: %+v", a)
+	}
+	if _, ok := img.Topics["b"]; ok {
+		t.Fatal("topic b survived leader -2")
+	}
+	// A FULL push (the v8 Type tag, read back from the wire) replaces the topics.
+	req.TopicStates = []kmsg.UpdateMetadataRequestTopicState{umFor("c", cluster.TopicID{3}, 1)}
+	setUpdateMetadataType(req, updateMetadataFull)
+	img = applyUpdateMetadata(img, wireUpdateMetadata(t, req))
+	if _, ok := img.Topics["a"]; ok || len(img.Topics) != 1 || img.Offset != 3 {
+		t.Fatalf("full push kept stale topics: %v", img.TopicNames())
+	}
+}
+
+func TestLeaderChangesAfterBrokerLoss(t *testing.T) {
+	cc := newControllerContext()
+	for _, id := range []int32{2, 3} {
+		cc.brokers[id] = &cluster.Broker{ID: id}
+	}
+	part := func(leader int32, isr ...int32) ctxPartition {
+		return ctxPartition{Partition: cluster.Partition{Replicas: []int32{1, 2, 3}, Leader: leader, ISR: isr}, hasState: true}
+	}
+	cc.topics["t"] = &ctxTopic{name: "t", parts: []ctxPartition{
+		part(1, 1, 2, 3), // leader lost: 2 leads, ISR shrinks
+		part(2, 1, 2, 3), // follower lost: same leader, ISR shrinks
+		part(2, 2, 3),    // untouched
+		part(1, 1),       // last ISR member lost: no leader, keeps it in the ISR
+	}}
+	for i := range cc.topics["t"].parts {
+		cc.topics["t"].parts[i].ID = int32(i)
+	}
+	c := &controller{cc: cc}
+	got := c.leaderChanges()
+	want := []leaderChange{
+		{p: tp{"t", 0}, leader: 2, isr: []int32{2, 3}},
+		{p: tp{"t", 1}, leader: 2, isr: []int32{2, 3}},
+		{p: tp{"t", 3}, leader: cluster.NoLeader, isr: []int32{1}},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("changes %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i].p != want[i].p || got[i].leader != want[i].leader || !slices.Equal(got[i].isr, want[i].isr) {
+			t.Errorf("change %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
