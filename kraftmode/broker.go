@@ -33,6 +33,8 @@ type broker struct {
 	fenced     atomic.Bool
 	registered atomic.Bool
 	paused     atomic.Bool // test hook: stop heartbeating, as a hung broker would
+	// shuttingDown makes every heartbeat ask for a controlled shutdown.
+	shuttingDown atomic.Bool
 	// snapshotLoads counts images rebuilt from a FetchSnapshot.
 	snapshotLoads atomic.Int64
 	kick          chan struct{}
@@ -149,6 +151,7 @@ func (b *broker) heartbeat(ctx context.Context) {
 	req.Version = brokerHeartbeatVersion
 	req.BrokerID, req.BrokerEpoch, req.CurrentMetadataOffset = b.cfg.NodeID, epoch, offset
 	req.WantFence = offset < epoch
+	req.WantShutdown = b.shuttingDown.Load()
 	ctx, cancel := context.WithTimeout(ctx, min(b.cfg.RequestTimeout, b.cfg.SessionTimeout/2))
 	defer cancel()
 	resp, err := b.hbCli.do(ctx, req, func(r kmsg.Response) verdict {
@@ -171,6 +174,44 @@ func (b *broker) heartbeat(ctx context.Context) {
 	default:
 		b.log.Info("heartbeat refused", "err", kerr.ErrorForCode(hr.ErrorCode))
 	}
+}
+
+// controlledShutdown is what a Kafka broker does on a clean stop: it
+// heartbeats with WantShutdown until the active controller has fenced it,
+// moving the leadership of its partitions to other in-sync replicas, and
+// answers ShouldShutdown. Its registration then stays fenced, so the next
+// incarnation registers at once instead of waiting out the old session.
+// Bounded by d; a controller that does not answer in time leaves the broker
+// to be fenced by session expiry, as in Kafka.
+func (b *broker) controlledShutdown(ctx context.Context, d time.Duration) bool {
+	b.shuttingDown.Store(true)
+	if b.epoch.Load() < 0 {
+		return true // never registered: nothing to hand over
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	for ctx.Err() == nil {
+		req := kmsg.NewPtrBrokerHeartbeatRequest()
+		req.Version = brokerHeartbeatVersion
+		req.BrokerID, req.BrokerEpoch, req.CurrentMetadataOffset = b.cfg.NodeID, b.epoch.Load(), b.Image().Offset
+		req.WantFence, req.WantShutdown = true, true
+		resp, err := b.hbCli.do(ctx, req, func(r kmsg.Response) verdict {
+			return verdict{retry: r.(*kmsg.BrokerHeartbeatResponse).ErrorCode == kerr.NotController.Code, leader: -1}
+		})
+		if err == nil {
+			hr := resp.(*kmsg.BrokerHeartbeatResponse)
+			if hr.ErrorCode == 0 && hr.ShouldShutdown {
+				b.log.Info("controlled shutdown done: fenced, leadership moved")
+				return true
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	b.log.Info("controlled shutdown not acknowledged in time", "waited", d)
+	return false
 }
 
 // caughtUp signals the lifecycle loop that a fenced broker has caught up.

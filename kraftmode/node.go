@@ -228,6 +228,9 @@ func (n *Node) stop(abrupt bool) error {
 		if abrupt && n.q != nil {
 			n.q.mux.abort()
 		}
+		if !abrupt && n.brk != nil {
+			n.brk.controlledShutdown(context.Background(), min(n.cfg.SessionTimeout, 10*time.Second))
+		}
 		n.cancel()
 		if n.brk != nil {
 			n.brk.stop()

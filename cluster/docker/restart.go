@@ -23,19 +23,29 @@ var (
 // start on their kept volumes, and readiness is awaited. The phases are
 // measured from the moment the first container is started again.
 func (c *dockerCluster) RestartAll(ctx context.Context) ([]cluster.Phase, error) {
-	nodes := make([]string, 0, len(c.plan.Nodes))
+	// Stop as operators stop Kafka: brokers first (each with a controlled
+	// shutdown), then the controllers.
+	var nodes, brokers, controllers []string
 	for _, n := range c.plan.Nodes {
-		nodes = append(nodes, c.res.container(n.ID))
+		name := c.res.container(n.ID)
+		nodes = append(nodes, name)
+		if n.IsController() {
+			controllers = append(controllers, name)
+		} else {
+			brokers = append(brokers, name)
+		}
 	}
 	var zks []string
 	for _, id := range c.plan.ZooKeepers {
 		zks = append(zks, c.names.zk(id))
 	}
-	if err := parallel(len(nodes), func(i int) error {
-		_, err := c.cli.ContainerStop(ctx, nodes[i], client.ContainerStopOptions{Timeout: ptr(stopTimeout)})
-		return err
-	}); err != nil {
-		return nil, fmt.Errorf("restart all: stop nodes: %w", err)
+	for _, group := range [][]string{brokers, controllers} {
+		if err := parallel(len(group), func(i int) error {
+			_, err := c.cli.ContainerStop(ctx, group[i], client.ContainerStopOptions{Timeout: ptr(stopTimeout)})
+			return err
+		}); err != nil {
+			return nil, fmt.Errorf("restart all: stop nodes: %w", err)
+		}
 	}
 	if err := parallel(len(zks), func(i int) error { return c.kill(ctx, zks[i]) }); err != nil {
 		return nil, fmt.Errorf("restart all: stop zookeeper: %w", err)

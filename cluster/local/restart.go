@@ -13,18 +13,26 @@ import (
 
 var _ cluster.Restarter = (*localCluster)(nil)
 
-// RestartAll is a cold start: every node stops gracefully, every ZooKeeper
-// server is killed (ZooKeeper recovers from its fsynced log), then all of
-// them start again at once, keeping their data. Phases are measured from the
-// moment the first process starts again.
+// RestartAll is a cold start: every node stops gracefully, as operators stop
+// Kafka (brokers first, each with a controlled shutdown, then the
+// controllers), every ZooKeeper server is killed (ZooKeeper recovers from its
+// fsynced log), then all of them start again at once, keeping their data.
+// Phases are measured from the moment the first process starts again.
 func (c *localCluster) RestartAll(ctx context.Context) ([]cluster.Phase, error) {
 	c.mu.Lock()
-	procs := make([]*proc, 0, len(c.procs))
+	var procs, brokers, controllers []*proc
 	for _, n := range c.plan.Nodes {
-		procs = append(procs, c.procs[n.ID])
+		p := c.procs[n.ID]
+		procs = append(procs, p)
+		if n.IsController() {
+			controllers = append(controllers, p)
+		} else {
+			brokers = append(brokers, p)
+		}
 	}
 	c.mu.Unlock()
-	parallel(len(procs), func(i int) error { procs[i].stop(30 * time.Second); return nil })
+	parallel(len(brokers), func(i int) error { brokers[i].stop(30 * time.Second); return nil })
+	parallel(len(controllers), func(i int) error { controllers[i].stop(30 * time.Second); return nil })
 	if c.zk != nil {
 		for i := 0; i < c.zk.Size(); i++ {
 			if err := c.zk.Kill(i); err != nil {
