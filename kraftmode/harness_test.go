@@ -178,7 +178,14 @@ func (c *tcluster) stop(id int32, crash bool) {
 	}
 }
 
+// closeAll stops brokers first, then controllers, so each broker's
+// controlled shutdown finds an active controller.
 func (c *tcluster) closeAll() {
+	for id, n := range c.nodes {
+		if !n.cfg.HasRole(cluster.RoleController) {
+			c.stop(id, false)
+		}
+	}
 	for id := range c.nodes {
 		c.stop(id, false)
 	}
