@@ -9,7 +9,7 @@ DIRTY     := $(shell git diff --quiet HEAD 2>/dev/null || echo +dirty)
 LDFLAGS   := -X $(PKG)/internal/buildinfo.Revision=$(REVISION)$(DIRTY)
 TESTFLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build test test-short vet fmt fuzz clean help bench bench-startup bench-topics bench-propagation deps
+.PHONY: all build test test-short vet fmt fuzz clean help deps bench bench-startup bench-topics bench-propagation
 
 all: build
 
@@ -36,21 +36,31 @@ fuzz: ## fuzz the Kafka frame decoder for FUZZTIME (default 60s)
 deps: ## install the Debian packages tests and local clusters use (kcat, zookeeper, java)
 	bash scripts/install-deps.sh
 
-RESULTS ?= results/scratch
+# Each bench-* target writes its results under results/<name>/ (runs add up:
+# re-running adds repetitions to the same report) and renders
+# results/<name>/report.md with its plots. BENCHFLAGS passes flags to
+# `kraftbench bench` (e.g. BENCHFLAGS="--provider local --repetitions 5").
 BENCHFLAGS ?=
+KB := ./$(BIN)/kraftbench
 
-bench: deps build ## the main job: topics (create/delete) on ZooKeeper mode vs KRaft mode, side by side
-	./$(BIN)/kraftbench bench --scenario workloads/scenarios/topics.yaml -o $(RESULTS) $(BENCHFLAGS)
+define bench-run
+	$(KB) bench --scenario workloads/scenarios/$(1).yaml -o results/$(2) $(BENCHFLAGS)
+endef
 
-bench-topics: deps build ## topics closed loop, then open loop (coordinated omission corrected)
-	./$(BIN)/kraftbench bench --scenario workloads/scenarios/topics.yaml -o $(RESULTS) $(BENCHFLAGS)
-	./$(BIN)/kraftbench bench --scenario workloads/scenarios/topics-open-loop.yaml -o $(RESULTS) $(BENCHFLAGS)
+bench: bench-startup ## the main job (= bench-startup)
 
-bench-propagation: deps build ## CreateTopics ack until every broker serves the topic
-	./$(BIN)/kraftbench bench --scenario workloads/scenarios/propagation.yaml -o $(RESULTS) $(BENCHFLAGS)
+bench-startup: deps build ## cold start with 100 topics / 1000 partitions, both modes; report in results/startup
+	$(call bench-run,startup,startup)
+	$(KB) report results/startup
 
-bench-startup: deps build ## cold start of a cluster holding 100 topics / 1000 partitions
-	./$(BIN)/kraftbench bench --scenario workloads/scenarios/startup.yaml -o $(RESULTS) $(BENCHFLAGS)
+bench-topics: deps build ## CreateTopics/DeleteTopics closed and open loop with the store floor; report in results/topics
+	$(call bench-run,topics,topics)
+	$(call bench-run,topics-open-loop,topics)
+	$(KB) report results/topics
+
+bench-propagation: deps build ## CreateTopics ack until every broker serves it; report in results/propagation
+	$(call bench-run,propagation,propagation)
+	$(KB) report results/propagation
 
 clean: ## remove built binaries
 	rm -rf $(BIN)
