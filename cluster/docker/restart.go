@@ -53,12 +53,15 @@ func (c *dockerCluster) RestartAll(ctx context.Context) ([]cluster.Phase, error)
 	start := time.Now()
 	var storeAt time.Duration
 	if len(zks) > 0 {
-		zctx, stopWatch := c.watchExits(ctx, zks...)
-		err := parallel(len(zks), func(i int) error { return c.startFn(zks[i])(zctx) })
+		// Watch for exits only once every server has started again: until
+		// then they are exited on purpose (killed above), and a watcher
+		// ticking in between would take that for a crash.
+		err := parallel(len(zks), func(i int) error { return c.startFn(zks[i])(ctx) })
 		if err == nil {
+			zctx, stopWatch := c.watchExits(ctx, zks...)
 			err = c.awaitQuorum(zctx)
+			stopWatch()
 		}
-		stopWatch()
 		if err != nil {
 			return nil, fmt.Errorf("restart all: zookeeper: %w", err)
 		}
