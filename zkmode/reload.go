@@ -87,13 +87,27 @@ func (c *controller) readBrokers(ids []string) ([]*cluster.Broker, error) {
 
 // readTopics reads the assignments of the named topics; a topic gone
 // meanwhile is skipped. Partitions start without state (Leader NoLeader).
+// Each read leaves a data watch on the topic znode, Kafka's
+// PartitionModificationsHandler, which Kafka's ZooKeeperClient also sets
+// with the same getData (no extra round trip).
 func (c *controller) readTopics(names []string) ([]*ctxTopic, error) {
 	paths := make([]string, len(names))
 	for i, n := range names {
 		paths[i] = topicPath(n)
 	}
 	var out []*ctxTopic
-	for i, r := range c.n.z.getMany(paths, c.n.cfg.ReloadConcurrency) {
+	// A topic watched already (this node led before, on this session) is
+	// read without a second watch.
+	armed := make([]bool, len(paths))
+	for i, p := range paths {
+		_, armed[i] = c.armed[p]
+	}
+	unarmed := func(i int) bool { return !armed[i] }
+	for i, r := range c.n.z.getManyW(paths, c.n.cfg.ReloadConcurrency, unarmed) {
+		if r.watch != nil {
+			name := names[i]
+			c.watchPath(paths[i], r.watch, func(zk.Event) error { return c.onPartitionModification(name) })
+		}
 		if errors.Is(r.err, zk.ErrNoNode) {
 			continue
 		}
@@ -111,6 +125,32 @@ func (c *controller) readTopics(names []string) ([]*ctxTopic, error) {
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// onPartitionModification is Kafka's PartitionModifications event: the
+// topic znode changed. Adding partitions (CreatePartitions) is not modelled,
+// so a grown assignment is only reported; the watch is re-armed.
+func (c *controller) onPartitionModification(name string) error {
+	t, ok := c.cc.topics[name]
+	if !c.active || !ok || t.deleting {
+		return nil
+	}
+	if _, armed := c.armed[topicPath(name)]; armed {
+		return nil
+	}
+	b, _, ch, err := c.n.z.getW(topicPath(name))
+	if errors.Is(err, zk.ErrNoNode) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c.watchPath(topicPath(name), ch, func(zk.Event) error { return c.onPartitionModification(name) })
+	if _, assignment, err := decodeTopic(name, b); err == nil && len(assignment) != len(t.parts) {
+		c.log.Warn("partition count changed in ZooKeeper; adding partitions is not modelled",
+			"topic", name, "znode", len(assignment), "controller", len(t.parts))
+	}
+	return nil
 }
 
 // readStates reads every partition state znode of cc's topics. A missing one

@@ -228,14 +228,21 @@ func (z *zkClient) multi(ops []op) ([]zk.MultiResponse, error) {
 
 // getResult is one answer of getMany.
 type getResult struct {
-	data []byte
-	stat *zk.Stat
-	err  error
+	data  []byte
+	stat  *zk.Stat
+	err   error
+	watch <-chan zk.Event // set by getManyW on success
 }
 
 // getMany reads paths with up to workers requests in flight on the session
 // (pipelined, as Kafka >= 1.1 reads a cluster on controller failover).
 func (z *zkClient) getMany(paths []string, workers int) []getResult {
+	return z.getManyW(paths, workers, func(int) bool { return false })
+}
+
+// getManyW is getMany leaving a data watch on the znodes for which watch(i)
+// is true.
+func (z *zkClient) getManyW(paths []string, workers int, watch func(i int) bool) []getResult {
 	out := make([]getResult, len(paths))
 	if workers > len(paths) {
 		workers = len(paths)
@@ -251,7 +258,11 @@ func (z *zkClient) getMany(paths []string, workers int) []getResult {
 				if i >= len(paths) {
 					return
 				}
-				out[i].data, out[i].stat, out[i].err = z.get(paths[i])
+				if watch(i) {
+					out[i].data, out[i].stat, out[i].watch, out[i].err = z.getW(paths[i])
+				} else {
+					out[i].data, out[i].stat, out[i].err = z.get(paths[i])
+				}
 			}
 		}()
 	}
