@@ -9,7 +9,7 @@ DIRTY     := $(shell git diff --quiet HEAD 2>/dev/null || echo +dirty)
 LDFLAGS   := -X $(PKG)/internal/buildinfo.Revision=$(REVISION)$(DIRTY)
 TESTFLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build test test-short vet fmt fuzz clean help deps bench bench-startup bench-topics bench-propagation
+.PHONY: all build test test-short vet fmt fuzz clean help deps bench bench-startup bench-topics bench-propagation bench-ci bench-ci-baseline
 
 all: build
 
@@ -61,6 +61,17 @@ bench-topics: deps build ## CreateTopics/DeleteTopics closed and open loop with 
 bench-propagation: deps build ## CreateTopics ack until every broker serves it; report in results/propagation
 	$(call bench-run,propagation,propagation)
 	$(KB) report results/propagation
+
+CI_RESULTS  ?= results/ci
+CI_BASELINE ?= results/baseline
+CI_SCENARIOS := workloads/scenarios/ci.yaml workloads/scenarios/ci-propagation.yaml
+
+bench-ci: deps build ## CI's short suite (topics + propagation, both modes, 6 runs each, about 4 min on 2 cores) into CI_RESULTS (emptied first)
+	rm -rf $(CI_RESULTS)
+	for s in $(CI_SCENARIOS); do $(KB) bench --scenario $$s -o $(CI_RESULTS) $(BENCHFLAGS) || exit 1; done
+
+bench-ci-baseline: ## refresh the committed baseline results/baseline with bench-ci (then commit it)
+	$(MAKE) bench-ci CI_RESULTS=$(CI_BASELINE)
 
 clean: ## remove built binaries
 	rm -rf $(BIN)

@@ -63,6 +63,11 @@ type Config struct {
 	DisableTopicDelete bool             // delete.topic.enable=false
 	Logger             *slog.Logger     // nil discards
 	Seed               int64            // kraftbench.seed: replica placement and topic ids
+	// TestCommitDelay is TEST-ONLY: the active controller waits this long
+	// before committing each CreateTopics, so a test can check that a slower
+	// commit path is caught as a regression. kbnode sets it only from the
+	// KRAFTBENCH_TEST_COMMIT_DELAY environment variable; zero otherwise.
+	TestCommitDelay time.Duration
 }
 
 // Kafka's defaults.

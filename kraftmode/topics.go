@@ -13,6 +13,9 @@ import (
 // PartitionRecords, committed atomically. It answers after the commit.
 func (c *controller) createTopics(ctx context.Context, specs []cluster.TopicSpec) ([]cluster.TopicResult, error) {
 	results := make([]cluster.TopicResult, len(specs))
+	if d := c.cfg.TestCommitDelay; d > 0 { // test-only: zero in real runs
+		sleep(ctx, d)
+	}
 	_, err := c.submit(ctx, func(st *metaState) ([]Record, error) {
 		plans := cluster.PlanCreate(st.img, specs, c.cfg.Defaults, c.rng)
 		var recs []Record

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -27,6 +28,12 @@ func errNotController() error {
 func (n *Node) CreateTopics(ctx context.Context, specs []cluster.TopicSpec) ([]cluster.TopicResult, error) {
 	if !n.ctrl.isActive.Load() {
 		return nil, errNotController()
+	}
+	if d := n.cfg.TestCommitDelay; d > 0 { // test-only: zero in real runs
+		select {
+		case <-ctx.Done():
+		case <-time.After(d):
+		}
 	}
 	n.rmu.Lock()
 	plans := cluster.PlanCreate(n.broker.img.Load(), specs, n.cfg.Defaults, n.cfg.Rand)

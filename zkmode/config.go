@@ -69,6 +69,11 @@ type Config struct {
 	// Rand draws replica placements, topic ids and the cluster id. It is
 	// required so that a run is reproducible from its seed.
 	Rand *rand.Rand
+	// TestCommitDelay is TEST-ONLY: CreateTopics waits this long before
+	// writing each topic's znodes, so a test can check that a slower commit
+	// path is caught as a regression. kbnode sets it only from the
+	// KRAFTBENCH_TEST_COMMIT_DELAY environment variable; zero otherwise.
+	TestCommitDelay time.Duration
 }
 
 // Validate checks the configuration; each error names its Kafka property.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/config"
@@ -21,6 +22,8 @@ type nodeEnv struct {
 	Server    *front.Server
 	Listeners *boundListeners
 	Logger    *slog.Logger
+	// TestCommitDelay is TEST-ONLY (see testCommitDelayEnv); zero otherwise.
+	TestCommitDelay time.Duration
 }
 
 // starter starts one mode's node from the typed configuration.
@@ -56,7 +59,7 @@ func startZK(ctx context.Context, n *config.Node, env nodeEnv) (cluster.Controll
 		Endpoints: brokerEndpoints(n), InterBrokerListener: n.InterBrokerListenerName,
 		Rack: n.Rack, Defaults: n.Defaults,
 		TopicDeletionDisabled: !n.DeleteTopicEnable, Logger: env.Logger,
-		Rand: rand.New(rand.NewPCG(uint64(n.Seed), uint64(n.NodeID))),
+		Rand: rand.New(rand.NewPCG(uint64(n.Seed), uint64(n.NodeID))), TestCommitDelay: env.TestCommitDelay,
 	}, env.Server)
 	if err != nil {
 		return nil, err
@@ -73,6 +76,7 @@ func startKRaft(ctx context.Context, n *config.Node, env nodeEnv) (cluster.Contr
 		SessionTimeout: n.SessionTimeout, SnapshotBytes: n.SnapshotBytes, SnapshotInterval: n.SnapshotInterval,
 		MaxIdleInterval: n.MaxIdleInterval, RequestTimeout: n.RequestTimeout, Defaults: n.Defaults,
 		DisableTopicDelete: !n.DeleteTopicEnable, Logger: env.Logger, Seed: n.Seed,
+		TestCommitDelay: env.TestCommitDelay,
 	}
 	if n.HasRole(cluster.RoleController) {
 		bind, _, ok := n.ControllerListener()

@@ -63,8 +63,16 @@ func run(ctx context.Context, cmd *cobra.Command, n *config.Node, log *slog.Logg
 	if err != nil {
 		return err
 	}
+	delay, err := testCommitDelay(n.Mode)
+	if err != nil {
+		closeAll(lns)
+		return err
+	}
+	if delay > 0 {
+		log.Warn("TEST-ONLY commit delay is on: this node's latencies are not real", "env", testCommitDelayEnv, "delay", delay)
+	}
 	srv := front.NewServer(front.Options{MaxFrameBytes: n.MaxFrameBytes, Logger: log})
-	node, err := starter(ctx, n, nodeEnv{Server: srv, Listeners: lns, Logger: log})
+	node, err := starter(ctx, n, nodeEnv{Server: srv, Listeners: lns, Logger: log, TestCommitDelay: delay})
 	if err != nil {
 		closeAll(lns)
 		return fmt.Errorf("start %s node %d: %w", n.Mode, n.NodeID, err)

@@ -33,5 +33,6 @@ tools work against a kraftbench cluster.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newVersionCmd(), newClusterCmd(), newBenchCmd(), newReportCmd())
+	root.AddCommand(newCompareCmd())
 	return root
 }
