@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/twmb/franz-go/pkg/kerr"
 )
@@ -128,5 +129,75 @@ func TestResultFilesRoundTrip(t *testing.T) {
 	hlog, _ := os.ReadFile(paths[1])
 	if !strings.Contains(string(hlog), "Tag=create,") {
 		t.Fatalf("hlog lacks the tagged interval:\n%s", hlog)
+	}
+}
+
+// The .hlog a result writes reads back, with any HdrHistogram log reader,
+// into the same histograms, one interval per op tagged with its name.
+func TestHlogReadsBack(t *testing.T) {
+	base := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	r := NewRecorder(RecorderOptions{Base: base})
+	for i := 1; i <= 100; i++ {
+		r.Record(Sample{Op: "create", Start: base, End: base.Add(time.Duration(i) * time.Millisecond)})
+		r.Record(Sample{Op: "delete", Start: base, End: base.Add(time.Duration(i) * time.Microsecond)})
+	}
+	ops, _ := r.Results()
+	res := &Result{Schema: SchemaVersion, Workload: "topics", Mode: "zk", Started: base, Finished: base.Add(time.Minute), Ops: ops}
+	paths, err := res.WriteFiles(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(paths[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rd := hdr.NewHistogramLogReader(f)
+	got := map[string]*hdr.Histogram{}
+	for {
+		h, err := rd.NextIntervalHistogram()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h == nil {
+			break
+		}
+		got[h.Tag()] = h
+	}
+	for _, o := range ops {
+		want, _ := o.DecodeHistogram()
+		h, ok := got[o.Op]
+		if !ok || h.TotalCount() != want.TotalCount() || h.ValueAtQuantile(99) != want.ValueAtQuantile(99) {
+			t.Fatalf("op %s read back from the hlog: %v", o.Op, h)
+		}
+	}
+}
+
+// Merging runs adds their histograms: the merged p50 lies between the runs'.
+func TestMergeAddsRuns(t *testing.T) {
+	mk := func(mode string, d time.Duration) *Result {
+		r := NewRecorder(RecorderOptions{})
+		now := time.Now()
+		for i := 0; i < 50; i++ {
+			r.Record(Sample{Op: "create", Start: now, End: now.Add(d)})
+		}
+		ops, _ := r.Results()
+		return &Result{Workload: "topics", Mode: mode, Ops: ops}
+	}
+	merged, err := Merge([]*Result{mk("zk", time.Millisecond), mk("zk", 3*time.Millisecond), mk("kraft", time.Millisecond)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(merged) != 2 {
+		t.Fatalf("merged %d groups, want 2", len(merged))
+	}
+	var zk *Merged
+	for _, m := range merged {
+		if m.Mode == "zk" {
+			zk = m
+		}
+	}
+	if zk.Runs != 2 || zk.Hist.TotalCount() != 100 || time.Duration(zk.Hist.Max()) < 3*time.Millisecond-time.Microsecond*10 {
+		t.Fatalf("zk merged: runs %d n %d max %v", zk.Runs, zk.Hist.TotalCount(), time.Duration(zk.Hist.Max()))
 	}
 }
