@@ -80,6 +80,9 @@ type Result struct {
 	WarmupNs int64             `json:"warmup_ns"`
 	Notes    []string          `json:"notes,omitempty"`
 	Ops      []OpResult        `json:"ops"`
+	// Resources is what the cluster used while the workload ran; nil when
+	// its provider cannot tell (not a cluster.ResourceReporter).
+	Resources *Resources `json:"resources,omitempty"`
 }
 
 // Op returns the named operation's result.

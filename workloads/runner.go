@@ -109,7 +109,9 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode string, rep int) (
 	env := &Env{Cluster: c, Admin: adm, Rec: rec, Log: r.Log, Progress: r.Progress, Meter: r.Meter,
 		Rand:  rand.New(rand.NewPCG(uint64(spec.Seed), uint64(rep))),
 		RunID: fmt.Sprintf("kb%d", base.UnixNano()%1_000_000_000)}
+	usage := metrics.SampleResources(ctx, c, time.Second) // nil when c cannot tell
 	out, runErr := w.Run(ctx, env)
+	resources := usage.Stop(ctx)
 	if runErr == nil && s.Floor > 0 && s.Workload != "floor" {
 		r.progressf("[%s rep %d/%d] measuring the store floor (%d samples)", mode, rep+1, s.Repetitions, s.Floor)
 		note, err := measureFloor(ctx, env, s.Floor)
@@ -123,6 +125,7 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode string, rep int) (
 	if len(res.Ops) == 0 {
 		return nil, runErr
 	}
+	res.Resources = resources
 	if runErr != nil {
 		res.Notes = append(res.Notes, "run ended early: "+runErr.Error())
 	}

@@ -191,6 +191,20 @@ func (e *Ensemble) Addrs() []string {
 // Size returns the number of servers.
 func (e *Ensemble) Size() int { return len(e.servers) }
 
+// Pids returns each server's process id, in server order (myid 1..n), 0 for
+// a server that is not running: for reading its usage from /proc.
+func (e *Ensemble) Pids() []int {
+	out := make([]int, len(e.servers))
+	for i, s := range e.servers {
+		s.mu.Lock()
+		if s.cmd != nil && s.cmd.Process != nil {
+			out[i] = s.cmd.Process.Pid
+		}
+		s.mu.Unlock()
+	}
+	return out
+}
+
 // LogPath returns server i's log file (i counts from 0).
 func (e *Ensemble) LogPath(i int) string { return e.servers[i].logPath() }
 
