@@ -79,6 +79,9 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode string, rep int) (
 		return nil, err
 	}
 	spec := s.Spec(mode, rep)
+	// A suffix unique to this run keeps two benchmarks on one engine or one
+	// machine from reusing each other's cluster names.
+	spec.Name = fmt.Sprintf("%s-%04x", spec.Name, uint16(time.Now().UnixNano()>>10))
 	p, err := r.Provider(spec)
 	if err != nil {
 		return nil, err
