@@ -52,6 +52,7 @@ type metric int
 const (
 	metricP50        metric = iota // per-run p50 latency
 	metricThroughput               // per-run throughput, higher is better
+	metricResources                // per-run CPU per operation and sum of peak RSS
 	metricNone                     // not measured by any workload yet
 )
 
@@ -81,6 +82,18 @@ type ClaimResult struct {
 	Measured bool
 	// How says what was compared; Why explains a missing measurement.
 	How, Why string
+	// Parts are the figures of a claim judged on several (resources), each
+	// with its verdict; Verdict is the weakest of them and Cost the ratio
+	// of the weakest. Others are the same figures in workloads that do not
+	// decide the verdict, for comparison.
+	Parts, Others []ClaimPart
+}
+
+// ClaimPart is one figure of a claim judged on several.
+type ClaimPart struct {
+	Workload, Figure string
+	Cost             Ratio
+	Verdict          Verdict
 }
 
 // Judge evaluates every seed claim against the grouped results.
@@ -97,6 +110,9 @@ func judgeClaim(ws []*Workload, c Claim) ClaimResult {
 	if c.Metric == metricNone {
 		res.Why = c.Unmeasured
 		return res
+	}
+	if c.Metric == metricResources {
+		return judgeResources(ws, res)
 	}
 	op := Find(ws, c.Workload, c.Op)
 	if op == nil || op.Mode(ModeZK) == nil || op.Mode(ModeKRaft) == nil {
@@ -147,4 +163,87 @@ func openLoop(op *Op) bool {
 		}
 	}
 	return false
+}
+
+// resourceClaimFigures are the figures a resources claim is judged on, all
+// processes of the cluster together: what each mode costs.
+var resourceClaimFigures = []resourceFigure{figCPUPerOp, figPeakRSS}
+
+// judgeResources judges a resources claim on one workload: the claim's own
+// when it has resource figures for both modes, else the first that does, by
+// name. Each figure is judged against the claimed ratio; the claim, which
+// asserts them all, gets the weakest verdict.
+func judgeResources(ws []*Workload, res ClaimResult) ClaimResult {
+	var decided bool
+	seen := false
+	for _, w := range resourceOrder(ws, res.Workload) {
+		seen = seen || hasResources(w)
+		parts, ok := resourceParts(w, res.Claimed)
+		if !ok {
+			continue
+		}
+		if decided {
+			res.Others = append(res.Others, parts...)
+			continue
+		}
+		decided, res.Parts, res.Measured = true, parts, true
+		res.Verdict, res.Cost = parts[0].Verdict, parts[0].Cost
+		for _, p := range parts[1:] {
+			if verdictRank(p.Verdict) < verdictRank(res.Verdict) {
+				res.Verdict, res.Cost = p.Verdict, p.Cost
+			}
+		}
+		res.How = fmt.Sprintf("workload %s, per-run totals over every node and ZooKeeper server", w.Name)
+	}
+	if !decided && seen {
+		res.Why = "no workload has resource figures, and successful operations, in both modes"
+	} else if !decided {
+		res.Why = res.Unmeasured
+	}
+	return res
+}
+
+// resourceOrder puts the named workload first, the others after it by name.
+func resourceOrder(ws []*Workload, first string) []*Workload {
+	out := make([]*Workload, 0, len(ws))
+	for _, w := range ws {
+		if w.Name == first {
+			out = append(out, w)
+		}
+	}
+	for _, w := range ws { // sorted by name
+		if w.Name != first {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// resourceParts judges each resource claim figure in w; ok is false when
+// one of them lacks values in either mode.
+func resourceParts(w *Workload, claimed float64) ([]ClaimPart, bool) {
+	var parts []ClaimPart
+	for _, f := range resourceClaimFigures {
+		r, ok := resourceRatio(w, kindAll, f)
+		if !ok {
+			return nil, false
+		}
+		parts = append(parts, ClaimPart{Workload: w.Name, Figure: f.name, Cost: r, Verdict: judge(r, claimed)})
+	}
+	return parts, true
+}
+
+// verdictRank orders verdicts from the weakest support of a claim up.
+func verdictRank(v Verdict) int {
+	switch v {
+	case Refuted:
+		return 0
+	case Inconclusive:
+		return 1
+	case Partly:
+		return 2
+	case Supported:
+		return 3
+	}
+	return -1
 }

@@ -2,8 +2,10 @@
 // report with plots: per workload and operation, ZooKeeper mode's and KRaft
 // mode's latency percentiles side by side, the KRaft/ZK ratio with its
 // uncertainty, the ratio to the store floor measured in the same run, errors
-// by Kafka code, the run metadata and notes; and a verdict on each
-// quantitative claim of the seed document that the data covers.
+// by Kafka code, the run metadata and notes; per workload, the CPU, memory and
+// network its cluster used (where the provider reports them), compared across
+// runs the same way; and a verdict on each quantitative claim of the seed
+// document that the data covers.
 //
 // # Statistics
 //

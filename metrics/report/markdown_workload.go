@@ -10,7 +10,7 @@ import (
 )
 
 // writeWorkload writes one workload's section: its runs, their
-// configurations, a table per op, its plots and its notes.
+// configurations, a table per op, its plots, its resources and its notes.
 func writeWorkload(m *md, w *Workload, plots Plots) {
 	m.linef("## Workload `%s`", w.Name)
 	m.linef("")
@@ -33,6 +33,7 @@ func writeWorkload(m *md, w *Workload, plots Plots) {
 		m.linef("")
 		m.image("startup phases per mode", plots.Phases)
 	}
+	writeResources(m, w)
 	writeNotes(m, w)
 }
 
