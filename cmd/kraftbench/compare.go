@@ -17,7 +17,7 @@ const exitRegression = 3
 type compareFlags struct {
 	threshold, on, format, markdownOut string
 	alpha                              float64
-	stats                              []string
+	stats, gateStats                   []string
 }
 
 func newCompareCmd() *cobra.Command {
@@ -59,6 +59,7 @@ Examples:
 	fl.Float64Var(&f.alpha, "alpha", 0.05, "significance level of the U test")
 	fl.StringSliceVar(&f.stats, "stat", []string{"p50", "p99"}, "statistics to compare: "+strings.Join(regress.Stats, ", "))
 	fl.StringVar(&f.on, "on", "both", "which regressions fail the comparison: absolute, floor, both or none (all are reported)")
+	fl.StringSliceVar(&f.gateStats, "gate-stat", nil, "only regressions of these statistics fail the comparison (default: every --stat)")
 	fl.StringVar(&f.format, "format", "benchstat", "output: benchstat (text) or markdown")
 	fl.StringVar(&f.markdownOut, "markdown-out", "", "also append the Markdown report to this file (e.g. $GITHUB_STEP_SUMMARY)")
 	return cmd
@@ -74,7 +75,7 @@ func runCompare(w io.Writer, basePath, newPath string, f compareFlags) (*regress
 	if o.Gate, err = regress.ParseBases(f.on); err != nil {
 		return nil, fmt.Errorf("--on: %w", err)
 	}
-	o.Alpha, o.Stats = f.alpha, f.stats
+	o.Alpha, o.Stats, o.GateStats = f.alpha, f.stats, f.gateStats
 	base, err := regress.Load(basePath)
 	if err != nil {
 		return nil, fmt.Errorf("base: %w", err)

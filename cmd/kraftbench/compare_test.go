@@ -17,7 +17,7 @@ import (
 )
 
 // ciPolicy is what .ci/run gates on (keep the two in step).
-var ciPolicy = []string{"--on", "floor", "--threshold", "50%", "--stat", "p50,p99"}
+var ciPolicy = []string{"--on", "floor", "--gate-stat", "p50", "--threshold", "50%"}
 
 // kb runs the kraftbench binary with extra environment and returns stdout,
 // stderr and the exit status.
@@ -99,8 +99,8 @@ func measureFalsePositives(t *testing.T, dir string) {
 		byMode[r.Mode] = append(byMode[r.Mode], r)
 	}
 	ci := regress.DefaultOptions()
-	ci.Gate, ci.Threshold = []regress.Basis{regress.Floor}, 0.5
-	policies := map[string]regress.Options{"ci (floor, 50%)": ci, "default (both, 10%)": regress.DefaultOptions()}
+	ci.Gate, ci.GateStats, ci.Threshold = []regress.Basis{regress.Floor}, []string{"p50"}, 0.5
+	policies := map[string]regress.Options{"ci (p50 floor ratio, 50%)": ci, "default (both bases, p50 and p99, 10%)": regress.DefaultOptions()}
 	for name, o := range policies {
 		var reports, failed, rows, gated int
 		for mode, rs := range byMode {
@@ -133,7 +133,7 @@ func measureFalsePositives(t *testing.T, dir string) {
 		}
 		t.Logf("false positives, %s: %d of %d no-change comparisons failed (%.1f%%); %d of %d rows flagged (%.2f%%)",
 			name, failed, reports, 100*float64(failed)/float64(reports), gated, rows, 100*float64(gated)/float64(rows))
-		if name == "ci (floor, 50%)" && failed > 0 {
+		if name == "ci (p50 floor ratio, 50%)" && failed > 0 {
 			t.Errorf("CI's policy failed %d of %d comparisons with no change", failed, reports)
 		}
 	}

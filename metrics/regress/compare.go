@@ -107,7 +107,7 @@ func compareRow(k Key, base, new []float64, o Options) Row {
 		r.Verdict = Same
 	case r.Change > o.Threshold:
 		r.Verdict = Regression
-		r.Gated = slices.Contains(o.Gate, k.Basis)
+		r.Gated = o.gated(k)
 	case r.Change < -o.Threshold:
 		r.Verdict = Improvement
 	default:

@@ -59,11 +59,20 @@ func (k Key) benchName() string {
 	return fmt.Sprintf("%s/mode=%s/op=%s", w, k.Mode, k.Op)
 }
 
-// bases names the gated bases for people.
-func bases(bs []Basis) string {
-	if len(bs) == 0 {
+// gate names what is gated, for people.
+func (o Options) gate() string {
+	if len(o.Gate) == 0 {
 		return "nothing (report only)"
 	}
+	stats := strings.Join(o.GateStats, ", ")
+	if stats == "" {
+		stats = strings.Join(o.Stats, ", ")
+	}
+	return stats + " as " + bases(o.Gate)
+}
+
+// bases names bases for people.
+func bases(bs []Basis) string {
 	var s []string
 	for _, b := range bs {
 		if b == Floor {

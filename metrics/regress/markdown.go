@@ -23,7 +23,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(&b, "\nOne sample per run (the run's own statistic); Mann-Whitney U test (golang.org/x/perf/benchmath), "+
 		"α = %g; a regression is p < α and a median change above +%g%%; the gate is on %s. "+
 		"CI: distribution-free interval of the change (Hodges-Lehmann), at the confidence shown.\n",
-		o.Alpha, 100*o.Threshold, bases(o.Gate))
+		o.Alpha, 100*o.Threshold, o.gate())
 	for _, basis := range []Basis{Floor, Absolute} {
 		r.markdownTable(&b, basis)
 	}

@@ -20,6 +20,15 @@ type Options struct {
 	// Gate lists the bases whose regressions fail the comparison (default
 	// both). Regressions on other bases are reported only.
 	Gate []Basis
+	// GateStats, when set, limits the gate to these statistics (e.g. p50
+	// only: a p99 of a hundred operations is close to their maximum and
+	// swings far more from run to run). Empty gates every statistic.
+	GateStats []string
+}
+
+// gated reports whether a regression of key k fails the comparison.
+func (o Options) gated(k Key) bool {
+	return slices.Contains(o.Gate, k.Basis) && (len(o.GateStats) == 0 || slices.Contains(o.GateStats, k.Stat))
 }
 
 // DefaultOptions are p50 and p99, alpha 0.05, a 10% threshold, gating on
@@ -44,6 +53,11 @@ func (o Options) Validate() error {
 	}
 	if !(o.Threshold >= 0) {
 		errs = append(errs, fmt.Errorf("threshold %v: must not be negative", o.Threshold))
+	}
+	for _, s := range o.GateStats {
+		if !slices.Contains(o.Stats, s) {
+			errs = append(errs, fmt.Errorf("gate stat %q: not among the compared stats %v", s, o.Stats))
+		}
 	}
 	for _, b := range o.Gate {
 		if b != Absolute && b != Floor {

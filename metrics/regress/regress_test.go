@@ -91,6 +91,19 @@ func TestFloorRatioCancelsASlowerMachine(t *testing.T) {
 	if rep.Failed() {
 		t.Error("failed although only absolute times moved")
 	}
+	o.Gate, o.GateStats = []Basis{Absolute}, []string{"p99"}
+	if rep, err = Compare(base, cur, o); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Rows {
+		if want := r.Verdict == Regression && r.Basis == Absolute && r.Stat == "p99"; r.Gated != want {
+			t.Errorf("gate on absolute p99: row %s/%s/%s gated=%v", r.Op, r.Stat, r.Basis, r.Gated)
+		}
+	}
+	o.GateStats = []string{"p42"}
+	if _, err := Compare(base, cur, o); err == nil {
+		t.Error("a gate stat that is not compared was accepted")
+	}
 }
 
 func TestTooFewRunsIsNeverFlagged(t *testing.T) {
