@@ -12,7 +12,7 @@ import (
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### kraftbench compare: %s\n\n", r.headline())
-	b.WriteString("| side | runs | machine | git revision |\n|---|---:|---|---|\n")
+	b.WriteString("| side | result files | machine | git revision |\n|---|---:|---|---|\n")
 	for _, s := range []struct {
 		name string
 		rs   RunSet
