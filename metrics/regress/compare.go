@@ -67,9 +67,12 @@ func Compare(base, new []*metrics.Result, o Options) (*Report, error) {
 	for _, k := range keys {
 		b, n := bs.values[k], ns.values[k]
 		if len(b) == 0 || len(n) == 0 {
+			side := "new"
+			if len(n) == 0 {
+				side = "base"
+			}
 			if k.Basis == Absolute && k.Stat == o.Stats[0] {
-				rep.Notes = append(rep.Notes, fmt.Sprintf("%s/%s/%s only in the %s runs: not compared",
-					k.Workload, k.Mode, k.Op, map[bool]string{true: "base", false: "new"}[len(n) == 0]))
+				rep.Notes = append(rep.Notes, fmt.Sprintf("%s/%s/%s only in the %s runs: not compared", k.Workload, k.Mode, k.Op, side))
 			}
 			continue
 		}

@@ -237,3 +237,24 @@ func TestOptions(t *testing.T) {
 		t.Errorf("Validate = %v", err)
 	}
 }
+
+func TestNotesNameWhatWasNotCompared(t *testing.T) {
+	base := []*metrics.Result{fakeRun("zk", map[string]float64{"create": 1e6})}
+	cur := []*metrics.Result{fakeRun("kraft", map[string]float64{"create": 1e6})}
+	cur[0].Machine.Hostname, cur[0].Params = "other", map[string]string{"ops": "5"}
+	cur[0].Ops[0].Latency.Errors = 2
+	rep, err := Compare(base, cur, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := strings.Join(rep.Notes, "\n")
+	for _, want := range []string{"topics/zk/create only in the base runs", "topics/kraft/create only in the new runs",
+		"different machines", "topics/kraft/create: 2 failed operations"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q:\n%s", want, notes)
+		}
+	}
+	if len(rep.Rows) != 0 {
+		t.Errorf("rows %+v, want none", rep.Rows)
+	}
+}
