@@ -185,17 +185,20 @@ func (c *localCluster) Stop(ctx context.Context) error {
 		return nil
 	}
 	c.stopped = true
-	procs := make([]*proc, 0, len(c.procs))
-	for _, p := range c.procs {
-		procs = append(procs, p)
+	// Brokers first, then controllers: a KRaft broker's clean stop is a
+	// controlled shutdown, which needs an active controller to answer it.
+	var brokers, controllers []*proc
+	for _, n := range c.plan.Nodes {
+		if n.IsController() {
+			controllers = append(controllers, c.procs[n.ID])
+		} else {
+			brokers = append(brokers, c.procs[n.ID])
+		}
 	}
 	c.mu.Unlock()
-	var wg sync.WaitGroup
-	for _, p := range procs {
-		wg.Add(1)
-		go func() { defer wg.Done(); p.stop(15 * time.Second) }()
+	for _, group := range [][]*proc{brokers, controllers} {
+		parallel(len(group), func(i int) error { group[i].stop(15 * time.Second); return nil })
 	}
-	wg.Wait()
 	var errs []error
 	if c.zk != nil {
 		if err := c.zk.Stop(); err != nil {

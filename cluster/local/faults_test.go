@@ -221,3 +221,26 @@ func TestHelperOwner(t *testing.T) {
 	os.Stdout.WriteString("ready\n")
 	select {} // until SIGINT kills this process; its nodes die with it
 }
+
+// Stopping a KRaft cluster stops brokers before controllers, so each
+// broker's controlled shutdown is answered at once instead of timing out.
+func TestStopIsQuickForKRaft(t *testing.T) {
+	bin, err := testbin.Kbnode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := New(Options{Kbnode: bin, Dir: t.TempDir()})
+	c, err := p.Start(context.Background(), cluster.Spec{Name: "quickstop", Mode: cluster.ModeKRaft, Controllers: 3, Brokers: 3, Timeouts: cluster.KafkaTimeouts()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	if err := c.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Far below broker.session.timeout.ms (9 s), which a broker whose
+	// controlled shutdown goes unanswered would wait out.
+	if d := time.Since(t0); d > 5*time.Second {
+		t.Fatalf("stop took %v", d)
+	}
+}
