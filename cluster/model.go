@@ -2,9 +2,9 @@ package cluster
 
 import (
 	"encoding/base64"
+	"maps"
 	"math/rand/v2"
 	"slices"
-	"sort"
 )
 
 // NoLeader is the leader id of a partition that has no live leader, as Kafka
@@ -182,22 +182,12 @@ func (img *Image) Clone() *Image {
 
 // TopicNames returns the topic names in sorted order.
 func (img *Image) TopicNames() []string {
-	names := make([]string, 0, len(img.Topics))
-	for n := range img.Topics {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(img.Topics))
 }
 
 // BrokerIDs returns the ids of all registered brokers, sorted.
 func (img *Image) BrokerIDs() []int32 {
-	ids := make([]int32, 0, len(img.Brokers))
-	for id := range img.Brokers {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
+	return slices.Sorted(maps.Keys(img.Brokers))
 }
 
 // LiveBrokerIDs returns the ids of registered, unfenced brokers, sorted:

@@ -1,7 +1,8 @@
 package metrics
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -154,12 +155,7 @@ func (r *Recorder) op(name string) *opStats {
 func (r *Recorder) Ops() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	names := make([]string, 0, len(r.ops))
-	for n := range r.ops {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(r.ops))
 }
 
 // Histogram returns a copy of op's latency histogram (empty if unknown).

@@ -2,7 +2,8 @@ package metrics
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -83,11 +84,7 @@ func (o OpResult) DecodeHistogram() (*hdr.Histogram, error) {
 func (r *Recorder) Results() ([]OpResult, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	names := make([]string, 0, len(r.ops))
-	for n := range r.ops {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(r.ops))
 	out := make([]OpResult, 0, len(names))
 	for _, n := range names {
 		st := r.ops[n]

@@ -2,7 +2,8 @@ package workloads
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 )
 
 // registry lists every workload: one line each.
@@ -15,12 +16,7 @@ var registry = map[string]func(Params) (Workload, error){
 
 // Names returns the registered workload names, sorted.
 func Names() []string {
-	out := make([]string, 0, len(registry))
-	for n := range registry {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(registry))
 }
 
 // New builds the named workload from its parameters.
