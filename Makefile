@@ -23,7 +23,7 @@ vet: ## go vet and gofmt check
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
 
-test: build vet ## run every test (needs kcat, Java and Debian's zookeeper: see scripts/install-deps.sh)
+test: deps build vet ## run every test (installs kcat, Java and Debian's zookeeper first: scripts/install-deps.sh)
 	$(GO) test $(TESTFLAGS) ./...
 
 test-short: ## unit tests only (no ZooKeeper ensembles, no containers)
