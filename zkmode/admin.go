@@ -17,7 +17,7 @@ func errNotController() error {
 }
 
 // CreateTopics is Kafka's ZooKeeper-mode admin path (ZkAdminManager): only
-// the controller accepts it (others answer NOT_CONTROLLER). Each topic is
+// the controller accepts it (others answer NOT_CONTROLLER, see CheckWrite). Each topic is
 // validated and placed by cluster.PlanCreate against this broker's metadata
 // cache, then /config/topics/<t> and /brokers/topics/<t> are written
 // directly, not through the controller's event loop. The answer waits, as
@@ -26,8 +26,8 @@ func errNotController() error {
 // UpdateMetadata carrying the topic's leaders, or until ctx ends
 // (REQUEST_TIMED_OUT; the topic may still be created).
 func (n *Node) CreateTopics(ctx context.Context, specs []cluster.TopicSpec) ([]cluster.TopicResult, error) {
-	if !n.ctrl.isActive.Load() {
-		return nil, errNotController()
+	if err := n.CheckWrite(); err != nil {
+		return nil, err
 	}
 	if d := n.cfg.TestCommitDelay; d > 0 { // test-only: zero in real runs
 		select {
@@ -83,8 +83,8 @@ func (n *Node) writeTopic(t *cluster.Topic) error {
 // /admin/delete_topics/<t>, and waits (DelayedDeleteTopics) until its own
 // event loop has told every broker and removed the topic's znodes.
 func (n *Node) DeleteTopics(ctx context.Context, names []string) ([]cluster.TopicResult, error) {
-	if !n.ctrl.isActive.Load() {
-		return nil, errNotController()
+	if err := n.CheckWrite(); err != nil {
+		return nil, err
 	}
 	results := cluster.PlanDelete(n.broker.img.Load(), names)
 	waits := make([]chan int16, len(names))
@@ -200,4 +200,16 @@ func (w *waiters) failAll(code int16) {
 			ch <- code
 		}
 	}
+}
+
+var _ cluster.WriteChecker = (*Node)(nil)
+
+// CheckWrite says whether this broker would carry out a CreateTopics or
+// DeleteTopics now: only the controller does, as in Kafka's ZooKeeper mode;
+// every other broker answers NOT_CONTROLLER, to a ValidateOnly request too.
+func (n *Node) CheckWrite() error {
+	if !n.ctrl.isActive.Load() {
+		return errNotController()
+	}
+	return nil
 }

@@ -106,6 +106,13 @@ func TestCreateTopicsAnswersWhenBrokersKnow(t *testing.T) {
 		if !errors.Is(err, kerr.NotController) {
 			t.Errorf("broker %d: CreateTopics error %v, want NOT_CONTROLLER", id, err)
 		}
+		// The front asks CheckWrite before a ValidateOnly CreateTopics.
+		if err := n.CheckWrite(); !errors.Is(err, kerr.NotController) {
+			t.Errorf("broker %d: CheckWrite %v, want NOT_CONTROLLER", id, err)
+		}
+	}
+	if err := ctrl.CheckWrite(); err != nil {
+		t.Errorf("controller: CheckWrite %v, want nil", err)
 	}
 	res := mustCreate(t, ctrl, cluster.TopicSpec{Name: "events", NumPartitions: 6, ReplicationFactor: 3})
 	for _, id := range c.ids() {
