@@ -9,11 +9,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/layout"
 	"github.com/kraftbench/kraftbench/cluster/ready"
-	"github.com/moby/moby/client"
-	"github.com/testcontainers/testcontainers-go"
+	"github.com/kraftbench/kraftbench/internal/provision"
 )
 
 // dockerCluster is a started cluster: a run's containers, volumes and
@@ -133,7 +135,7 @@ func withStorePhase(phases []ready.Phase, at time.Duration) []ready.Phase {
 // startAll creates a volume for each container and starts them all
 // concurrently, reporting every failure.
 func (c *dockerCluster) startAll(ctx context.Context, specs []spec) error {
-	return parallel(len(specs), func(i int) error {
+	return provision.Parallel(len(specs), func(i int) error {
 		s := specs[i]
 		if err := createVolume(ctx, c.cli, c.names, s.name); err != nil {
 			return err

@@ -6,12 +6,14 @@ import (
 	"math/rand/v2"
 	"strings"
 
-	"github.com/kraftbench/kraftbench/cluster"
-	"github.com/kraftbench/kraftbench/cluster/layout"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
+
+	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/cluster/layout"
+	"github.com/kraftbench/kraftbench/internal/provision"
 )
 
 // labelOneShot marks containers that are meant to exit (formatting).
@@ -26,7 +28,7 @@ const propsPath = "/etc/kbnode/server.properties"
 // runs it as a process. The cluster id derives from the seed.
 func (c *dockerCluster) format(ctx context.Context) error {
 	clusterID := cluster.NewTopicID(rand.New(rand.NewPCG(uint64(c.spec.Seed), 0x6b62))).String()
-	return parallel(len(c.plan.Nodes), func(i int) error { return c.formatNode(ctx, c.plan.Nodes[i], clusterID) })
+	return provision.Parallel(len(c.plan.Nodes), func(i int) error { return c.formatNode(ctx, c.plan.Nodes[i], clusterID) })
 }
 
 func (c *dockerCluster) formatNode(ctx context.Context, n layout.Node, clusterID string) error {

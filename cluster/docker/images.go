@@ -15,10 +15,12 @@ import (
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
-	"github.com/kraftbench/kraftbench/cluster"
-	"github.com/kraftbench/kraftbench/scripts/images"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
+
+	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/internal/textutil"
+	"github.com/kraftbench/kraftbench/scripts/images"
 )
 
 // Repositories of the images this package builds.
@@ -149,7 +151,7 @@ func buildImage(ctx context.Context, ref, kind, inputs string, in buildInput) er
 		},
 	}}
 	if _, err := p.BuildImage(ctx, req); err != nil {
-		return fmt.Errorf("docker build: %w\n%s", err, tail(buildLog.String(), 30))
+		return fmt.Errorf("docker build: %w\n%s", err, textutil.LastLines(buildLog.String(), 30))
 	}
 	return nil
 }
@@ -207,15 +209,6 @@ func tarContext(files []tarFile) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// tail returns the last n lines of s.
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // lineWriter calls logf for every complete line written to it.

@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/kraftbench/kraftbench/internal/textutil"
 )
 
 // modulePath is kraftbench's Go module, to recognise its source tree.
@@ -94,7 +96,7 @@ func buildKbnode(ctx context.Context, root string, logf Logf) (string, func(), e
 	logf.printf("node image: building kbnode (CGO_ENABLED=0) in %s", root)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		cleanup()
-		return "", func() {}, fmt.Errorf("go build ./cmd/kbnode: %w\n%s", err, tail(string(msg), 20))
+		return "", func() {}, fmt.Errorf("go build ./cmd/kbnode: %w\n%s", err, textutil.LastLines(string(msg), 20))
 	}
 	return out, cleanup, nil
 }

@@ -2,10 +2,10 @@ package docker
 
 import (
 	"fmt"
-	"net"
 	"strings"
 
 	"github.com/kraftbench/kraftbench/cluster/layout"
+	"github.com/kraftbench/kraftbench/internal/provision"
 )
 
 // Ports inside containers that are never published: peers use them on the
@@ -54,7 +54,7 @@ type resolver struct {
 var _ layout.Resolver = (*resolver)(nil)
 
 func newResolver(run string, plan layout.Plan) (*resolver, error) {
-	ports, err := freePorts(3*len(plan.Nodes) + len(plan.ZooKeepers))
+	ports, err := provision.FreePorts(3*len(plan.Nodes) + len(plan.ZooKeepers))
 	if err != nil {
 		return nil, err
 	}
@@ -138,26 +138,4 @@ func (r *resolver) published(n layout.Node) []int {
 		out = append(out, r.ports[n.ID][layout.Controller])
 	}
 	return out
-}
-
-// freePorts returns n distinct free TCP ports on 127.0.0.1, holding all open
-// at once so none repeats. Another process could take one before Docker
-// publishes it; the container then fails to start naming the port.
-func freePorts(n int) ([]int, error) {
-	lns := make([]net.Listener, 0, n)
-	defer func() {
-		for _, ln := range lns {
-			ln.Close()
-		}
-	}()
-	ports := make([]int, 0, n)
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("find a free port: %w", err)
-		}
-		lns = append(lns, ln)
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }

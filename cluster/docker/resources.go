@@ -8,9 +8,11 @@ import (
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
-	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
+
+	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/internal/provision"
 )
 
 // Usage of a docker cluster is the Docker API's one-shot stats of each node
@@ -50,7 +52,7 @@ func (c *dockerCluster) Usage(ctx context.Context) (map[string]cluster.NodeUsage
 		targets = append(targets, target{name: cluster.ZooKeeperName(id), container: c.names.zk(id), kind: "zookeeper"})
 	}
 	usages := make([]*cluster.NodeUsage, len(targets))
-	err := parallel(len(targets), func(i int) error {
+	err := provision.Parallel(len(targets), func(i int) error {
 		u, err := c.containerUsage(ctx, targets[i].container)
 		if err != nil {
 			return fmt.Errorf("usage of %s: %w", targets[i].name, err)

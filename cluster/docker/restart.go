@@ -2,14 +2,14 @@ package docker
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
 	"time"
+
+	"github.com/moby/moby/client"
 
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/ready"
-	"github.com/moby/moby/client"
+	"github.com/kraftbench/kraftbench/internal/provision"
 )
 
 var (
@@ -40,14 +40,14 @@ func (c *dockerCluster) RestartAll(ctx context.Context) ([]cluster.Phase, error)
 		zks = append(zks, c.names.zk(id))
 	}
 	for _, group := range [][]string{brokers, controllers} {
-		if err := parallel(len(group), func(i int) error {
+		if err := provision.Parallel(len(group), func(i int) error {
 			_, err := c.cli.ContainerStop(ctx, group[i], client.ContainerStopOptions{Timeout: ptr(stopTimeout)})
 			return err
 		}); err != nil {
 			return nil, fmt.Errorf("restart all: stop nodes: %w", err)
 		}
 	}
-	if err := parallel(len(zks), func(i int) error { return c.kill(ctx, zks[i]) }); err != nil {
+	if err := provision.Parallel(len(zks), func(i int) error { return c.kill(ctx, zks[i]) }); err != nil {
 		return nil, fmt.Errorf("restart all: stop zookeeper: %w", err)
 	}
 	start := time.Now()
@@ -56,7 +56,7 @@ func (c *dockerCluster) RestartAll(ctx context.Context) ([]cluster.Phase, error)
 		// Watch for exits only once every server has started again: until
 		// then they are exited on purpose (killed above), and a watcher
 		// ticking in between would take that for a crash.
-		err := parallel(len(zks), func(i int) error { return c.startFn(zks[i])(ctx) })
+		err := provision.Parallel(len(zks), func(i int) error { return c.startFn(zks[i])(ctx) })
 		if err == nil {
 			zctx, stopWatch := c.watchExits(ctx, zks...)
 			err = c.awaitQuorum(zctx)
@@ -67,7 +67,7 @@ func (c *dockerCluster) RestartAll(ctx context.Context) ([]cluster.Phase, error)
 		}
 		storeAt = time.Since(start)
 	}
-	if err := parallel(len(nodes), func(i int) error { return c.startFn(nodes[i])(ctx) }); err != nil {
+	if err := provision.Parallel(len(nodes), func(i int) error { return c.startFn(nodes[i])(ctx) }); err != nil {
 		return nil, fmt.Errorf("restart all: start nodes: %w", err)
 	}
 	// Watched only now: until started again, the nodes are exited on purpose.
@@ -78,15 +78,4 @@ func (c *dockerCluster) RestartAll(ctx context.Context) ([]cluster.Phase, error)
 		phases = withStorePhase(phases, storeAt)
 	}
 	return phases, err
-}
-
-// parallel runs f(0..n-1) concurrently and joins their errors.
-func parallel(n int, f func(i int) error) error {
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() { errs[i] = f(i) })
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/layout"
 	"github.com/kraftbench/kraftbench/cluster/ready"
+	"github.com/kraftbench/kraftbench/internal/provision"
 	"github.com/kraftbench/kraftbench/zkmode/ensemble"
 )
 
@@ -197,7 +198,7 @@ func (c *localCluster) Stop(ctx context.Context) error {
 	}
 	c.mu.Unlock()
 	for _, group := range [][]*proc{brokers, controllers} {
-		parallel(len(group), func(i int) error { group[i].stop(15 * time.Second); return nil })
+		provision.Parallel(len(group), func(i int) error { group[i].stop(15 * time.Second); return nil })
 	}
 	var errs []error
 	if c.zk != nil {

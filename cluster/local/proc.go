@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/kraftbench/kraftbench/internal/textutil"
 )
 
 // proc is one kbnode process. It runs in its own process group (so signals
@@ -181,9 +183,5 @@ func tail(path string, n int) string {
 	if err != nil {
 		return "(" + err.Error() + ")"
 	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
+	return textutil.LastLines(string(b), n)
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/kraftbench/kraftbench/cluster/layout"
+	"github.com/kraftbench/kraftbench/internal/provision"
 )
 
 // resolver places every listener of every node on 127.0.0.1 with ports chosen
@@ -18,7 +19,7 @@ type resolver struct {
 
 func newResolver(dir string, plan layout.Plan) (*resolver, error) {
 	listeners := []string{layout.External, layout.Internal, layout.Controller}
-	ports, err := freePorts(len(plan.Nodes) * (len(listeners) + 1))
+	ports, err := provision.FreePorts(len(plan.Nodes) * (len(listeners) + 1))
 	if err != nil {
 		return nil, err
 	}

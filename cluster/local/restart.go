@@ -2,13 +2,12 @@ package local
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/ready"
+	"github.com/kraftbench/kraftbench/internal/provision"
 )
 
 var _ cluster.Restarter = (*localCluster)(nil)
@@ -31,8 +30,8 @@ func (c *localCluster) RestartAll(ctx context.Context) ([]cluster.Phase, error) 
 		}
 	}
 	c.mu.Unlock()
-	parallel(len(brokers), func(i int) error { brokers[i].stop(30 * time.Second); return nil })
-	parallel(len(controllers), func(i int) error { controllers[i].stop(30 * time.Second); return nil })
+	provision.Parallel(len(brokers), func(i int) error { brokers[i].stop(30 * time.Second); return nil })
+	provision.Parallel(len(controllers), func(i int) error { controllers[i].stop(30 * time.Second); return nil })
 	if c.zk != nil {
 		for i := 0; i < c.zk.Size(); i++ {
 			if err := c.zk.Kill(i); err != nil {
@@ -43,12 +42,12 @@ func (c *localCluster) RestartAll(ctx context.Context) ([]cluster.Phase, error) 
 	start := time.Now()
 	var storeAt time.Duration
 	if c.zk != nil {
-		if err := parallel(c.zk.Size(), func(i int) error { return c.zk.Restart(ctx, i) }); err != nil {
+		if err := provision.Parallel(c.zk.Size(), func(i int) error { return c.zk.Restart(ctx, i) }); err != nil {
 			return nil, err
 		}
 		storeAt = time.Since(start)
 	}
-	if err := parallel(len(procs), func(i int) error { return procs[i].start(ctx) }); err != nil {
+	if err := provision.Parallel(len(procs), func(i int) error { return procs[i].start(ctx) }); err != nil {
 		return nil, err
 	}
 	rctx, cancel := context.WithTimeout(ctx, c.o.ReadyTimeout)
@@ -58,16 +57,4 @@ func (c *localCluster) RestartAll(ctx context.Context) ([]cluster.Phase, error) 
 		phases = append([]cluster.Phase{{Name: ready.PhaseStoreReady, After: storeAt}}, dropPhase(phases, ready.PhaseStoreReady)...)
 	}
 	return phases, err
-}
-
-// parallel runs f(0..n-1) concurrently and joins their errors.
-func parallel(n int, f func(i int) error) error {
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() { defer wg.Done(); errs[i] = f(i) }()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }

@@ -15,9 +15,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/providers"
-	"github.com/spf13/cobra"
+	"github.com/kraftbench/kraftbench/internal/textutil"
 )
 
 func newClusterCmd() *cobra.Command {
@@ -150,7 +152,7 @@ func waitSupervisor(ctx context.Context, dir stateDir, pid int, timeout time.Dur
 		if syscall.Kill(pid, 0) != nil {
 			log, _ := os.ReadFile(dir.log())
 			os.RemoveAll(string(dir))
-			return nil, fmt.Errorf("cluster failed to start:\n%s", lastLines(string(log), 25))
+			return nil, fmt.Errorf("cluster failed to start:\n%s", textutil.LastLines(string(log), 25))
 		}
 		select {
 		case <-ctx.Done():
@@ -159,14 +161,6 @@ func waitSupervisor(ctx context.Context, dir stateDir, pid int, timeout time.Dur
 		}
 	}
 	return nil, fmt.Errorf("cluster not ready after %s; supervisor log: %s", timeout, dir.log())
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 func newClusterStatusCmd() *cobra.Command {

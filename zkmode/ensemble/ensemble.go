@@ -26,13 +26,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/kraftbench/kraftbench/internal/provision"
 )
 
 // Options configure an ensemble.
@@ -135,7 +136,7 @@ func Start(ctx context.Context, o Options) (*Ensemble, error) {
 }
 
 func (e *Ensemble) prepare() error {
-	ports, err := freePorts(3 * e.opts.Servers)
+	ports, err := provision.FreePorts(3 * e.opts.Servers)
 	if err != nil {
 		return err
 	}
@@ -151,27 +152,6 @@ func (e *Ensemble) prepare() error {
 		}
 	}
 	return nil
-}
-
-// freePorts reserves n distinct loopback ports by binding them all at once,
-// then releases them for the servers to take.
-func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	var lns []net.Listener
-	defer func() {
-		for _, ln := range lns {
-			ln.Close()
-		}
-	}()
-	for i := 0; i < n; i++ {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("reserve a loopback port: %w", err)
-		}
-		lns = append(lns, ln)
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }
 
 // Connect returns the connect string (host:port,host:port,...) of all servers.

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/kraftbench/kraftbench/internal/textutil"
 )
 
 // server is one ZooKeeper process: its directory, ports and, while it runs,
@@ -179,11 +181,7 @@ func tail(path string, lines int) string {
 	if err != nil {
 		return err.Error()
 	}
-	ls := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(ls) > lines {
-		ls = ls[len(ls)-lines:]
-	}
-	return strings.Join(ls, "\n")
+	return textutil.LastLines(string(b), lines)
 }
 
 // srvr sends the srvr four-letter word and returns the server's mode
