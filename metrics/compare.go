@@ -150,7 +150,7 @@ func q(m *Merged, p float64) string {
 	if m == nil || m.Hist.TotalCount() == 0 {
 		return "-"
 	}
-	return fmtDur(m.Hist.ValueAtQuantile(p))
+	return FormatDuration(m.Hist.ValueAtQuantile(p))
 }
 
 // ratio is b's quantile p over a's, "-" when either is missing.
@@ -161,8 +161,9 @@ func ratio(a, b *Merged, p float64) string {
 	return fmt.Sprintf("%.2fx", float64(b.Hist.ValueAtQuantile(p))/float64(a.Hist.ValueAtQuantile(p)))
 }
 
-// fmtDur prints a nanosecond value with three significant digits.
-func fmtDur(ns int64) string {
+// FormatDuration prints a nanosecond latency with three significant digits
+// in s, ms or µs, the form every kraftbench table uses.
+func FormatDuration(ns int64) string {
 	d := time.Duration(ns)
 	switch {
 	case d >= time.Second:

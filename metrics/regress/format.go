@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"time"
+
+	"github.com/kraftbench/kraftbench/metrics"
 )
 
 // formatValue prints a sample value: a duration for absolute latencies, a
@@ -13,15 +14,7 @@ func formatValue(b Basis, v float64) string {
 	if b == Floor {
 		return fmt.Sprintf("%.3gx", v)
 	}
-	d := time.Duration(v)
-	switch {
-	case d >= time.Second:
-		return fmt.Sprintf("%.3gs", d.Seconds())
-	case d >= time.Millisecond:
-		return fmt.Sprintf("%.3gms", float64(d)/float64(time.Millisecond))
-	default:
-		return fmt.Sprintf("%.3gµs", float64(d)/float64(time.Microsecond))
-	}
+	return metrics.FormatDuration(int64(v))
 }
 
 // pct prints a relative change as a signed percentage.

@@ -13,17 +13,10 @@ import (
 
 // dur prints nanoseconds with three significant digits.
 func dur(ns int64) string {
-	d := time.Duration(ns)
-	switch {
-	case d >= time.Second:
-		return fmt.Sprintf("%.3gs", d.Seconds())
-	case d >= time.Millisecond:
-		return fmt.Sprintf("%.3gms", float64(d)/float64(time.Millisecond))
-	case d >= time.Microsecond:
-		return fmt.Sprintf("%.3gµs", float64(d)/float64(time.Microsecond))
-	default:
+	if time.Duration(ns) < time.Microsecond {
 		return fmt.Sprintf("%dns", ns)
 	}
+	return metrics.FormatDuration(ns)
 }
 
 // times prints a ratio as a factor with three significant digits: "0.25x",
