@@ -70,7 +70,7 @@ func (c *dockerCluster) boot(ctx context.Context, readyTimeout time.Duration) er
 	}
 	phases, err := ready.Wait(wctx, c.start, ready.HTTPPoller(c.statusAddrs()), nil)
 	if storeAt > 0 {
-		phases = withStorePhase(phases, storeAt)
+		phases = ready.WithStorePhase(phases, storeAt)
 	}
 	c.phases = phases
 	var exited *exitedError
@@ -118,18 +118,6 @@ func (c *dockerCluster) awaitQuorum(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
-}
-
-// withStorePhase records when the store became ready (before nodes started)
-// in place of the time ready.Wait first saw it.
-func withStorePhase(phases []ready.Phase, at time.Duration) []ready.Phase {
-	out := []ready.Phase{{Name: ready.PhaseStoreReady, After: at}}
-	for _, p := range phases {
-		if p.Name != ready.PhaseStoreReady {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // startAll creates a volume for each container and starts them all

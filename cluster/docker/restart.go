@@ -75,7 +75,7 @@ func (c *dockerCluster) RestartAll(ctx context.Context) ([]cluster.Phase, error)
 	defer stopWatch()
 	phases, err := ready.Wait(wctx, start, ready.HTTPPoller(c.statusAddrs()), nil)
 	if storeAt > 0 {
-		phases = withStorePhase(phases, storeAt)
+		phases = ready.WithStorePhase(phases, storeAt)
 	}
 	return phases, err
 }

@@ -71,17 +71,7 @@ func (c *localCluster) Nodes() []cluster.NodeInfo {
 func (c *localCluster) Phases() []ready.Phase {
 	out := append([]ready.Phase(nil), c.phases...)
 	if c.zk != nil {
-		out = append([]ready.Phase{{Name: ready.PhaseStoreReady, After: c.storeReadyAt}}, dropPhase(out, ready.PhaseStoreReady)...)
-	}
-	return out
-}
-
-func dropPhase(ps []ready.Phase, name string) []ready.Phase {
-	var out []ready.Phase
-	for _, p := range ps {
-		if p.Name != name {
-			out = append(out, p)
-		}
+		out = ready.WithStorePhase(out, c.storeReadyAt)
 	}
 	return out
 }

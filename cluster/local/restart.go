@@ -54,7 +54,7 @@ func (c *localCluster) RestartAll(ctx context.Context) ([]cluster.Phase, error) 
 	defer cancel()
 	phases, err := ready.Wait(rctx, start, ready.HTTPPoller(c.statusAddrs()), nil)
 	if c.zk != nil {
-		phases = append([]cluster.Phase{{Name: ready.PhaseStoreReady, After: storeAt}}, dropPhase(phases, ready.PhaseStoreReady)...)
+		phases = ready.WithStorePhase(phases, storeAt)
 	}
 	return phases, err
 }

@@ -189,3 +189,16 @@ func HTTPPoller(addrs map[int32]string) Poller {
 // ErrNotReady is wrapped by Wait's error when the cluster did not become
 // ready in time.
 var ErrNotReady = errors.New("cluster not ready")
+
+// WithStorePhase returns phases with the store phase set to at: for a
+// provider that times its store (a ZooKeeper quorum answering) itself rather
+// than inferring it from an active controller.
+func WithStorePhase(phases []Phase, at time.Duration) []Phase {
+	out := []Phase{{Name: PhaseStoreReady, After: at}}
+	for _, p := range phases {
+		if p.Name != PhaseStoreReady {
+			out = append(out, p)
+		}
+	}
+	return out
+}

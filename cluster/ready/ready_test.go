@@ -81,3 +81,11 @@ func TestHTTPPollerReadsStatusEndpoints(t *testing.T) {
 		t.Fatalf("check %+v", c)
 	}
 }
+
+func TestWithStorePhaseReplacesTheInferredOne(t *testing.T) {
+	in := []Phase{{Name: PhaseStoreReady, After: 5}, {Name: PhaseControllerActive, After: 5}, {Name: PhaseMetadataLoaded, After: 9}}
+	got := WithStorePhase(in, 2)
+	if len(got) != 3 || got[0] != (Phase{Name: PhaseStoreReady, After: 2}) || got[1].Name != PhaseControllerActive || got[2].After != 9 {
+		t.Fatalf("got %+v", got)
+	}
+}
