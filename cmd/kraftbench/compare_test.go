@@ -88,7 +88,7 @@ func TestCompareCatchesInjectedCommitDelay(t *testing.T) {
 
 // measureFalsePositives compares every 4+4 split of the base runs (per mode,
 // in both directions) under CI's policy and under the defaults, and logs
-// the rates; CI's policy must flag none.
+// the rates; CI's policy must stay below α.
 func measureFalsePositives(t *testing.T, dir string) {
 	results, err := regress.Load(dir)
 	if err != nil {
@@ -133,8 +133,13 @@ func measureFalsePositives(t *testing.T, dir string) {
 		}
 		t.Logf("false positives, %s: %d of %d no-change comparisons failed (%.1f%%); %d of %d rows flagged (%.2f%%)",
 			name, failed, reports, 100*float64(failed)/float64(reports), gated, rows, 100*float64(gated)/float64(rows))
-		if name == "ci (p50 floor ratio, 50%)" && failed > 0 {
-			t.Errorf("CI's policy failed %d of %d comparisons with no change", failed, reports)
+		// The 140 splits overlap heavily and each is a test at α = 0.05, so
+		// an occasional flagged split is chance, not a defect: requiring none
+		// made this test fail about one CI run in four. What CI's policy must
+		// keep is a false-positive rate below α.
+		if rate := float64(failed) / float64(reports); name == "ci (p50 floor ratio, 50%)" && rate > ci.Alpha {
+			t.Errorf("CI's policy failed %d of %d comparisons with no change (%.1f%%, above α = %.0f%%)",
+				failed, reports, 100*rate, 100*ci.Alpha)
 		}
 	}
 }
