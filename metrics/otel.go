@@ -28,6 +28,20 @@ import (
 //	kraftbench.node.cpu.seconds        s        gauge      node              kraftbench_node_cpu_seconds
 //	kraftbench.node.memory.rss.bytes   By       gauge      node              kraftbench_node_memory_rss_bytes
 //	kraftbench.node.network.bytes      By       gauge      node              kraftbench_node_network_bytes
+//	kraftbench.failover.duration       s        histogram  fault, target,    kraftbench_failover_duration_seconds_{bucket,sum,count}
+//	                                                       measure
+//	kraftbench.scale.duration          s        gauge      step, partitions  kraftbench_scale_duration_seconds
+//	kraftbench.scale.memory.rss.bytes  By       gauge      node, partitions  kraftbench_scale_memory_rss_bytes
+//	kraftbench.migration.phase.duration s       gauge      phase, partitions kraftbench_migration_phase_duration_seconds
+//
+// The last four carry a run's Measures (events.go): kraftbench.failover.
+// duration one value per fault and measure (new_controller, unavailable,
+// leaders_moved, converged; fault = kill, stop, pause, partition; target =
+// controller or broker); kraftbench.scale.duration the time of a step of a
+// scale sweep (create, startup, failover, controlled_shutdown) at a partition
+// count; kraftbench.scale.memory.rss.bytes a node's memory after a step;
+// kraftbench.migration.phase.duration each migration phase (start, roll,
+// finalize, rollback, total) at a partition count.
 //
 // kraftbench.op.duration holds the latency of successful operations only
 // (as the Recorder's histograms do), in seconds; failed ones are counted in
@@ -57,6 +71,10 @@ const (
 	MetricNodeCPU      = "kraftbench.node.cpu.seconds"
 	MetricNodeRSS      = "kraftbench.node.memory.rss.bytes"
 	MetricNodeNetBytes = "kraftbench.node.network.bytes"
+	MetricFailover     = "kraftbench.failover.duration"
+	MetricScale        = "kraftbench.scale.duration"
+	MetricScaleRSS     = "kraftbench.scale.memory.rss.bytes"
+	MetricMigration    = "kraftbench.migration.phase.duration"
 
 	// meterName is the instrumentation scope (otel_scope_name in Prometheus).
 	meterName = "github.com/kraftbench/kraftbench/metrics"
@@ -90,13 +108,17 @@ type OTel struct {
 	fault           metric.Int64Gauge
 	cpu             metric.Float64Gauge
 	rss, net        metric.Int64Gauge
+	failover        metric.Float64Histogram
+	scale           metric.Float64Gauge
+	scaleRSS        metric.Int64Gauge
+	migration       metric.Float64Gauge
 }
 
 // NewOTel creates the instruments on mp.
 func NewOTel(mp metric.MeterProvider) (*OTel, error) {
 	m := mp.Meter(meterName)
 	o := &OTel{}
-	var errs [7]error
+	var errs [11]error
 	o.opDur, errs[0] = m.Float64Histogram(MetricOpDuration, metric.WithUnit("s"),
 		metric.WithDescription("Latency of successful operations, as recorded by the run's Recorder."),
 		metric.WithExplicitBucketBoundaries(DurationBuckets()...))
@@ -114,6 +136,15 @@ func NewOTel(mp metric.MeterProvider) (*OTel, error) {
 		metric.WithDescription("Resident memory of a node."))
 	o.net, errs[6] = m.Int64Gauge(MetricNodeNetBytes, metric.WithUnit("By"),
 		metric.WithDescription("Network bytes a node has received plus sent."))
+	o.failover, errs[7] = m.Float64Histogram(MetricFailover, metric.WithUnit("s"),
+		metric.WithDescription("Failover times per fault: new_controller, unavailable, leaders_moved, converged."),
+		metric.WithExplicitBucketBoundaries(DurationBuckets()...))
+	o.scale, errs[8] = m.Float64Gauge(MetricScale, metric.WithUnit("s"),
+		metric.WithDescription("Duration of a scale-sweep step at a partition count."))
+	o.scaleRSS, errs[9] = m.Int64Gauge(MetricScaleRSS, metric.WithUnit("By"),
+		metric.WithDescription("Resident memory of a node after a scale-sweep step."))
+	o.migration, errs[10] = m.Float64Gauge(MetricMigration, metric.WithUnit("s"),
+		metric.WithDescription("Duration of a ZooKeeper-to-KRaft migration phase."))
 	for _, err := range errs {
 		if err != nil {
 			return nil, fmt.Errorf("opentelemetry instruments: %w", err)
@@ -135,7 +166,10 @@ type OTelSink struct {
 	run RunLabels
 }
 
-var _ Sink = (*OTelSink)(nil)
+var (
+	_ Sink      = (*OTelSink)(nil)
+	_ EventSink = (*OTelSink)(nil)
+)
 
 // Observe records a sample the Recorder has counted.
 func (s *OTelSink) Observe(smp Sample) {
@@ -174,4 +208,27 @@ func (s *OTelSink) SetNodeUsage(node string, cpuSeconds float64, rssBytes, netwo
 	s.o.cpu.Record(ctx, cpuSeconds, opt)
 	s.o.rss.Record(ctx, rssBytes, opt)
 	s.o.net.Record(ctx, networkBytes, opt)
+}
+
+// ObserveMeasure exports a run's measure on its instrument; measures of
+// other names are not exported (they stay in the result file).
+func (s *OTelSink) ObserveMeasure(m Measure) {
+	ctx := context.Background()
+	attrs := func(keys ...string) metric.MeasurementOption {
+		var kv []attribute.KeyValue
+		for _, k := range keys {
+			kv = append(kv, attribute.String(k, m.Labels[k]))
+		}
+		return metric.WithAttributes(s.run.attrs(kv...)...)
+	}
+	switch m.Name {
+	case MeasureFailover:
+		s.o.failover.Record(ctx, m.Value, attrs("fault", "target", "measure"))
+	case MeasureScale:
+		s.o.scale.Record(ctx, m.Value, attrs("step", "partitions"))
+	case MeasureScaleMemory:
+		s.o.scaleRSS.Record(ctx, int64(m.Value), attrs("node", "partitions"))
+	case MeasureMigrationPhase:
+		s.o.migration.Record(ctx, m.Value, attrs("phase", "partitions"))
+	}
 }

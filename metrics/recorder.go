@@ -52,8 +52,10 @@ type Recorder struct {
 	sinks    []Sink
 	timeline bool
 
-	mu  sync.Mutex
-	ops map[string]*opStats
+	mu       sync.Mutex
+	ops      map[string]*opStats
+	faults   []FaultWindow
+	measures []Measure
 }
 
 type opStats struct {

@@ -83,6 +83,9 @@ type Result struct {
 	// Resources is what the cluster used while the workload ran; nil when
 	// its provider cannot tell (not a cluster.ResourceReporter).
 	Resources *Resources `json:"resources,omitempty"`
+	// Faults and Measures are the run's events (see events.go).
+	Faults   []FaultWindow `json:"faults,omitempty"`
+	Measures []Measure     `json:"measures,omitempty"`
 }
 
 // Op returns the named operation's result.

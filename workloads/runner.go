@@ -125,7 +125,7 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode string, rep int) (
 	if err != nil {
 		return nil, errors.Join(runErr, err)
 	}
-	if len(res.Ops) == 0 {
+	if len(res.Ops) == 0 && len(res.Measures) == 0 {
 		return nil, runErr
 	}
 	res.Resources = resources
@@ -169,6 +169,7 @@ func (r *Runner) result(s Scenario, spec cluster.Spec, rec *metrics.Recorder, ou
 			"broker.session.timeout.ms":             strconv.FormatInt(t.BrokerSession.Milliseconds(), 10),
 		},
 		Params: out.Params, WarmupNs: int64(s.Warmup), Notes: out.Notes, Ops: ops,
+		Faults: rec.Faults(), Measures: rec.Measures(),
 	}
 	if spec.Combined {
 		res.Topology["combined"] = 1

@@ -1,0 +1,140 @@
+package metrics
+
+import (
+	"maps"
+	"slices"
+	"time"
+)
+
+// A run records two kinds of events beside its op samples.
+//
+// A FaultWindow is a fault on the run's clock: when it was put in place and
+// when it healed. Failover and migration workloads record one per fault so
+// the report can shade it behind the probe latency and a dashboard can draw
+// it (kraftbench.fault.active).
+//
+// A Measure is one named figure that is not an op latency: the
+// unavailability a fault caused, the time to create 100k partitions, a
+// node's memory at a step of a sweep. Measures keep their labels, so a
+// report can group them (per fault kind, per partition count) and the
+// OpenTelemetry sink can export them with those labels as attributes.
+
+// FaultWindow is one fault placed on the run's clock.
+type FaultWindow struct {
+	Kind   string `json:"kind"`   // kill, stop, pause, partition, restart
+	Target string `json:"target"` // "controller" (the active one) or "broker"
+	Node   string `json:"node"`
+	// StartNs and EndNs are relative to the run's base time; EndNs is 0
+	// while the fault is in place (a run that ended before healing).
+	StartNs int64 `json:"start_ns"`
+	EndNs   int64 `json:"end_ns,omitempty"`
+}
+
+// Measure is one named figure with labels.
+type Measure struct {
+	Name   string            `json:"name"`
+	Labels map[string]string `json:"labels,omitempty"`
+	Value  float64           `json:"value"`
+	Unit   string            `json:"unit"` // "s", "By" or "" (a count)
+	AtNs   int64             `json:"at_ns"`
+}
+
+// Measure names the exporters know (see otel.go for their OTel names).
+const (
+	// MeasureFailover is a failover time in seconds; labels fault, target
+	// and measure: new_controller (fault to a new active controller
+	// reported), unavailable (first failed to first successful write after
+	// the fault), leaders_moved (fault until every surviving broker serves
+	// new leaders for the lost broker's partitions), converged (heal until
+	// every broker serves one digest).
+	MeasureFailover = "failover"
+	// MeasureScale is a scale-sweep step in seconds; labels step and
+	// partitions.
+	MeasureScale = "scale"
+	// MeasureScaleMemory is a node's resident memory in bytes at a step of
+	// a scale sweep; labels node and partitions.
+	MeasureScaleMemory = "scale_memory"
+	// MeasureMigrationPhase is a migration phase's duration in seconds;
+	// labels phase and partitions.
+	MeasureMigrationPhase = "migration_phase"
+)
+
+// EventSink is the optional extra of a Sink that also wants fault windows
+// and measures (the OpenTelemetry sink).
+type EventSink interface {
+	FaultStarted(kind, node string)
+	FaultEnded(kind, node string)
+	ObserveMeasure(m Measure)
+}
+
+// FaultStarted records that a fault of kind is in place on node (the active
+// controller or a broker, as target says) and returns its index for
+// FaultEnded.
+func (r *Recorder) FaultStarted(kind, target, node string, at time.Time) int {
+	r.mu.Lock()
+	r.faults = append(r.faults, FaultWindow{Kind: kind, Target: target, Node: node, StartNs: at.Sub(r.base).Nanoseconds()})
+	i := len(r.faults) - 1
+	r.mu.Unlock()
+	for _, k := range r.sinks {
+		if e, ok := k.(EventSink); ok {
+			e.FaultStarted(kind, node)
+		}
+	}
+	return i
+}
+
+// FaultEnded records that fault i healed at.
+func (r *Recorder) FaultEnded(i int, at time.Time) {
+	r.mu.Lock()
+	if i < 0 || i >= len(r.faults) {
+		r.mu.Unlock()
+		return
+	}
+	r.faults[i].EndNs = at.Sub(r.base).Nanoseconds()
+	f := r.faults[i]
+	r.mu.Unlock()
+	for _, k := range r.sinks {
+		if e, ok := k.(EventSink); ok {
+			e.FaultEnded(f.Kind, f.Node)
+		}
+	}
+}
+
+// Measure records a named figure. Labels are copied.
+func (r *Recorder) Measure(name string, labels map[string]string, value float64, unit string) {
+	m := Measure{Name: name, Labels: maps.Clone(labels), Value: value, Unit: unit}
+	r.mu.Lock()
+	m.AtNs = time.Since(r.base).Nanoseconds()
+	r.measures = append(r.measures, m)
+	r.mu.Unlock()
+	for _, k := range r.sinks {
+		if e, ok := k.(EventSink); ok {
+			e.ObserveMeasure(m)
+		}
+	}
+}
+
+// Faults returns the fault windows recorded so far.
+func (r *Recorder) Faults() []FaultWindow {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.faults)
+}
+
+// Measures returns the measures recorded so far.
+func (r *Recorder) Measures() []Measure {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.measures)
+}
+
+// MeasuresNamed returns r's measures called name.
+func (r *Result) MeasuresNamed(name string) []Measure {
+	var out []Measure
+	for _, m := range r.Measures {
+		if m.Name == name {
+			out = append(out, m)
+		}
+	}
+	return out
+}
