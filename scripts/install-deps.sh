@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages kraftbench's tests and local clusters use:
-# kcat (a real Kafka client), ZooKeeper 3.8 and a Java runtime for it.
+# kcat (a real Kafka client), ZooKeeper 3.8 and a Java runtime for it,
+# debootstrap (the docker provider's ZooKeeper image is built on a bookworm
+# root filesystem it makes, since no base image can be pulled) and
+# Prometheus (the dashboards' live test scrapes a benchmark with it).
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 
@@ -8,9 +11,11 @@ need=()
 command -v kcat >/dev/null 2>&1 || need+=(kcat)
 [ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper)
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "install-deps: kcat, zookeeper and java already present"
+  echo "install-deps: kcat, zookeeper, java, debootstrap and prometheus already present"
   exit 0
 fi
 SUDO=""
