@@ -78,6 +78,10 @@ type Status struct {
 	Registered bool
 	Fenced     bool
 	Digest     string
+	// Migration is a KRaft controller's ZooKeeper-migration state (Kafka's
+	// ZkMigrationState: "pre-migration", "migration" for dual writes,
+	// "post-migration" once finalized), empty when there is none.
+	Migration string `json:",omitempty"`
 }
 
 // HasRole reports whether the status lists role r.

@@ -20,6 +20,7 @@ type metaState struct {
 	img          *cluster.Image
 	ids          map[cluster.TopicID]string
 	incarnations map[int32][16]byte
+	migration    ZkMigrationState // the last ZkMigrationStateRecord (migration.go)
 }
 
 func newMetaState(clusterID string) *metaState {
@@ -33,7 +34,7 @@ func newMetaState(clusterID string) *metaState {
 // clone returns a state its new owner may change without touching s: the
 // image is cloned (sharing Topic and Broker values), the indexes copied.
 func (s *metaState) clone() *metaState {
-	return &metaState{img: s.img.Clone(), ids: maps.Clone(s.ids), incarnations: maps.Clone(s.incarnations)}
+	return &metaState{img: s.img.Clone(), ids: maps.Clone(s.ids), incarnations: maps.Clone(s.incarnations), migration: s.migration}
 }
 
 // applier replays records onto a metaState whose image maps it owns. Each
@@ -86,7 +87,11 @@ func (a *applier) apply(offset int64, recs []Record) error {
 }
 
 func (a *applier) applyOne(offset int64, r Record) error {
-	if _, ok := r.(*NoOpRecord); ok {
+	switch r := r.(type) {
+	case *NoOpRecord:
+		return nil
+	case *ZkMigrationStateRecord:
+		a.st.migration = r.State
 		return nil
 	}
 	a.own()

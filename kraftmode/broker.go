@@ -33,6 +33,8 @@ type broker struct {
 	fenced     atomic.Bool
 	registered atomic.Bool
 	paused     atomic.Bool // test hook: stop heartbeating, as a hung broker would
+	// zkMigrating marks a ZooKeeper-mode broker's link (zklink.go).
+	zkMigrating bool
 	// shuttingDown makes every heartbeat ask for a controlled shutdown.
 	shuttingDown atomic.Bool
 	// snapshotLoads counts images rebuilt from a FetchSnapshot.
@@ -122,6 +124,7 @@ func (b *broker) register(ctx context.Context) error {
 		l.Name = "PLAINTEXT"
 	}
 	req.Listeners = []kmsg.BrokerRegistrationRequestListener{l}
+	req.IsMigratingZkBroker = b.zkMigrating
 	if b.cfg.Rack != "" {
 		req.Rack = kmsg.StringPtr(b.cfg.Rack)
 	}

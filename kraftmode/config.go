@@ -59,6 +59,16 @@ type Config struct {
 	MaxIdleInterval time.Duration
 	RequestTimeout  time.Duration // request.timeout.ms (30000), for node-to-node requests
 
+	// ZooKeeper-to-KRaft migration (KIP-866), controllers only; see
+	// migration.go. MigrationEnabled is zookeeper.metadata.migration.enable,
+	// ZKConnect zookeeper.connect, ZKSessionTimeout
+	// zookeeper.session.timeout.ms, InterBrokerListener the listener of
+	// the ZooKeeper-mode brokers that takes the controller's pushes.
+	MigrationEnabled    bool
+	ZKConnect           string
+	ZKSessionTimeout    time.Duration
+	InterBrokerListener string
+
 	Defaults           cluster.Defaults // num.partitions, default.replication.factor
 	DisableTopicDelete bool             // delete.topic.enable=false
 	Logger             *slog.Logger     // nil discards
@@ -147,6 +157,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MetadataLogDir == "" {
 		bad("metadata.log.dir", "must be set")
+	}
+	if c.MigrationEnabled && c.HasRole(cluster.RoleController) && c.ZKConnect == "" {
+		bad("zookeeper.connect", "zookeeper.metadata.migration.enable=true needs the ZooKeeper ensemble to migrate from")
 	}
 	c.validateTimes(bad)
 	return errors.Join(errs...)

@@ -116,7 +116,7 @@ func (f *fsm) committedBroker(id int32) (*cluster.Broker, [16]byte, bool) {
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	st := &metaState{img: f.st.img, incarnations: make(map[int32][16]byte, len(f.st.incarnations))}
+	st := &metaState{img: f.st.img, incarnations: make(map[int32][16]byte, len(f.st.incarnations)), migration: f.st.migration}
 	for k, v := range f.st.incarnations {
 		st.incarnations[k] = v
 	}

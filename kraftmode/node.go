@@ -122,6 +122,8 @@ func (n *Node) startController(ctx context.Context, srv *front.Server) error {
 	}()
 	go func() { defer n.wg.Done(); n.ctrl.run(ctx) }()
 	go func() { defer n.wg.Done(); n.snapshotLoop(ctx) }()
+	n.wg.Add(1)
+	go func() { defer n.wg.Done(); newMigrationDriver(n).run(ctx) }()
 	return nil
 }
 
@@ -201,6 +203,7 @@ func (n *Node) Status() cluster.Status {
 		id, term := n.q.leader()
 		s.ActiveControllerID, s.ControllerEpoch = id, int64(term)
 		s.Active = n.ctrl.isActive()
+		s.Migration = n.fsm.migrationState().String()
 	}
 	if n.brk != nil {
 		s.Registered = n.brk.registered.Load()

@@ -32,6 +32,7 @@ const (
 	keyRemoveTopic              int16 = 9
 	keyBrokerRegistrationChange int16 = 17
 	keyNoOp                     int16 = 20
+	keyZkMigrationState         int16 = 21
 )
 
 // frameVersion is the metadata record frame version (Kafka's is 1).
@@ -288,6 +289,8 @@ func newRecord(key int16) Record {
 		return new(BrokerRegistrationChangeRecord)
 	case keyNoOp:
 		return new(NoOpRecord)
+	case keyZkMigrationState:
+		return new(ZkMigrationStateRecord)
 	}
 	return nil
 }

@@ -42,6 +42,9 @@ func writeSnapshot(w io.Writer, st *metaState) error {
 	for _, id := range st.img.BrokerIDs() {
 		pending = append(pending, brokerRecord(st.img.Brokers[id], st.incarnations[id]))
 	}
+	if st.migration != MigrationNone {
+		pending = append(pending, &ZkMigrationStateRecord{State: st.migration})
+	}
 	for _, name := range st.img.TopicNames() {
 		pending = append(pending, topicRecords(st.img.Topics[name])...)
 		if err := flush(false); err != nil {

@@ -26,6 +26,9 @@ func errNotController() error {
 // UpdateMetadata carrying the topic's leaders, or until ctx ends
 // (REQUEST_TIMED_OUT; the topic may still be created).
 func (n *Node) CreateTopics(ctx context.Context, specs []cluster.TopicSpec) ([]cluster.TopicResult, error) {
+	if l := n.forwardTo(); l != nil {
+		return l.CreateTopics(ctx, specs)
+	}
 	if err := n.CheckWrite(); err != nil {
 		return nil, err
 	}
@@ -83,6 +86,9 @@ func (n *Node) writeTopic(t *cluster.Topic) error {
 // /admin/delete_topics/<t>, and waits (DelayedDeleteTopics) until its own
 // event loop has told every broker and removed the topic's znodes.
 func (n *Node) DeleteTopics(ctx context.Context, names []string) ([]cluster.TopicResult, error) {
+	if l := n.forwardTo(); l != nil {
+		return l.DeleteTopics(ctx, names)
+	}
 	if err := n.CheckWrite(); err != nil {
 		return nil, err
 	}
@@ -208,7 +214,7 @@ var _ cluster.WriteChecker = (*Node)(nil)
 // DeleteTopics now: only the controller does, as in Kafka's ZooKeeper mode;
 // every other broker answers NOT_CONTROLLER, to a ValidateOnly request too.
 func (n *Node) CheckWrite() error {
-	if !n.ctrl.isActive.Load() {
+	if !n.ctrl.isActive.Load() && n.forwardTo() == nil {
 		return errNotController()
 	}
 	return nil

@@ -29,6 +29,9 @@ type broker struct {
 	epoch      atomic.Int64 // czxid of /brokers/ids/<id>: the broker epoch
 	registered atomic.Bool
 	dead       atomic.Bool // killed or closed: pushes are refused
+	// kraftController says the last UpdateMetadata came from a KRaft
+	// controller (a migration's dual-write phase).
+	kraftController atomic.Bool
 
 	mu              sync.Mutex
 	controllerEpoch int32 // highest seen in a push
@@ -135,6 +138,7 @@ func (b *broker) handleUpdateMetadata(_ context.Context, _ front.RequestHeader, 
 		return resp, nil
 	}
 	b.img.Store(applyUpdateMetadata(b.img.Load(), req))
+	b.kraftController.Store(req.IsKRaftController)
 	return resp, nil
 }
 

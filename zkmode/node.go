@@ -29,7 +29,8 @@ type Node struct {
 
 	rmu sync.Mutex // guards cfg.Rand
 
-	session   atomic.Int64 // the session the broker is registered with
+	session   atomic.Int64               // the session the broker is registered with
+	link      atomic.Pointer[linkHolder] // set during a migration (migrationlink.go)
 	digest    atomic.Pointer[digestMemo]
 	closeOnce sync.Once
 }
@@ -206,6 +207,7 @@ func (n *Node) Kill() {
 
 func (n *Node) stop(kill bool) {
 	n.closeOnce.Do(func() {
+		n.closeLink(kill)
 		n.broker.dead.Store(true)
 		if kill {
 			n.z.dialer.kill()

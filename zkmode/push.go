@@ -118,6 +118,9 @@ func applyUpdateMetadata(old *cluster.Image, req *kmsg.UpdateMetadataRequest) *c
 	for i := range req.TopicStates {
 		applyTopicState(img, &req.TopicStates[i])
 	}
+	if req.IsKRaftController {
+		img.ControllerID = clientControllerID(img)
+	}
 	return img
 }
 

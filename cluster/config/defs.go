@@ -29,6 +29,7 @@ var defs = []def{
 	{"process.roles", kindList, "", "KRaft roles: broker, controller, or broker,controller (combined)"},
 	{"zookeeper.connect", kindString, "", "ZooKeeper connect string host:port[,host:port...][/chroot] (ZooKeeper mode)"},
 	{"zookeeper.session.timeout.ms", kindInt, "18000", "ZooKeeper session timeout"},
+	{"zookeeper.metadata.migration.enable", kindBool, "false", "ZooKeeper-to-KRaft migration (KIP-866): on KRaft controllers (with zookeeper.connect) and on the brokers being migrated (with controller.quorum.voters)"},
 	{"zookeeper.connection.timeout.ms", kindInt, "", "time to wait for a ZooKeeper connection; defaults to the session timeout"},
 	{"listeners", kindList, "PLAINTEXT://:9092", "listeners NAME://host:port the node binds"},
 	{"advertised.listeners", kindList, "", "listeners given to clients and peers; defaults to listeners"},

@@ -72,6 +72,13 @@ func (r *reader) loadZK(n *Node) {
 	if _, ok := r.p.Get("zookeeper.connection.timeout.ms"); ok {
 		n.ZKConnectionTimeout = r.duration("zookeeper.connection.timeout.ms", time.Millisecond)
 	}
+	n.MigrationEnabled = r.bool("zookeeper.metadata.migration.enable")
+	if n.MigrationEnabled && n.Mode == ModeZK && len(n.Voters) == 0 {
+		r.fail("controller.quorum.voters", "zookeeper.metadata.migration.enable=true on a ZooKeeper-mode broker needs the KRaft controllers' voters")
+	}
+	if n.MigrationEnabled && n.Mode == ModeKRaft && n.HasRole(cluster.RoleController) && n.ZKConnect == "" {
+		r.fail("zookeeper.connect", "zookeeper.metadata.migration.enable=true on a KRaft controller needs the ZooKeeper ensemble to migrate from")
+	}
 	if n.Mode == ModeZK && len(r.list("controller.listener.names")) > 0 {
 		r.fail("controller.listener.names", "ZooKeeper mode has no controller listener: every broker is controller-eligible")
 	}

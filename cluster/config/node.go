@@ -49,6 +49,7 @@ type Node struct {
 	ZKConnect           string
 	ZKSessionTimeout    time.Duration
 	ZKConnectionTimeout time.Duration
+	MigrationEnabled    bool // zookeeper.metadata.migration.enable
 
 	Listeners               []Listener
 	AdvertisedListeners     []Listener // same names as Listeners

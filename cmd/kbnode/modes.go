@@ -64,6 +64,12 @@ func startZK(ctx context.Context, n *config.Node, env nodeEnv) (cluster.Controll
 	if err != nil {
 		return nil, err
 	}
+	if n.MigrationEnabled {
+		if err := attachMigrationLink(n, node, env); err != nil {
+			node.Close()
+			return nil, err
+		}
+	}
 	front.RegisterKafkaAPIs(env.Server, node, front.WithDefaults(n.Defaults))
 	return node, nil
 }
@@ -76,7 +82,9 @@ func startKRaft(ctx context.Context, n *config.Node, env nodeEnv) (cluster.Contr
 		SessionTimeout: n.SessionTimeout, SnapshotBytes: n.SnapshotBytes, SnapshotInterval: n.SnapshotInterval,
 		MaxIdleInterval: n.MaxIdleInterval, RequestTimeout: n.RequestTimeout, Defaults: n.Defaults,
 		DisableTopicDelete: !n.DeleteTopicEnable, Logger: env.Logger, Seed: n.Seed,
-		TestCommitDelay: env.TestCommitDelay,
+		TestCommitDelay:  env.TestCommitDelay,
+		MigrationEnabled: n.MigrationEnabled, ZKConnect: n.ZKConnect, ZKSessionTimeout: n.ZKSessionTimeout,
+		InterBrokerListener: n.InterBrokerListenerName,
 	}
 	if n.HasRole(cluster.RoleController) {
 		bind, _, ok := n.ControllerListener()
