@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,6 +39,11 @@ type Claim struct {
 	Node  int32
 	// First and Last are the first and last time the claim was observed.
 	First, Last time.Time
+}
+
+func (c Claim) String() string {
+	return fmt.Sprintf("epoch %d: node %d (%s..%s)", c.Epoch, c.Node,
+		c.First.Format("15:04:05.000"), c.Last.Format("15:04:05.000"))
 }
 
 // NewEpochWatch returns an empty watch.
@@ -100,16 +106,14 @@ func (w *EpochWatch) Violations() []Violation {
 			return
 		}
 		v := Violation{Check: CheckSplitBrain, Epoch: cur[0].Epoch}
-		desc := ""
-		for i, c := range cur {
+		var desc []string
+		for _, c := range cur {
 			v.Nodes = append(v.Nodes, c.Node)
-			if i > 0 {
-				desc += ", "
-			}
-			desc += fmt.Sprintf("node %d (seen %s to %s)", c.Node,
-				c.First.Format("15:04:05.000"), c.Last.Format("15:04:05.000"))
+			desc = append(desc, fmt.Sprintf("node %d (seen %s..%s)", c.Node,
+				c.First.Format("15:04:05.000"), c.Last.Format("15:04:05.000")))
 		}
-		v.Detail = fmt.Sprintf("controller epoch %d had %d active controllers: %s", v.Epoch, len(cur), desc)
+		v.Detail = fmt.Sprintf("controller epoch %d had %d active controllers: %s",
+			v.Epoch, len(cur), strings.Join(desc, ", "))
 		out = append(out, v)
 	}
 	for _, c := range w.Claims() {
