@@ -150,9 +150,8 @@ func TestLinearizableUnknownCreate(t *testing.T) {
 		"present at the end": {[]w{{Create, "t", 0, 10, Unknown}}, present(20, "t"), Linearizable},
 		"then created":       {[]w{{Create, "t", 0, 10, Unknown}, {Create, "t", 20, 30, OK}}, present(40, "t"), Linearizable},
 		"then exists":        {[]w{{Create, "t", 0, 10, Unknown}, {Create, "t", 20, 30, Exists}}, present(40, "t"), Linearizable},
-		// An unknown delete cannot explain away a lost acknowledged create
-		// when it returned... never: it may land late. But one that was
-		// Rejected can.
+		// A delete of unknown outcome may land after the create, even one
+		// answered before the create was; a Rejected delete did nothing.
 		"unknown delete may land late": {[]w{{Create, "t", 0, 10, OK}, {Delete, "t", 2, 3, Unknown}}, present(20), Linearizable},
 		"rejected delete does nothing": {[]w{{Create, "t", 0, 10, OK}, {Delete, "t", 12, 13, Rejected}}, present(20), NotLinearizable},
 		"exists proves it existed":     {[]w{{Create, "t", 0, 10, Exists}}, present(20), NotLinearizable},
