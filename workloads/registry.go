@@ -12,6 +12,7 @@ var registry = map[string]func(Params) (Workload, error){
 	"propagation": newPropagation,
 	"startup":     newStartup,
 	"floor":       newFloor,
+	"failover":    newFailover,
 }
 
 // Names returns the registered workload names, sorted.

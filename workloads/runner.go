@@ -108,10 +108,12 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode string, rep int) (
 	}
 	defer adm.Close()
 	base := time.Now()
-	rec := metrics.NewRecorder(metrics.RecorderOptions{Base: base, Warmup: time.Duration(s.Warmup), Sinks: r.runSinks(s, spec, base)})
+	tl, _ := w.(NeedsTimeline)
+	rec := metrics.NewRecorder(metrics.RecorderOptions{Base: base, Warmup: time.Duration(s.Warmup),
+		Timeline: tl != nil && tl.NeedsTimeline(), Sinks: r.runSinks(s, spec, base)})
 	env := &Env{Cluster: c, Admin: adm, Rec: rec, Log: r.Log, Progress: r.Progress, Meter: r.Meter,
 		Rand:  rand.New(rand.NewPCG(uint64(spec.Seed), uint64(rep))),
-		RunID: fmt.Sprintf("kb%d", base.UnixNano()%1_000_000_000)}
+		RunID: fmt.Sprintf("kb%d", base.UnixNano()%1_000_000_000), OutputDir: s.Output}
 	usage := metrics.SampleResources(ctx, c, time.Second) // nil when c cannot tell
 	out, runErr := w.Run(ctx, env)
 	resources := usage.Stop(ctx)

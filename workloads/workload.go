@@ -39,6 +39,9 @@ type Env struct {
 	// RunID is unique to the run; topic names start with it so runs sharing
 	// a cluster never collide.
 	RunID string
+	// OutputDir is where the run's result files go; a workload may save
+	// evidence there (a safety violation's history), named after RunID.
+	OutputDir string
 }
 
 // Progressf writes one progress line.
@@ -76,6 +79,13 @@ type Workload interface {
 // cluster (startup): the runner gives it a cluster whose provider can do so.
 type NeedsRestart interface {
 	NeedsRestart() bool
+}
+
+// NeedsTimeline is the optional extra of a workload whose report needs every
+// sample on the run's clock (failover plots latency over time around each
+// fault): the runner's recorder then keeps a timeline.
+type NeedsTimeline interface {
+	NeedsTimeline() bool
 }
 
 // timed runs f and records it as op.

@@ -1,0 +1,472 @@
+package workloads
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/metrics"
+)
+
+// failover runs a steady probe load (see probe.go) and, one after another,
+// hits the active controller or a broker with each fault kind asked for,
+// measuring what clients and brokers saw. Per fault it records
+// (metrics.MeasureFailover, labels fault, target and measure):
+//
+//   - new_controller: from the fault until a node reports itself the active
+//     controller in a later epoch (controller faults; polled every 50 ms).
+//   - unavailable: from the first probe write after the fault that failed or
+//     stalled (took longer than `stall`) until the first write after it that
+//     succeeded: the window clients could not change metadata.
+//   - leaders_moved: from the fault until every surviving broker, asked
+//     directly, serves a live leader other than the lost node for every
+//     partition that node led (whenever the faulted node is a broker; in
+//     ZooKeeper mode the controller is one).
+//   - converged: from healing the fault until every broker, the healed one
+//     included, is live and serves one digest.
+//
+// Each fault's window is on the run's clock (Result.Faults) and the probe's
+// samples keep their times (the recorder keeps a timeline), so the report
+// can draw latency over time with the faults shaded.
+//
+// A fault stays in place until its measures are in (bounded by `timeout`)
+// and for at least `hold`, then is healed (a killed or stopped node is
+// started again, a paused one resumed, a partition healed). After the whole
+// sequence the probe stops and the safety checks run (see safety.go); a
+// violation fails the run.
+type failover struct {
+	faults  []cluster.FaultKind
+	targets []string
+	rate    float64
+	rf      int
+	topics  int
+	hold    time.Duration
+	settle  time.Duration
+	timeout time.Duration
+	write   time.Duration
+	stall   time.Duration
+}
+
+var failoverTargets = []string{"controller", "broker"}
+
+func newFailover(p Params) (Workload, error) {
+	r := p.reader()
+	w := &failover{
+		rate:    r.float("rate", 10, 0.1, 1000),
+		rf:      r.int("replication_factor", 2, 1, 32),
+		topics:  r.int("topics", 20, 0, 10_000),
+		hold:    r.duration("hold", 5*time.Second, 0, 10*time.Minute),
+		settle:  r.duration("settle", 3*time.Second, 0, 10*time.Minute),
+		timeout: r.duration("timeout", 90*time.Second, time.Second, time.Hour),
+		write:   r.duration("write_timeout", 60*time.Second, time.Second, time.Hour),
+		stall:   r.duration("stall", time.Second, time.Millisecond, time.Minute),
+	}
+	var errs []error
+	kinds, _ := r.raw("faults")
+	if kinds == "" {
+		kinds = "kill,stop,pause,partition"
+	}
+	for _, k := range strings.Split(kinds, ",") {
+		switch f := cluster.FaultKind(strings.TrimSpace(k)); f {
+		case cluster.FaultKill, cluster.FaultStop, cluster.FaultPause, cluster.FaultPartition:
+			w.faults = append(w.faults, f)
+		default:
+			errs = append(errs, fmt.Errorf("param faults: %q is not one of kill, stop, pause, partition", k))
+		}
+	}
+	targets, _ := r.raw("targets")
+	if targets == "" {
+		targets = "controller,broker"
+	}
+	for _, t := range strings.Split(targets, ",") {
+		t = strings.TrimSpace(t)
+		if !slices.Contains(failoverTargets, t) {
+			errs = append(errs, fmt.Errorf("param targets: %q is not one of controller, broker", t))
+			continue
+		}
+		w.targets = append(w.targets, t)
+	}
+	errs = append(errs, r.done("failover"))
+	return w, errors.Join(errs...)
+}
+
+func (w *failover) Name() string        { return "failover" }
+func (w *failover) NeedsTimeline() bool { return true }
+
+// episode is one fault and what was measured around it.
+type episode struct {
+	kind   cluster.FaultKind
+	target string
+	node   int32
+	start  time.Time // fault in place
+	healed time.Time
+	notes  []string
+}
+
+func (w *failover) Run(ctx context.Context, env *Env) (Outcome, error) {
+	spec := env.Cluster.Spec()
+	out := Outcome{Params: map[string]string{
+		"faults": joinKinds(w.faults), "targets": strings.Join(w.targets, ","),
+		"rate": strconv.FormatFloat(w.rate, 'g', -1, 64), "replication_factor": strconv.Itoa(w.rf),
+		"topics": strconv.Itoa(w.topics), "hold": w.hold.String(), "settle": w.settle.String(),
+		"timeout": w.timeout.String(), "write_timeout": w.write.String(), "stall": w.stall.String(),
+	}}
+	if w.rf >= spec.Brokers {
+		return out, fmt.Errorf("param replication_factor=%d: probe topics need fewer replicas than the %d brokers, or a create fails whenever one broker is down", w.rf, spec.Brokers)
+	}
+	brokers, err := brokerIDs(ctx, env)
+	if err != nil {
+		return out, err
+	}
+	if err := w.preload(ctx, env); err != nil {
+		return out, err
+	}
+
+	checks := newSafetyRun(env)
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	var watchWG sync.WaitGroup
+	watchWG.Add(1)
+	go func() { defer watchWG.Done(); checks.watchEpochs(watchCtx, env.Cluster) }()
+
+	p := startProbe(ctx, env, checks.admin, brokers, w.rate, int16(w.rf), w.write)
+	var runErr error
+	for _, kind := range w.faults {
+		for _, target := range w.targets {
+			if ctx.Err() != nil {
+				break
+			}
+			if kind == cluster.FaultPartition && spec.Provider == "local" {
+				note := fmt.Sprintf("%s of the %s: not run, the local provider cannot cut a process off the network (use the docker provider)", kind, target)
+				out.Notes = append(out.Notes, note)
+				env.Progressf("  %s", note)
+				continue
+			}
+			ep, err := w.episode(ctx, env, p, kind, target)
+			out.Notes = append(out.Notes, ep.notes...)
+			if err != nil {
+				runErr = fmt.Errorf("%s of the %s: %w", kind, target, err)
+				break
+			}
+		}
+		if runErr != nil {
+			break
+		}
+	}
+	p.stop()
+	stopWatch()
+	watchWG.Wait()
+	if skipped := p.skipped.Load(); skipped > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf("%d probe ticks skipped: %d calls were outstanding", skipped, probeMaxInFlight))
+	}
+	out.Notes = append(out.Notes,
+		fmt.Sprintf("probe: a create (replication factor %d) and a metadata read from the next broker every %v, a delete every fourth tick; unavailable = first failed or stalled (> %v) write after the fault until the first successful one", w.rf, time.Duration(float64(time.Second)/w.rate).Round(time.Millisecond), w.stall),
+		fmt.Sprintf("controller and convergence polls every %v bound the resolution of new_controller, leaders_moved and converged", pollEvery))
+	if runErr != nil || ctx.Err() != nil {
+		return out, errors.Join(runErr, ctx.Err())
+	}
+	note, err := checks.final(ctx, brokers, w.timeout)
+	out.Notes = append(out.Notes, note)
+	return out, err
+}
+
+// preload creates topics so every broker leads partitions: a broker fault
+// then has leadership to move.
+func (w *failover) preload(ctx context.Context, env *Env) error {
+	if w.topics == 0 {
+		return nil
+	}
+	var specs []cluster.TopicSpec
+	for i := range w.topics {
+		specs = append(specs, cluster.TopicSpec{Name: fmt.Sprintf("%s-f%d", env.RunID, i), NumPartitions: 3, ReplicationFactor: int16(w.rf + 1)})
+	}
+	return timed(env.Rec, "preload", func() error {
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		defer cancel()
+		res, err := env.Admin.CreateTopics(rctx, specs)
+		if err == nil {
+			err = firstTopicError(res)
+		}
+		if err != nil {
+			return fmt.Errorf("preload %d topics: %w", w.topics, err)
+		}
+		return nil
+	})
+}
+
+func (w *failover) episode(ctx context.Context, env *Env, p *probe, kind cluster.FaultKind, target string) (episode, error) {
+	ep := episode{kind: kind, target: target}
+	if err := sleepCtx(ctx, w.settle); err != nil {
+		return ep, err
+	}
+	ctl, err := activeController(ctx, env.Cluster, w.timeout)
+	if err != nil {
+		return ep, err
+	}
+	before, err := env.Admin.Metadata(ctx)
+	if err != nil {
+		return ep, fmt.Errorf("metadata before the fault: %w", err)
+	}
+	ep.node = ctl.ID
+	if target == "broker" {
+		if ep.node, err = pickBroker(before, ctl.ID); err != nil {
+			return ep, err
+		}
+	}
+	isBroker := slices.Contains(before.LiveBrokerIDs(), ep.node)
+	led := ledBy(before, ep.node)
+	labels := func(measure string) map[string]string {
+		return map[string]string{"fault": string(kind), "target": target, "measure": measure}
+	}
+	env.Progressf("  %s of the %s (node %d, controller epoch %d, leads %d partitions)", kind, target, ep.node, ctl.Epoch, len(led))
+
+	rec, err := env.Cluster.Fault(ctx, cluster.Fault{Kind: kind, Node: ep.node})
+	if err != nil {
+		return ep, err
+	}
+	ep.start = rec.Start
+	fi := env.Rec.FaultStarted(string(kind), target, strconv.Itoa(int(ep.node)), rec.Start)
+	heal := func() error {
+		if rec.Undo == nil {
+			return nil
+		}
+		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		defer cancel()
+		err := rec.Undo(hctx)
+		ep.healed = time.Now()
+		env.Rec.FaultEnded(fi, ep.healed)
+		return err
+	}
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	note := func(format string, args ...any) {
+		mu.Lock()
+		ep.notes = append(ep.notes, fmt.Sprintf("%s of the %s (node %d): ", kind, target, ep.node)+fmt.Sprintf(format, args...))
+		mu.Unlock()
+	}
+	if target == "controller" {
+		wg.Go(func() {
+			nc, at, err := awaitNewController(ctx, env.Cluster, ctl, w.timeout)
+			if err != nil {
+				note("new_controller not measured: %v", err)
+				return
+			}
+			d := at.Sub(rec.Start)
+			env.Rec.Measure(metrics.MeasureFailover, labels("new_controller"), d.Seconds(), "s")
+			env.Progressf("    new controller %d (epoch %d) after %v", nc.ID, nc.Epoch, d.Round(time.Millisecond))
+		})
+	}
+	if isBroker && len(led) > 0 {
+		wg.Go(func() {
+			at, err := w.awaitLeadersMoved(ctx, env, before.LiveBrokerIDs(), ep.node, led)
+			if err != nil {
+				note("leaders_moved not measured: %v", err)
+				return
+			}
+			d := at.Sub(rec.Start)
+			env.Rec.Measure(metrics.MeasureFailover, labels("leaders_moved"), d.Seconds(), "s")
+			env.Progressf("    every survivor serves new leaders for node %d's %d partitions after %v", ep.node, len(led), d.Round(time.Millisecond))
+		})
+	}
+	wg.Wait()
+	if err := sleepCtx(ctx, time.Until(rec.Start.Add(w.hold))); err != nil {
+		_ = heal()
+		return ep, err
+	}
+	if err := heal(); err != nil {
+		return ep, fmt.Errorf("heal: %w", err)
+	}
+	conv, err := awaitConverged(ctx, env, before.LiveBrokerIDs(), w.timeout)
+	if err != nil {
+		note("converged not measured: %v", err)
+	} else {
+		d := conv.Sub(ep.healed)
+		env.Rec.Measure(metrics.MeasureFailover, labels("converged"), d.Seconds(), "s")
+		env.Progressf("    healed; every broker serves one digest %v later", d.Round(time.Millisecond))
+	}
+
+	// Unavailability is read off the probe's writes started between the
+	// fault and now (the fault healed, the cluster whole again), once all
+	// of them have ended: each is bounded by the probe's write timeout.
+	cutoff := time.Now()
+	var writes []probeCall
+	err = pollUntil(ctx, w.write+5*time.Second, func() bool {
+		var ok bool
+		writes, ok = p.settledSince(rec.Start, cutoff)
+		return ok
+	})
+	if err != nil {
+		note("unavailable not measured: probe writes still outstanding %v after the cluster converged", w.write)
+		return ep, ctx.Err()
+	}
+	d, from, ok := unavailability(writes, w.stall)
+	switch {
+	case !ok:
+		note("unavailable not measured: no write succeeded between the first failure, %v after the fault, and the cluster converging", from.Sub(rec.Start).Round(time.Millisecond))
+	case d > 0:
+		env.Rec.Measure(metrics.MeasureFailover, labels("unavailable"), d.Seconds(), "s")
+		env.Progressf("    writes unavailable for %v (from %v after the fault)", d.Round(time.Millisecond), from.Sub(rec.Start).Round(time.Millisecond))
+	default:
+		env.Rec.Measure(metrics.MeasureFailover, labels("unavailable"), 0, "s")
+		env.Progressf("    no write failed or stalled")
+	}
+	return ep, ctx.Err()
+}
+
+// pickBroker returns the broker, other than the active controller, that
+// leads the most partitions (ties to the lowest id).
+func pickBroker(img *cluster.Image, controller int32) (int32, error) {
+	best, most := int32(-1), -1
+	for _, id := range img.LiveBrokerIDs() {
+		if id == controller {
+			continue
+		}
+		if n := len(ledBy(img, id)); n > most {
+			best, most = id, n
+		}
+	}
+	if best < 0 {
+		return 0, errors.New("no live broker other than the active controller to fault")
+	}
+	return best, nil
+}
+
+// topicPartition names one partition.
+type topicPartition struct {
+	Topic     string
+	Partition int32
+}
+
+// ledBy lists the partitions node leads in img.
+func ledBy(img *cluster.Image, node int32) []topicPartition {
+	var out []topicPartition
+	for _, t := range img.Topics {
+		for _, p := range t.Partitions {
+			if p.Leader == node {
+				out = append(out, topicPartition{Topic: t.Name, Partition: p.ID})
+			}
+		}
+	}
+	return out
+}
+
+// awaitLeadersMoved waits until every live broker other than lost serves,
+// for each partition in led, a live leader that is not lost.
+func (w *failover) awaitLeadersMoved(ctx context.Context, env *Env, brokers []int32, lost int32, led []topicPartition) (time.Time, error) {
+	pending := map[int32]bool{}
+	for _, b := range brokers {
+		if b != lost {
+			pending[b] = true
+		}
+	}
+	var at time.Time
+	var stuck string
+	err := pollUntil(ctx, w.timeout, func() bool {
+		for b := range pending {
+			vctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			img, err := env.Admin.BrokerView(vctx, b)
+			cancel()
+			if err != nil {
+				stuck = fmt.Sprintf("broker %d: %v", b, err)
+				continue
+			}
+			if tp, ok := leadersMoved(img, lost, led); ok {
+				delete(pending, b)
+			} else {
+				p := img.Topics[tp.Topic].Partitions[tp.Partition]
+				stuck = fmt.Sprintf("broker %d serves %s-%d with leader %d, ISR %v", b, tp.Topic, tp.Partition, p.Leader, p.ISR)
+			}
+		}
+		if len(pending) == 0 {
+			at = time.Now()
+			return true
+		}
+		return false
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("brokers %v do not serve a live leader other than node %d for all its partitions after %v (%s)", slices.Sorted(maps.Keys(pending)), lost, w.timeout, stuck)
+	}
+	return at, nil
+}
+
+// leadersMoved reports whether img serves a live leader other than lost for
+// every partition in led, or the first partition that has none.
+func leadersMoved(img *cluster.Image, lost int32, led []topicPartition) (topicPartition, bool) {
+	for _, tp := range led {
+		t, ok := img.Topics[tp.Topic]
+		if !ok || int(tp.Partition) >= len(t.Partitions) {
+			continue // deleted meanwhile: nothing to lead
+		}
+		if l := t.Partitions[tp.Partition].Leader; l == lost || l < 0 {
+			return tp, false
+		}
+	}
+	return topicPartition{}, true
+}
+
+// awaitConverged waits until every broker in want is live in every
+// broker's view and all of them serve one digest, and returns when.
+func awaitConverged(ctx context.Context, env *Env, want []int32, timeout time.Duration) (time.Time, error) {
+	var at time.Time
+	var last map[int32]string
+	err := pollUntil(ctx, timeout, func() bool {
+		last = map[int32]string{}
+		digest := ""
+		same := true
+		for _, b := range want {
+			vctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			img, err := env.Admin.BrokerView(vctx, b)
+			cancel()
+			if err != nil {
+				last[b] = "error: " + err.Error()
+				same = false
+				continue
+			}
+			d := img.Digest()
+			last[b] = d
+			if digest == "" {
+				digest = d
+			}
+			if d != digest || len(img.LiveBrokerIDs()) != len(want) {
+				same = false
+			}
+		}
+		if same {
+			at = time.Now()
+		}
+		return same
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("brokers did not converge within %v: %v", timeout, last)
+	}
+	return at, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func joinKinds(ks []cluster.FaultKind) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	return strings.Join(s, ",")
+}

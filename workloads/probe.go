@@ -1,0 +1,226 @@
+package workloads
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/metrics"
+)
+
+// probe is a steady metadata load that runs while something is done to the
+// cluster (a fault, a migration step): at a fixed rate it creates a topic,
+// now and then deletes one it created earlier, and asks the next broker in
+// turn for its metadata. Every call is recorded (ops "create", "delete",
+// "metadata", with the recorder's timeline when it keeps one), so the
+// latency and errors around an event can be read off the run's clock.
+//
+// The probe is open-loop: a call is started every 1/rate whatever the
+// previous calls are doing, up to maxInFlight outstanding, so a stalled
+// controller shows up as calls that wait, not as a pause in the load. Calls
+// that could not start because maxInFlight were outstanding are counted as
+// skipped.
+type probe struct {
+	env     *Env
+	adm     cluster.Admin
+	brokers []int32
+	rate    float64
+	rf      int16
+	timeout time.Duration
+
+	mu      sync.Mutex
+	writes  []probeCall // creates and deletes, in start order; End zero while outstanding
+	created []string    // acknowledged probe topics not yet deleted
+	seq     int
+
+	skipped  atomic.Int64
+	inFlight chan struct{}
+	wg       sync.WaitGroup
+	cancel   context.CancelFunc
+	done     chan struct{}
+}
+
+// probeCall is one probe write: its window and outcome.
+type probeCall struct {
+	Op         string
+	Start, End time.Time
+	Err        error
+}
+
+const (
+	probeMaxInFlight = 64
+	// probeMaxWrites bounds the memory of a long probe: at the default 10
+	// writes a second it is more than a day.
+	probeMaxWrites = 1_000_000
+)
+
+// startProbe starts the load on adm (the run's Admin, or one that records a
+// history) until stop. rf is the replication factor of probe topics: keep it
+// below the broker count so a create still succeeds with one broker down.
+func startProbe(ctx context.Context, env *Env, adm cluster.Admin, brokers []int32, rate float64, rf int16, timeout time.Duration) *probe {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &probe{env: env, adm: adm, brokers: brokers, rate: rate, rf: rf, timeout: timeout,
+		inFlight: make(chan struct{}, probeMaxInFlight), cancel: cancel, done: make(chan struct{})}
+	go p.loop(ctx)
+	return p
+}
+
+func (p *probe) loop(ctx context.Context) {
+	defer close(p.done)
+	interval := time.Duration(float64(time.Second) / p.rate)
+	next := time.Now()
+	for tick := 0; ; tick++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Until(next)):
+		}
+		intended := next
+		next = next.Add(interval)
+		select {
+		case p.inFlight <- struct{}{}:
+		default:
+			p.skipped.Add(1)
+			continue
+		}
+		p.wg.Add(1)
+		go func() {
+			defer func() { <-p.inFlight; p.wg.Done() }()
+			p.once(ctx, tick, intended)
+		}()
+	}
+}
+
+// once does one tick's work: a create, every fourth tick a delete of an
+// older probe topic, and a metadata read from the next broker.
+func (p *probe) once(ctx context.Context, tick int, intended time.Time) {
+	cctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	p.mu.Lock()
+	p.seq++
+	name := fmt.Sprintf("%s-p%d", p.env.RunID, p.seq)
+	var victim string
+	if tick%4 == 3 && len(p.created) > 4 {
+		victim, p.created = p.created[0], p.created[1:]
+	}
+	p.mu.Unlock()
+
+	p.write(cctx, "create", intended, func(ctx context.Context) error {
+		res, err := p.adm.CreateTopics(ctx, []cluster.TopicSpec{{Name: name, NumPartitions: 1, ReplicationFactor: p.rf}})
+		if err == nil {
+			err = firstTopicError(res)
+		}
+		if err == nil {
+			p.mu.Lock()
+			p.created = append(p.created, name)
+			p.mu.Unlock()
+		}
+		return err
+	})
+	if victim != "" {
+		p.write(cctx, "delete", time.Time{}, func(ctx context.Context) error {
+			res, err := p.adm.DeleteTopics(ctx, []string{victim})
+			if err == nil {
+				err = firstTopicError(res)
+			}
+			return err
+		})
+	}
+	if len(p.brokers) > 0 {
+		b := p.brokers[tick%len(p.brokers)]
+		start := time.Now()
+		_, err := p.adm.BrokerView(cctx, b)
+		if ctx.Err() == nil {
+			p.env.Rec.Record(metrics.Sample{Op: "metadata", Start: start, End: time.Now(), Err: err})
+		}
+	}
+}
+
+func (p *probe) write(ctx context.Context, op string, intended time.Time, f func(context.Context) error) {
+	start := time.Now()
+	p.mu.Lock()
+	i := len(p.writes)
+	if i < probeMaxWrites {
+		p.writes = append(p.writes, probeCall{Op: op, Start: start})
+	}
+	p.mu.Unlock()
+	err := f(ctx)
+	end := time.Now()
+	p.mu.Lock()
+	if i < len(p.writes) {
+		p.writes[i].End, p.writes[i].Err = end, err
+	}
+	p.mu.Unlock()
+	if ctx.Err() != nil && err != nil && p.stopping() {
+		return // cut short by stop, not by the cluster
+	}
+	p.env.Rec.Record(metrics.Sample{Op: op, Start: start, End: end, Err: err, Intended: intended})
+}
+
+func (p *probe) stopping() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// stop ends the load and waits for outstanding calls (each bounded by the
+// probe's timeout).
+func (p *probe) stop() {
+	p.cancel()
+	<-p.done
+	p.wg.Wait()
+}
+
+// settledSince returns the writes started in [from, to), in start order,
+// once every one of them has ended; false while some are outstanding.
+func (p *probe) settledSince(from, to time.Time) ([]probeCall, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []probeCall
+	for _, c := range p.writes {
+		if c.Start.Before(from) || !c.Start.Before(to) {
+			continue
+		}
+		if c.End.IsZero() {
+			return nil, false
+		}
+		out = append(out, c)
+	}
+	return out, true
+}
+
+// unavailability is the write unavailability a fault at t caused, as
+// clients saw it: from the start of the first write after t that failed or
+// stalled (took longer than stall) until the end of the first write that
+// succeeded in normal time after it. A stalled write that finally succeeded
+// closes the window itself at its end. Zero when no write after t failed or
+// stalled; ok is false when the window never closed among the writes seen.
+func unavailability(writes []probeCall, stall time.Duration) (d time.Duration, from time.Time, ok bool) {
+	first := -1
+	for i, c := range writes {
+		if c.Err != nil || c.End.Sub(c.Start) > stall {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return 0, time.Time{}, true
+	}
+	from = writes[first].Start
+	var end time.Time
+	for _, c := range writes[first:] {
+		if c.Err == nil && (end.IsZero() || c.End.Before(end)) {
+			end = c.End
+		}
+	}
+	if end.IsZero() {
+		return 0, from, false
+	}
+	return end.Sub(from), from, true
+}
