@@ -213,9 +213,8 @@ func (n *Node) Status() cluster.Status {
 }
 
 // Close stops the node gracefully: the broker stops heartbeating and
-// fetching, the controller leaves Raft without a leadership transfer (Kafka's
-// controllers do not transfer either: the quorum elects after the fetch
-// timeout), stores are closed. It is idempotent.
+// fetching, an active controller resigns (see quorum.close), stores are
+// closed. It is idempotent.
 func (n *Node) Close() error { return n.stop(false) }
 
 // Crash stops the node as kill -9 would, for in-process fault injection:

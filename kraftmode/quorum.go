@@ -125,9 +125,19 @@ func (q *quorum) leader() (int32, uint64) {
 
 // close stops Raft and the stores. abrupt drops every connection first, so
 // peers see what they would see if the process were killed: no leadership
-// transfer, no goodbye, half-written requests.
+// transfer, no goodbye, half-written requests. A graceful close of the
+// leader resigns first, as a Kafka controller's graceful shutdown does (it
+// sends EndQuorumEpoch so the voters elect at once rather than after the
+// fetch timeout); hashicorp/raft's way is a leadership transfer, which
+// makes the most up-to-date follower start an election now.
 func (q *quorum) close(abrupt bool) error {
 	var errs []error
+	if !abrupt && q.raft != nil && q.raft.State() == raft.Leader {
+		// Best effort, as in Kafka: with no follower to take over (a
+		// single voter, or none reachable) the quorum elects as after a
+		// crash.
+		_ = q.raft.LeadershipTransfer().Error()
+	}
 	if q.mux != nil {
 		if abrupt {
 			q.mux.abort()
