@@ -34,5 +34,6 @@ tools work against a kraftbench cluster.`,
 	}
 	root.AddCommand(newVersionCmd(), newClusterCmd(), newBenchCmd(), newReportCmd())
 	root.AddCommand(newCompareCmd())
+	root.AddCommand(newDashboardsCmd())
 	return root
 }
