@@ -169,6 +169,7 @@ type OTelSink struct {
 var (
 	_ Sink      = (*OTelSink)(nil)
 	_ EventSink = (*OTelSink)(nil)
+	_ UsageSink = (*OTelSink)(nil)
 )
 
 // Observe records a sample the Recorder has counted.
@@ -201,13 +202,17 @@ func (s *OTelSink) setFault(fault, node string, v int64) {
 }
 
 // SetNodeUsage records node's latest resource reading: cumulative CPU
-// seconds, resident memory bytes and cumulative network bytes (in plus out).
+// seconds, resident memory bytes and cumulative network bytes (in plus out;
+// negative, cluster.NotMeasured, when the provider cannot measure them: the
+// network gauge then gets no value).
 func (s *OTelSink) SetNodeUsage(node string, cpuSeconds float64, rssBytes, networkBytes int64) {
 	ctx := context.Background()
 	opt := metric.WithAttributes(s.run.attrs(attribute.String("node", node))...)
 	s.o.cpu.Record(ctx, cpuSeconds, opt)
 	s.o.rss.Record(ctx, rssBytes, opt)
-	s.o.net.Record(ctx, networkBytes, opt)
+	if networkBytes >= 0 {
+		s.o.net.Record(ctx, networkBytes, opt)
+	}
 }
 
 // ObserveMeasure exports a run's measure on its instrument; measures of

@@ -79,6 +79,7 @@ func (t *ResourceTotals) add(n NodeResources) {
 // per node, not the samples, so its memory does not grow with the run.
 type ResourceSampler struct {
 	rep      cluster.ResourceReporter
+	sinks    []UsageSink // told every sample's readings
 	interval time.Duration
 	stop     chan struct{} // closed by Stop
 	done     chan struct{} // closed when the loop has returned
@@ -87,18 +88,32 @@ type ResourceSampler struct {
 	t  *usageTracker
 }
 
+// UsageSink is the optional extra of a Sink that also wants each node's
+// readings as they are sampled (the OpenTelemetry sink's node gauges).
+// networkBytes is received plus sent, or cluster.NotMeasured.
+type UsageSink interface {
+	SetNodeUsage(node string, cpuSeconds float64, rssBytes, networkBytes int64)
+}
+
 // SampleResources takes the first sample of c's usage and keeps sampling
-// every interval until Stop. It returns nil, which Stop accepts, when c is
+// every interval until Stop, passing each sample's readings to those of
+// sinks that are UsageSinks. It returns nil, which Stop accepts, when c is
 // not a cluster.ResourceReporter.
-func SampleResources(ctx context.Context, c cluster.Cluster, interval time.Duration) *ResourceSampler {
+func SampleResources(ctx context.Context, c cluster.Cluster, interval time.Duration, sinks ...Sink) *ResourceSampler {
 	rep, ok := c.(cluster.ResourceReporter)
 	if !ok {
 		return nil
 	}
+	var us []UsageSink
+	for _, k := range sinks {
+		if u, ok := k.(UsageSink); ok {
+			us = append(us, u)
+		}
+	}
 	// Samples outlive ctx: one in flight when the run is interrupted
 	// completes (each is bounded), and Stop still takes the last.
 	ctx = context.WithoutCancel(ctx)
-	s := &ResourceSampler{rep: rep, interval: interval, stop: make(chan struct{}), done: make(chan struct{}), t: newUsageTracker()}
+	s := &ResourceSampler{rep: rep, sinks: us, interval: interval, stop: make(chan struct{}), done: make(chan struct{}), t: newUsageTracker()}
 	s.sample(ctx)
 	go s.loop(ctx)
 	return s
@@ -124,6 +139,15 @@ func (s *ResourceSampler) sample(ctx context.Context) {
 	defer cancel()
 	at := time.Now() // the window opens when the first sample is asked for
 	u, err := s.rep.Usage(ctx)
+	for name, nu := range u {
+		net := int64(cluster.NotMeasured)
+		if nu.NetRxBytes >= 0 && nu.NetTxBytes >= 0 {
+			net = nu.NetRxBytes + nu.NetTxBytes
+		}
+		for _, k := range s.sinks {
+			k.SetNodeUsage(name, nu.CPUSeconds, nu.RSSBytes, net)
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.t.add(at, u, err)

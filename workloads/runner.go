@@ -114,7 +114,7 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode string, rep int) (
 	env := &Env{Cluster: c, Admin: adm, Rec: rec, Log: r.Log, Progress: r.Progress, Meter: r.Meter,
 		Rand:  rand.New(rand.NewPCG(uint64(spec.Seed), uint64(rep))),
 		RunID: fmt.Sprintf("kb%d", base.UnixNano()%1_000_000_000), OutputDir: s.Output}
-	usage := metrics.SampleResources(ctx, c, time.Second) // nil when c cannot tell
+	usage := metrics.SampleResources(ctx, c, time.Second, r.runSinks(s, spec, base)...) // nil when c cannot tell; feeds the node gauges
 	out, runErr := w.Run(ctx, env)
 	resources := usage.Stop(ctx)
 	if runErr == nil && s.Floor > 0 && s.Workload != "floor" {
