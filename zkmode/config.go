@@ -22,6 +22,11 @@ const (
 	// DefaultReloadConcurrency is how many ZooKeeper reads a new controller
 	// keeps in flight on its session while it loads the cluster.
 	DefaultReloadConcurrency = 64
+	// DefaultControlledShutdownMaxRetries is controlled.shutdown.max.retries.
+	DefaultControlledShutdownMaxRetries = 3
+	// DefaultControlledShutdownRetryBackoff is
+	// controlled.shutdown.retry.backoff.ms.
+	DefaultControlledShutdownRetryBackoff = 5 * time.Second
 )
 
 // Config is one ZooKeeper-mode broker. Every broker is controller-eligible,
@@ -61,6 +66,19 @@ type Config struct {
 	// ControllerSocketTimeout is controller.socket.timeout.ms (default
 	// 30000): the time a push may take before the controller retries it.
 	ControllerSocketTimeout time.Duration
+	// ControlledShutdownDisabled is the negation of
+	// controlled.shutdown.enable (Kafka's default true): when set, Close
+	// just ends the session, leaving the controller to move leaders once the
+	// registration is gone.
+	ControlledShutdownDisabled bool
+	// ControlledShutdownMaxRetries is controlled.shutdown.max.retries
+	// (default 3): how many ControlledShutdown requests Close sends before
+	// it stops anyway.
+	ControlledShutdownMaxRetries int
+	// ControlledShutdownRetryBackoff is controlled.shutdown.retry.backoff.ms
+	// (default 5000): the wait after an attempt that failed or left
+	// partitions led by this broker.
+	ControlledShutdownRetryBackoff time.Duration
 	// ReloadConcurrency bounds the ZooKeeper reads a new controller keeps in
 	// flight while loading the cluster (kraftbench-specific; default 64).
 	ReloadConcurrency int
@@ -115,6 +133,12 @@ func (c *Config) Validate() error {
 	if c.ControllerSocketTimeout < 0 {
 		bad("controller.socket.timeout.ms", "must be positive, got %v", c.ControllerSocketTimeout)
 	}
+	if c.ControlledShutdownMaxRetries < 0 {
+		bad("controlled.shutdown.max.retries", "must be >= 0, got %d", c.ControlledShutdownMaxRetries)
+	}
+	if c.ControlledShutdownRetryBackoff < 0 {
+		bad("controlled.shutdown.retry.backoff.ms", "must be >= 0, got %v", c.ControlledShutdownRetryBackoff)
+	}
 	if c.Rand == nil {
 		errs = append(errs, errors.New("Rand: a seeded *rand.Rand is required (kraftbench.seed)"))
 	}
@@ -131,6 +155,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ControllerSocketTimeout == 0 {
 		c.ControllerSocketTimeout = DefaultControllerSocketTimeout
+	}
+	if c.ControlledShutdownMaxRetries == 0 {
+		c.ControlledShutdownMaxRetries = DefaultControlledShutdownMaxRetries
+	}
+	if c.ControlledShutdownRetryBackoff == 0 {
+		c.ControlledShutdownRetryBackoff = DefaultControlledShutdownRetryBackoff
 	}
 	if c.ReloadConcurrency <= 0 {
 		c.ReloadConcurrency = DefaultReloadConcurrency

@@ -30,10 +30,19 @@ type ctxTopic struct {
 type controllerContext struct {
 	brokers map[int32]*cluster.Broker
 	topics  map[string]*ctxTopic
+	// shuttingDown are live brokers in a controlled shutdown (Kafka's
+	// shuttingDownBrokerIds): still sent pushes, never chosen as leaders.
+	shuttingDown map[int32]bool
 }
 
 func newControllerContext() *controllerContext {
-	return &controllerContext{brokers: map[int32]*cluster.Broker{}, topics: map[string]*ctxTopic{}}
+	return &controllerContext{brokers: map[int32]*cluster.Broker{}, topics: map[string]*ctxTopic{}, shuttingDown: map[int32]bool{}}
+}
+
+// canLead says whether broker id may be elected leader: live and not
+// shutting down.
+func (cc *controllerContext) canLead(id int32) bool {
+	return cc.isLive(id) && !cc.shuttingDown[id]
 }
 
 func (cc *controllerContext) isLive(id int32) bool {

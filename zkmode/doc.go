@@ -80,11 +80,21 @@
 // default) has its partitions' leaders re-elected (first live replica in the
 // ISR, in assignment order; unclean election off) and leaves the ISRs; the
 // state znodes are written and the pushes sent. With no ISR member left a
-// partition has leader -1 and keeps its last ISR member, as Kafka does. ISR
-// expansion (AlterPartition from leaders) and preferred-leader rebalancing
-// are not modelled: there is no replication to catch up, so an ISR only
-// shrinks. Controlled shutdown is not modelled either: Close just ends the
-// session.
+// partition has leader -1 and keeps its last ISR member, as Kafka does.
+// There is no replication to catch up, so a replica that comes back (a
+// broker starts, or a new controller finds it live) rejoins the ISR at once,
+// as the AlterPartition its leader would send (isr.go). Preferred-leader
+// rebalancing is not modelled.
+//
+// A clean stop (Close, SIGTERM in kbnode) is Kafka's controlled shutdown
+// (shutdown.go): the broker sends ControlledShutdown to the controller,
+// which moves the leadership of every replicated partition the broker leads
+// to another in-sync replica and drops the broker from the ISRs it is in,
+// one state znode read and write per partition, and answers with the
+// partitions it could not move; the broker retries up to
+// controlled.shutdown.max.retries times, controlled.shutdown.retry.backoff.ms
+// apart, then stops anyway. The answer waits for every live broker's
+// acknowledgement of the pushes (Kafka answers once they are queued).
 //
 // When /controller disappears, every broker races; the winner loads all
 // brokers, topics and partition states with pipelined reads (up to 64 in
@@ -94,8 +104,8 @@
 // Node.LastFailover reports the reload and push times.
 //
 // Not modelled: adding partitions (the PartitionModifications watch only
-// reports a grown assignment), reassignments, ISR expansion, preferred-leader
-// rebalancing, controlled shutdown, and the exists check Kafka's admin path
+// reports a grown assignment), reassignments, preferred-leader rebalancing,
+// and the exists check Kafka's admin path
 // makes on /admin/delete_topics/<t> before creating a topic (the topic znode
 // still exists while it is being deleted, so NODEEXISTS gives the same
 // TOPIC_ALREADY_EXISTS).

@@ -25,6 +25,9 @@ import (
 // 18 s. The shared ensemble's tickTime (200 ms) allows sessions from 400 ms.
 const testSessionTimeout = 2 * time.Second
 
+// testCSBackoff is controlled.shutdown.retry.backoff.ms in tests.
+const testCSBackoff = 100 * time.Millisecond
+
 var shared struct {
 	once sync.Once
 	ens  *ensemble.Ensemble
@@ -154,6 +157,10 @@ func (c *testCluster) startErr(id int32) (*Node, error) {
 		Endpoint: cluster.Endpoint{Listener: "PLAINTEXT", Host: "127.0.0.1", Port: int32(ln.Addr().(*net.TCPAddr).Port)},
 		Defaults: cluster.Defaults{NumPartitions: 1, ReplicationFactor: 1},
 		Logger:   c.log, Rand: rand.New(rand.NewPCG(c.seed, uint64(id))),
+
+		// The last broker of a cluster cannot hand its leaderships over and
+		// retries; Kafka's 5 s backoff would add 15 s to every teardown.
+		ControlledShutdownRetryBackoff: testCSBackoff,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

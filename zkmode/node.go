@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/front"
@@ -61,6 +62,7 @@ func Start(ctx context.Context, cfg Config, srv *front.Server) (*Node, error) {
 	}
 	n.broker = newBroker(cfg.NodeID, clusterID, n.log.With("component", "broker"))
 	n.broker.registerHandlers(srv)
+	srv.Handle(kmsg.ControlledShutdown, 1, controlledShutdownVersion, n.handleControlledShutdown)
 	n.session.Store(z.sessionID())
 	if err := n.broker.register(ctx, z, encodeBroker(cfg.Endpoints, cfg.Rack), cfg.SessionTimeout+cfg.SessionTimeout/2); err != nil {
 		n.broker.dead.Store(true)
@@ -186,11 +188,12 @@ func (n *Node) LastFailover() (FailoverStats, bool) {
 	return *s, true
 }
 
-// Close shuts the node down cleanly: the controller resigns, the session is
-// closed (ZooKeeper deletes /brokers/ids/<id> and, if held, /controller at
-// once, so the others react without waiting for a session timeout), and the
-// broker refuses further pushes. Kafka's controlled shutdown, which moves
-// leaders away first, is not modelled. The front server is not closed.
+// Close shuts the node down cleanly: first Kafka's controlled shutdown (the
+// controller moves this broker's leaderships and ISR memberships away; see
+// shutdown.go), then the controller resigns, the session is closed
+// (ZooKeeper deletes /brokers/ids/<id> and, if held, /controller at once, so
+// the others react without waiting for a session timeout), and the broker
+// refuses further pushes. The front server is not closed.
 func (n *Node) Close() error {
 	n.stop(false)
 	return nil
@@ -207,6 +210,9 @@ func (n *Node) Kill() {
 
 func (n *Node) stop(kill bool) {
 	n.closeOnce.Do(func() {
+		if !kill {
+			n.controlledShutdown() // shutdown.go
+		}
 		n.closeLink(kill)
 		n.broker.dead.Store(true)
 		if kill {

@@ -148,6 +148,17 @@ type leaderChange struct {
 	p      tp
 	leader int32
 	isr    []int32
+	// isrOnly keeps the leader epoch: an ISR expansion (Kafka's
+	// AlterPartition) changes only the partition epoch (the znode version).
+	isrOnly bool
+}
+
+// nextEpoch is the leader epoch the change writes.
+func (ch leaderChange) nextEpoch(cp *ctxPartition) int32 {
+	if ch.isrOnly {
+		return cp.LeaderEpoch
+	}
+	return cp.LeaderEpoch + 1
 }
 
 // electLeader is Kafka's offline partition leader election with
@@ -174,7 +185,7 @@ func (c *controller) updateStates(changes []leaderChange, b *requestBatch) error
 		for i, ch := range chunk {
 			cp := c.cc.partition(ch.p)
 			ops[i] = op{kind: opSet, path: statePath(ch.p.topic, ch.p.part),
-				data: encodeState(ch.leader, cp.LeaderEpoch+1, ch.isr, c.epoch), version: cp.zkVersion}
+				data: encodeState(ch.leader, ch.nextEpoch(cp), ch.isr, c.epoch), version: cp.zkVersion}
 		}
 		res, err := c.cwrite(ops)
 		if err != nil {
@@ -192,7 +203,7 @@ func (c *controller) updateStates(changes []leaderChange, b *requestBatch) error
 		}
 		for i, ch := range chunk {
 			cp := c.cc.partition(ch.p)
-			cp.Leader, cp.ISR, cp.LeaderEpoch = ch.leader, ch.isr, cp.LeaderEpoch+1
+			cp.Leader, cp.ISR, cp.LeaderEpoch = ch.leader, ch.isr, ch.nextEpoch(cp)
 			cp.controllerEpoch, cp.zkVersion = c.epoch, res[i].Stat.Version
 			b.addLeaderAndIsr(c.cc.liveReplicas(cp), ch.p, false)
 			b.addUpdateMetadata(live, ch.p)
@@ -226,7 +237,7 @@ func (c *controller) leaderChanges() []leaderChange {
 			isr := slices.DeleteFunc(slices.Clone(p.ISR), func(r int32) bool { return !live(r) })
 			leader := p.Leader
 			if leaderGone {
-				leader = electLeader(p.Replicas, isr, live)
+				leader = electLeader(p.Replicas, isr, c.cc.canLead)
 			}
 			if leader == cluster.NoLeader && len(isr) == 0 {
 				isr = slices.Clone(p.ISR)

@@ -227,6 +227,9 @@ func (c *controller) onControllerFailover() error {
 	if err != nil {
 		return err
 	}
+	if err := c.expandISRs(cc.liveIDs(), b); err != nil { // isr.go
+		return err
+	}
 	b.send(nil)
 	return c.resumeDeletions()
 }

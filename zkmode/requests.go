@@ -18,6 +18,7 @@ type requestBatch struct {
 	umParts   map[tp]bool
 	umAll     bool // every partition, as a full snapshot
 	stop      map[int32][]tp
+	keep      map[int32]map[tp]bool // StopReplica without delete
 	hasWrites bool
 }
 
@@ -50,6 +51,20 @@ func (b *requestBatch) addUpdateMetadata(brokers []int32, parts ...tp) {
 func (b *requestBatch) addStopReplica(broker int32, p tp) {
 	b.stop[broker] = append(b.stop[broker], p)
 	b.hasWrites = true
+}
+
+// addStopReplicaKeep tells broker to stop its replica of p but keep it
+// (deletePartition=false), as a controlled shutdown does for the partitions
+// the broker follows.
+func (b *requestBatch) addStopReplicaKeep(broker int32, p tp) {
+	if b.keep == nil {
+		b.keep = map[int32]map[tp]bool{}
+	}
+	if b.keep[broker] == nil {
+		b.keep[broker] = map[tp]bool{}
+	}
+	b.keep[broker][p] = true
+	b.addStopReplica(broker, p)
 }
 
 // send queues the batch's requests and calls onDone (if not nil) once every
@@ -218,6 +233,12 @@ func (b *requestBatch) stopReplica(id int32) *kmsg.StopReplicaRequest {
 		}
 		ps := kmsg.NewStopReplicaRequestTopicPartitionState()
 		ps.Partition, ps.LeaderEpoch, ps.Delete = p.part, -2, true // -2: Kafka's EpochDuringDelete
+		if b.keep[id][p] {
+			ps.Delete, ps.LeaderEpoch = false, -1
+			if cp := c.cc.partition(p); cp != nil {
+				ps.LeaderEpoch = cp.LeaderEpoch
+			}
+		}
 		last := &req.Topics[len(req.Topics)-1]
 		last.PartitionStates = append(last.PartitionStates, ps)
 	}

@@ -98,6 +98,7 @@ func (c *controller) processBrokerChange() error {
 		for _, b := range brokers {
 			if slices.Contains(joined, b.ID) {
 				c.cc.brokers[b.ID] = b
+				delete(c.cc.shuttingDown, b.ID)
 				c.cm.addBroker(b)
 			}
 		}
@@ -110,6 +111,7 @@ func (c *controller) onBrokerFailure(gone []int32) error {
 	c.log.Info("brokers failed", "brokers", gone)
 	for _, id := range gone {
 		delete(c.cc.brokers, id)
+		delete(c.cc.shuttingDown, id)
 		c.cm.removeBroker(id, false)
 	}
 	b := c.newBatch()
@@ -147,6 +149,9 @@ func (c *controller) onBrokerStartup(joined []int32) error {
 	parts := c.incompleteParts()
 	b, err := c.onlinePartitions(parts, true)
 	if err != nil {
+		return err
+	}
+	if err := c.expandISRs(joined, b); err != nil { // isr.go
 		return err
 	}
 	c.sendCompleting(b, c.onlineTopics(parts))

@@ -79,6 +79,13 @@ func (r *reader) loadZK(n *Node) {
 	if n.MigrationEnabled && n.Mode == ModeKRaft && n.HasRole(cluster.RoleController) && n.ZKConnect == "" {
 		r.fail("zookeeper.connect", "zookeeper.metadata.migration.enable=true on a KRaft controller needs the ZooKeeper ensemble to migrate from")
 	}
+	n.ControlledShutdown = r.bool("controlled.shutdown.enable")
+	retries, _ := r.int("controlled.shutdown.max.retries", 3)
+	if retries < 0 || retries > 1000 {
+		r.fail("controlled.shutdown.max.retries", "must be between 0 and 1000")
+	}
+	n.ControlledShutdownMaxRetries = int(retries)
+	n.ControlledShutdownRetryBackoff = r.duration("controlled.shutdown.retry.backoff.ms", time.Millisecond)
 	if n.Mode == ModeZK && len(r.list("controller.listener.names")) > 0 {
 		r.fail("controller.listener.names", "ZooKeeper mode has no controller listener: every broker is controller-eligible")
 	}

@@ -51,6 +51,12 @@ type Node struct {
 	ZKConnectionTimeout time.Duration
 	MigrationEnabled    bool // zookeeper.metadata.migration.enable
 
+	// ControlledShutdown* are controlled.shutdown.enable, .max.retries and
+	// .retry.backoff.ms (ZooKeeper mode).
+	ControlledShutdown             bool
+	ControlledShutdownMaxRetries   int
+	ControlledShutdownRetryBackoff time.Duration
+
 	Listeners               []Listener
 	AdvertisedListeners     []Listener // same names as Listeners
 	ControllerListenerNames []string
@@ -151,8 +157,8 @@ func (r *reader) loadIdentity(n *Node) {
 	roles := r.list("process.roles")
 	zk := r.str("zookeeper.connect")
 	switch {
-	case len(roles) > 0 && zk != "":
-		r.fail("zookeeper.connect", "set together with process.roles: a node runs ZooKeeper mode or KRaft mode, not both")
+	case len(roles) > 0 && zk != "" && !r.bool("zookeeper.metadata.migration.enable"):
+		r.fail("zookeeper.connect", "set together with process.roles: a node runs ZooKeeper mode or KRaft mode, not both (unless zookeeper.metadata.migration.enable=true, during a migration)")
 	case len(roles) > 0:
 		n.Mode = ModeKRaft
 	case zk != "":

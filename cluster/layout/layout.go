@@ -152,6 +152,11 @@ func Properties(s cluster.Spec, p Plan, n Node, r Resolver) map[string]string {
 	if s.Mode == cluster.ModeZK {
 		props["zookeeper.connect"] = r.ZKConnect()
 		props["zookeeper.session.timeout.ms"] = ms(t.ZKSession)
+		// Only a broker that cannot hand its leaderships over (the last one
+		// of a whole-cluster stop) waits out this backoff, three times:
+		// Kafka's 5000 would add 15 s to every such stop, which nothing
+		// measures (docs/decisions.md).
+		props["controlled.shutdown.retry.backoff.ms"] = "500"
 	} else {
 		if n.IsController() {
 			add(Controller)

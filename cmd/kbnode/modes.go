@@ -60,6 +60,9 @@ func startZK(ctx context.Context, n *config.Node, env nodeEnv) (cluster.Controll
 		Rack: n.Rack, Defaults: n.Defaults,
 		TopicDeletionDisabled: !n.DeleteTopicEnable, Logger: env.Logger,
 		Rand: rand.New(rand.NewPCG(uint64(n.Seed), uint64(n.NodeID))), TestCommitDelay: env.TestCommitDelay,
+		// A clean stop (SIGTERM) is Kafka's controlled shutdown (zkmode/shutdown.go).
+		ControlledShutdownDisabled:   !n.ControlledShutdown || n.ControlledShutdownMaxRetries == 0,
+		ControlledShutdownMaxRetries: n.ControlledShutdownMaxRetries, ControlledShutdownRetryBackoff: n.ControlledShutdownRetryBackoff,
 	}, env.Server)
 	if err != nil {
 		return nil, err

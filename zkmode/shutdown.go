@@ -1,0 +1,309 @@
+package zkmode
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/cluster/front"
+)
+
+// Controlled shutdown, as a ZooKeeper-mode Kafka broker does it on a clean
+// stop (KafkaServer.controlledShutdown and KafkaController.doControlledShutdown).
+//
+// The broker sends ControlledShutdown to the controller its metadata cache
+// names. The controller handles it as one event on its loop: it marks the
+// broker shutting down; for every replicated partition the broker leads it
+// elects the first replica in assignment order that is live, in the ISR and
+// not shutting down, and drops shutting-down brokers from the ISR; for every
+// partition it follows it removes it from the ISR (Kafka's OfflineReplica)
+// and tells it StopReplica without delete. Each partition's state znode is
+// read and then written once (conditioned on its version, in the usual
+// epoch-checked multi batches); LeaderAndIsr goes to the replicas and
+// UpdateMetadata to every live broker. The answer lists the replicated
+// partitions the broker still leads, those with no other eligible replica.
+// The broker retries until none remain, up to controlled.shutdown.max.retries
+// attempts with controlled.shutdown.retry.backoff.ms after each failed one,
+// then stops anyway, as Kafka does.
+//
+// One difference: the controller answers once every live broker has
+// acknowledged the pushes, where Kafka answers once they are queued. So when
+// the broker's stop returns, no surviving broker still serves it as a leader
+// (the same choice as CreateTopics, see doc.go).
+
+// controlledShutdownVersion is the ControlledShutdown version the broker
+// sends (v3: the broker epoch, flexible versions).
+const controlledShutdownVersion = 3
+
+// controlledShutdown runs the broker side before a clean stop. It returns
+// whether the controller moved every leadership away.
+func (n *Node) controlledShutdown() bool {
+	if n.cfg.ControlledShutdownDisabled || n.broker == nil || !n.broker.registered.Load() {
+		return false
+	}
+	start := time.Now()
+	for attempt := 1; attempt <= n.cfg.ControlledShutdownMaxRetries; attempt++ {
+		remaining, err := n.askControlledShutdown()
+		if errors.Is(err, errNoZKController) {
+			n.log.Info("controlled shutdown skipped: the controller is not a ZooKeeper-mode broker", "err", err)
+			return false
+		}
+		if err == nil && remaining == 0 {
+			n.log.Info("controlled shutdown succeeded", "attempt", attempt, "took", time.Since(start))
+			return true
+		}
+		if err == nil {
+			err = fmt.Errorf("%d partitions still led by this broker", remaining)
+		}
+		n.log.Warn("controlled shutdown attempt failed; retrying after the backoff", "attempt", attempt,
+			"err", err, "backoff", n.cfg.ControlledShutdownRetryBackoff)
+		time.Sleep(n.cfg.ControlledShutdownRetryBackoff)
+	}
+	n.log.Warn("proceeding to do an unclean shutdown as all the controlled shutdown attempts failed",
+		"attempts", n.cfg.ControlledShutdownMaxRetries, "took", time.Since(start))
+	return false
+}
+
+// errNoZKController is a controller that is known but is no broker of this
+// cluster: a KRaft controller during a migration, which Kafka's brokers tell
+// of their shutdown through their lifecycle manager instead.
+var errNoZKController = errors.New("controller is not a live broker")
+
+// askControlledShutdown sends one ControlledShutdown to the controller and
+// returns how many partitions the broker still leads.
+func (n *Node) askControlledShutdown() (int, error) {
+	img := n.broker.img.Load()
+	ctrl := img.ControllerID
+	if ctrl < 0 {
+		ctrl = n.ctrl.activeID.Load()
+	}
+	if ctrl < 0 {
+		return 0, errors.New("no controller known")
+	}
+	b, ok := img.Brokers[ctrl]
+	if !ok {
+		return 0, fmt.Errorf("%w: %d", errNoZKController, ctrl)
+	}
+	ep, ok := b.EndpointFor(n.cfg.InterBrokerListener)
+	if !ok {
+		return 0, fmt.Errorf("controller %d has no %s listener", ctrl, n.cfg.InterBrokerListener)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.ControllerSocketTimeout)
+	defer cancel()
+	conn, err := front.Dial(ctx, net.JoinHostPort(ep.Host, strconv.Itoa(int(ep.Port))), "broker-"+strconv.Itoa(int(n.cfg.NodeID)))
+	if err != nil {
+		return 0, fmt.Errorf("reach controller %d: %w", ctrl, err)
+	}
+	defer conn.Close()
+	req := kmsg.NewPtrControlledShutdownRequest()
+	req.SetVersion(controlledShutdownVersion)
+	req.BrokerID, req.BrokerEpoch = n.cfg.NodeID, n.broker.epoch.Load()
+	r, err := conn.Request(ctx, req)
+	if err != nil {
+		return 0, fmt.Errorf("controlled shutdown request to controller %d: %w", ctrl, err)
+	}
+	resp := r.(*kmsg.ControlledShutdownResponse)
+	if resp.ErrorCode != 0 {
+		return 0, fmt.Errorf("controller %d answered %s", ctrl, cluster.ErrorName(resp.ErrorCode))
+	}
+	return len(resp.PartitionsRemaining), nil
+}
+
+// csResult is the controller's answer to one ControlledShutdown.
+type csResult struct {
+	code      int16
+	remaining []tp
+}
+
+// handleControlledShutdown serves ControlledShutdown on the broker port; only
+// the active controller acts on it (others answer NOT_CONTROLLER). The
+// request waits for its event on the controller loop and for the pushes the
+// event sent, bounded by controller.socket.timeout.ms.
+func (n *Node) handleControlledShutdown(ctx context.Context, _ front.RequestHeader, r kmsg.Request) (kmsg.Response, error) {
+	req := r.(*kmsg.ControlledShutdownRequest)
+	resp := req.ResponseKind().(*kmsg.ControlledShutdownResponse)
+	if !n.ctrl.isActive.Load() {
+		resp.ErrorCode = kerr.NotController.Code
+		return resp, nil
+	}
+	reply := make(chan csResult, 1)
+	n.ctrl.enqueue("ControlledShutdown", func() error {
+		return n.ctrl.processControlledShutdown(req.BrokerID, req.BrokerEpoch, reply)
+	})
+	timer := time.NewTimer(n.cfg.ControllerSocketTimeout)
+	defer timer.Stop()
+	var res csResult
+	select {
+	case res = <-reply:
+	case <-n.ctrl.done: // the loop stopped before answering (Kafka's preempt)
+		res.code = kerr.NotController.Code
+	case <-timer.C:
+		res.code = kerr.RequestTimedOut.Code
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	resp.ErrorCode = res.code
+	for _, p := range res.remaining {
+		rp := kmsg.NewControlledShutdownResponsePartitionsRemaining()
+		rp.Topic, rp.Partition = p.topic, p.part
+		resp.PartitionsRemaining = append(resp.PartitionsRemaining, rp)
+	}
+	return resp, nil
+}
+
+// processControlledShutdown is the ControlledShutdown event. It answers on
+// reply once the pushes it caused are acknowledged (or at once on error).
+func (c *controller) processControlledShutdown(id int32, brokerEpoch int64, reply chan<- csResult) error {
+	fail := func(code int16) error { reply <- csResult{code: code}; return nil }
+	if !c.active {
+		return fail(kerr.NotController.Code)
+	}
+	b, ok := c.cc.brokers[id]
+	switch {
+	case !ok:
+		return fail(kerr.BrokerNotAvailable.Code)
+	case brokerEpoch != -1 && brokerEpoch < b.Epoch:
+		return fail(kerr.StaleBrokerEpoch.Code)
+	}
+	c.cc.shuttingDown[id] = true
+	led, followed := c.partitionsToActOn(id)
+	if err := c.refreshStates(append(slices.Clone(led), followed...)); err != nil {
+		reply <- csResult{code: cluster.ErrorCode(err)}
+		return err
+	}
+	batch := c.newBatch()
+	changes := c.controlledShutdownChanges(id, led, followed)
+	if err := c.updateStates(changes, batch); err != nil {
+		reply <- csResult{code: cluster.ErrorCode(err)}
+		return err
+	}
+	for _, p := range followed {
+		batch.addStopReplicaKeep(id, p)
+	}
+	remaining := c.ledReplicated(id)
+	c.log.Info("controlled shutdown", "broker", id, "led", len(led), "followed", len(followed),
+		"state_changes", len(changes), "remaining", len(remaining))
+	batch.send(func(aborted bool) {
+		if aborted {
+			reply <- csResult{code: kerr.NotController.Code}
+			return
+		}
+		reply <- csResult{remaining: remaining}
+	})
+	return nil
+}
+
+// partitionsToActOn splits the replicated partitions (more than one
+// replica, with a state, topic not being deleted) hosted on broker id into
+// those it leads and those it follows while in their ISR.
+func (c *controller) partitionsToActOn(id int32) (led, followed []tp) {
+	for _, name := range c.cc.sortedTopicNames() {
+		t := c.cc.topics[name]
+		if t.deleting {
+			continue
+		}
+		for i := range t.parts {
+			p := &t.parts[i]
+			if !p.hasState || len(p.Replicas) < 2 || !slices.Contains(p.Replicas, id) {
+				continue
+			}
+			switch {
+			case p.Leader == id:
+				led = append(led, tp{name, p.ID})
+			case slices.Contains(p.ISR, id):
+				followed = append(followed, tp{name, p.ID})
+			}
+		}
+	}
+	return led, followed
+}
+
+// controlledShutdownChanges computes the new states: Kafka's
+// ControlledShutdownPartitionLeaderElectionStrategy for the partitions id
+// leads (no change when no replica qualifies: the partition stays in the
+// answer), and the removal of id from the ISR of those it follows (an ISR
+// of one is left alone, as Kafka does).
+func (c *controller) controlledShutdownChanges(id int32, led, followed []tp) []leaderChange {
+	var out []leaderChange
+	for _, p := range led {
+		cp := c.cc.partition(p)
+		if cp == nil || cp.Leader != id {
+			continue
+		}
+		leader := electLeader(cp.Replicas, cp.ISR, c.cc.canLead)
+		if leader == cluster.NoLeader {
+			continue
+		}
+		isr := slices.DeleteFunc(slices.Clone(cp.ISR), func(r int32) bool { return c.cc.shuttingDown[r] })
+		out = append(out, leaderChange{p: p, leader: leader, isr: isr})
+	}
+	for _, p := range followed {
+		cp := c.cc.partition(p)
+		if cp == nil || cp.Leader == id || len(cp.ISR) < 2 || !slices.Contains(cp.ISR, id) {
+			continue
+		}
+		out = append(out, leaderChange{p: p, leader: cp.Leader, isr: without(cp.ISR, id)})
+	}
+	return out
+}
+
+// ledReplicated lists the replicated partitions broker id still leads
+// (Kafka's replicatedPartitionsBrokerLeads).
+func (c *controller) ledReplicated(id int32) []tp {
+	var out []tp
+	for _, name := range c.cc.sortedTopicNames() {
+		t := c.cc.topics[name]
+		if t.deleting {
+			continue
+		}
+		for i := range t.parts {
+			if p := &t.parts[i]; p.Leader == id && len(p.Replicas) > 1 {
+				out = append(out, tp{name, p.ID})
+			}
+		}
+	}
+	return out
+}
+
+// refreshStates reads the state znodes of parts, pipelined, into the
+// context (Kafka reads them before electing or shrinking an ISR). A state
+// written by a later controller means this one was deposed.
+func (c *controller) refreshStates(parts []tp) error {
+	paths := make([]string, len(parts))
+	for i, p := range parts {
+		paths[i] = statePath(p.topic, p.part)
+	}
+	for i, r := range c.n.z.getMany(paths, c.n.cfg.ReloadConcurrency) {
+		if errors.Is(r.err, zk.ErrNoNode) {
+			continue
+		}
+		if r.err != nil {
+			return fmt.Errorf("read partition states: %w", r.err)
+		}
+		s, err := decodeState(paths[i], r.data)
+		if err != nil {
+			return err
+		}
+		if s.ControllerEpoch > c.epoch {
+			return &controllerMovedError{expected: c.epochZkVersion, err: fmt.Errorf("%s written in controller epoch %d", paths[i], s.ControllerEpoch)}
+		}
+		cp := c.cc.partition(parts[i])
+		cp.Leader, cp.LeaderEpoch, cp.ISR, cp.controllerEpoch = s.Leader, s.LeaderEpoch, s.ISR, s.ControllerEpoch
+		cp.zkVersion = r.stat.Version
+	}
+	return nil
+}
+
+// without returns vs without x.
+func without(vs []int32, x int32) []int32 {
+	return slices.DeleteFunc(slices.Clone(vs), func(v int32) bool { return v == x })
+}
