@@ -91,3 +91,36 @@ type Phase struct {
 type PhaseReporter interface {
 	Phases() []Phase
 }
+
+// Migrator is the optional extra of a ZooKeeper-mode cluster that can be
+// migrated to KRaft online, as Kafka's KIP-866 does it: a KRaft controller
+// quorum is added next to the running brokers, and nodes are restarted one
+// at a time with a new configuration. Package cluster/migrate drives the
+// steps; a provider only starts, restarts and stops processes.
+type Migrator interface {
+	// AddControllers starts n KRaft controllers (ids 1001..1000+n) in
+	// migration mode (zookeeper.metadata.migration.enable=true and
+	// zookeeper.connect), formatted with the ZooKeeper cluster's id, and
+	// returns once each process is up. They then appear in Nodes.
+	AddControllers(ctx context.Context, n int) error
+	// Reconfigure stops node id gracefully and starts it again with the
+	// configuration of stage, keeping its data.
+	Reconfigure(ctx context.Context, id int32, stage NodeStage) error
+	// RemoveControllers stops the KRaft controllers and forgets them (the
+	// end of a rollback).
+	RemoveControllers(ctx context.Context) error
+	// ZKConnect is the ensemble's zookeeper.connect.
+	ZKConnect() string
+}
+
+// NodeStage is the configuration a node runs with during a migration.
+type NodeStage string
+
+// The stages of KIP-866.
+const (
+	StageZK                  NodeStage = "zk"                   // ZooKeeper-mode broker
+	StageZKMigration         NodeStage = "zk-migration"         // ZooKeeper-mode broker linked to the KRaft quorum
+	StageKRaftMigration      NodeStage = "kraft-migration"      // KRaft broker while ZooKeeper is still dual-written
+	StageControllerMigration NodeStage = "controller-migration" // KRaft controller in migration mode
+	StageController          NodeStage = "controller"           // KRaft controller without it: finalized
+)

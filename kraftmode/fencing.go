@@ -60,6 +60,12 @@ func (c *controller) registerBroker(ctx context.Context, req *kmsg.BrokerRegistr
 func (c *controller) heartbeat(ctx context.Context, req *kmsg.BrokerHeartbeatRequest) *kmsg.BrokerHeartbeatResponse {
 	resp := kmsg.NewPtrBrokerHeartbeatResponse()
 	resp.IsFenced = true
+	if !c.isActive() {
+		// A standby's image may lag the registration the active controller
+		// just committed: it must not judge the broker epoch.
+		resp.ErrorCode = kerr.NotController.Code
+		return resp
+	}
 	committed, _, ok := c.fsm.committedBroker(req.BrokerID)
 	switch {
 	case !ok:

@@ -26,6 +26,7 @@ type localCluster struct {
 	o         Options
 	res       *resolver
 	start     time.Time
+	clusterID string // the ZooKeeper cluster's id, once a migration needs it (migrate.go)
 
 	zk           *ensemble.Ensemble
 	storeReadyAt time.Duration
