@@ -1,0 +1,173 @@
+package workloads
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/cluster/docker"
+	"github.com/kraftbench/kraftbench/cluster/local"
+	"github.com/kraftbench/kraftbench/internal/testbin"
+	"github.com/kraftbench/kraftbench/metrics"
+)
+
+// The failover workload against both modes, in a short form: every fault
+// kind the provider can inject hits the active controller and a broker while
+// the probe runs; the run must pass its safety checks (linearizable history,
+// every acknowledged write kept, one digest, one controller per epoch) and
+// measure what each fault should produce.
+func TestFailoverLocalKillStopPause(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real clusters; run without -short")
+	}
+	bin, err := testbin.Kbnode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	runFailover(t, "kill,stop,pause", func(cluster.Spec) (cluster.Provider, error) {
+		return local.New(local.Options{Kbnode: bin, Dir: t.TempDir(), NoZKFsync: true}), nil
+	})
+}
+
+// The network partition needs containers: the node is cut from its peers'
+// network while the host still reaches it.
+func TestFailoverDockerPartition(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real clusters; run without -short")
+	}
+	if err := docker.Check(t.Context()); err != nil {
+		t.Skip("no Docker engine answers: " + err.Error())
+	}
+	runFailover(t, "partition", func(cluster.Spec) (cluster.Provider, error) {
+		return docker.New(docker.Options{}), nil
+	})
+}
+
+func runFailover(t *testing.T, faults string, provider func(cluster.Spec) (cluster.Provider, error)) {
+	out := t.TempDir()
+	s := DefaultScenario()
+	s.Workload, s.Output, s.Profile = "failover", out, "tuned"
+	s.Params = Params{"faults": faults, "hold": "0s", "settle": "500ms", "topics": "6", "timeout": "45s", "write_timeout": "20s"}
+	s.Topology = Topology{Brokers: 3, Controllers: 3, ZKServers: 1}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var progress strings.Builder
+	r := &Runner{Provider: provider, Progress: &progress}
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	results, err := r.Run(ctx, s)
+	if err != nil {
+		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
+	}
+	if len(results) != 2 {
+		t.Fatalf("%d results, want one per mode\nprogress:\n%s", len(results), progress.String())
+	}
+	for _, res := range results {
+		for _, kind := range strings.Split(faults, ",") {
+			want := map[string][]string{
+				"controller": {"new_controller", "unavailable", "converged"},
+				"broker":     {"leaders_moved", "unavailable", "converged"},
+			}
+			if res.Mode == "zk" {
+				// The ZooKeeper-mode controller is a broker: its partitions move too.
+				want["controller"] = append(want["controller"], "leaders_moved")
+			}
+			for target, measures := range want {
+				for _, m := range measures {
+					if !hasFailoverMeasure(res, kind, target, m) {
+						t.Errorf("%s: no %s measure for %s of the %s; notes: %v", res.Mode, m, kind, target, res.Notes)
+					}
+				}
+				if !hasFault(res, kind, target) {
+					t.Errorf("%s: no window for %s of the %s in %+v", res.Mode, kind, target, res.Faults)
+				}
+			}
+		}
+		if !hasNote(res, "safety: linearizability: ok") {
+			t.Errorf("%s: safety checks did not pass or did not run: %v", res.Mode, res.Notes)
+		}
+		if o, ok := res.Op("create"); !ok || len(o.Timeline) == 0 {
+			t.Errorf("%s: the probe's creates kept no timeline", res.Mode)
+		}
+	}
+	if t.Failed() {
+		t.Logf("progress:\n%s", progress.String())
+	}
+}
+
+func hasFailoverMeasure(res *metrics.Result, fault, target, measure string) bool {
+	for _, m := range res.MeasuresNamed(metrics.MeasureFailover) {
+		if m.Labels["fault"] == fault && m.Labels["target"] == target && m.Labels["measure"] == measure && m.Value >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func hasFault(res *metrics.Result, kind, target string) bool {
+	for _, f := range res.Faults {
+		if f.Kind == kind && f.Target == target && f.EndNs > f.StartNs {
+			return true
+		}
+	}
+	return false
+}
+
+func hasNote(res *metrics.Result, prefix string) bool {
+	for _, n := range res.Notes {
+		if strings.HasPrefix(n, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// unavailability reads the window off the probe's writes as documented.
+func TestUnavailabilityWindow(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(start, lat time.Duration, err error) probeCall {
+		return probeCall{Op: "create", Start: t0.Add(start), End: t0.Add(start + lat), Err: err}
+	}
+	fail := fmt.Errorf("NOT_CONTROLLER")
+	cases := []struct {
+		name   string
+		writes []probeCall
+		want   time.Duration
+		ok     bool
+	}{
+		{"nothing failed", []probeCall{at(0, 5*time.Millisecond, nil), at(100*time.Millisecond, 5*time.Millisecond, nil)}, 0, true},
+		{"failures then success", []probeCall{
+			at(0, 5*time.Millisecond, nil), at(100*time.Millisecond, 10*time.Millisecond, fail),
+			at(200*time.Millisecond, 10*time.Millisecond, fail), at(300*time.Millisecond, 5*time.Millisecond, nil)},
+			205 * time.Millisecond, true},
+		{"a stall that succeeds closes its own window", []probeCall{
+			at(0, 3*time.Second, nil), at(100*time.Millisecond, 2950*time.Millisecond, nil)},
+			3 * time.Second, true},
+		{"never recovered", []probeCall{at(0, time.Millisecond, fail), at(100*time.Millisecond, time.Millisecond, fail)}, 0, false},
+	}
+	for _, c := range cases {
+		d, _, ok := unavailability(c.writes, time.Second)
+		if d != c.want || ok != c.ok {
+			t.Errorf("%s: got %v %v, want %v %v", c.name, d, ok, c.want, c.ok)
+		}
+	}
+}
+
+func TestFailoverParamsAreChecked(t *testing.T) {
+	for _, p := range []Params{{"faults": "kill,explode"}, {"targets": "zookeeper"}, {"rate": "0"}, {"bogus": "1"}} {
+		_, err := New("failover", p)
+		if err == nil {
+			t.Errorf("%v: accepted", p)
+			continue
+		}
+		for k := range p {
+			if !strings.Contains(err.Error(), k) {
+				t.Errorf("%v: error %q does not name %s", p, err, k)
+			}
+		}
+	}
+}
