@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -94,6 +95,7 @@ func TestMigrateEndToEnd(t *testing.T) {
 		t.Fatalf("after start: phase %s dual write %v", st.Phase, st.DualWrite)
 	}
 	createTopics(t, adm, "dual", 3)
+	converged(t, c, adm, append(names("before", 5), names("dual", 3)...))
 	if err := migrate.Finalize(ctx, c, o); err == nil {
 		t.Fatal("finalize with ZooKeeper-mode brokers left was accepted")
 	}
@@ -101,14 +103,106 @@ func TestMigrateEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	createTopics(t, adm, "kraft", 3)
+	all := append(append(names("before", 5), names("dual", 3)...), names("kraft", 3)...)
+	converged(t, c, adm, all)
 	if err := migrate.Finalize(ctx, c, o); err != nil {
 		t.Fatal(err)
 	}
+	converged(t, c, adm, all)
+	if err := migrate.Rollback(ctx, c, o); err == nil {
+		t.Error("rollback after finalize was accepted")
+	}
 	st, _ = migrate.ReadState(ctx, c)
 	t.Logf("after finalize:\n%s", st)
-	md, err := adm.Metadata(ctx)
+	if st.Phase != migrate.PhaseFinalized || st.DualWrite {
+		t.Fatalf("after finalize: phase %s dual write %v", st.Phase, st.DualWrite)
+	}
+}
+
+// converged waits until every broker serves one digest holding every topic
+// in want, and fails the test otherwise.
+func converged(t *testing.T, c cluster.Cluster, adm cluster.Admin, want []string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		digests := map[string][]int32{}
+		for _, n := range c.Nodes() {
+			if n.Kind != "node" || !slices.Contains(n.Roles, cluster.RoleBroker) {
+				continue
+			}
+			s, err := c.Status(context.Background(), n.ID)
+			if err != nil {
+				last = err.Error()
+				continue
+			}
+			digests[s.Digest] = append(digests[s.Digest], n.ID)
+		}
+		md, err := adm.Metadata(context.Background())
+		missing := []string{}
+		if err == nil {
+			for _, name := range want {
+				if _, ok := md.Topics[name]; !ok {
+					missing = append(missing, name)
+				}
+			}
+		}
+		if err == nil && len(digests) == 1 && len(missing) == 0 {
+			return
+		}
+		last = fmt.Sprintf("digests %v, missing topics %v, metadata error %v", digests, missing, err)
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("brokers did not converge: %s", last)
+}
+
+func names(prefix string, n int) []string {
+	var out []string
+	for i := 0; i < n; i++ {
+		out = append(out, fmt.Sprintf("%s-%d", prefix, i))
+	}
+	return out
+}
+
+// A rollback before finalizing returns the cluster to ZooKeeper mode with
+// nothing lost: the topics created before the migration, during dual write
+// through ZooKeeper-mode brokers, and after some brokers went to KRaft mode
+// are all served by a ZooKeeper-mode controller reloaded from ZooKeeper.
+func TestRollbackBeforeFinalizeLosesNothing(t *testing.T) {
+	c, adm := startZK(t, "mig-rollback")
+	createTopics(t, adm, "before", 4)
+	ctx := context.Background()
+	o := migrate.Options{Timeout: 40 * time.Second}
+	if err := migrate.Start(ctx, c, o); err != nil {
+		t.Fatal(err)
+	}
+	createTopics(t, adm, "dual", 3)
+	if err := migrate.Roll(ctx, c, []int32{1}, o); err != nil {
+		t.Fatal(err)
+	}
+	createTopics(t, adm, "half", 3)
+	want := append(append(names("before", 4), names("dual", 3)...), names("half", 3)...)
+	converged(t, c, adm, want)
+	if err := migrate.Rollback(ctx, c, o); err != nil {
+		t.Fatal(err)
+	}
+	st, err := migrate.ReadState(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("topics: %d", len(md.Topics))
+	if st.Phase != migrate.PhaseZK || len(st.Controllers) != 0 {
+		t.Fatalf("after rollback:\n%s", st)
+	}
+	for id, m := range st.Brokers {
+		if m != "zk" {
+			t.Errorf("broker %d runs %s mode after rollback", id, m)
+		}
+	}
+	converged(t, c, adm, want)
+	// The ZooKeeper-mode controller takes writes again.
+	createTopics(t, adm, "after", 2)
+	converged(t, c, adm, append(want, names("after", 2)...))
+	if err := migrate.Roll(ctx, c, nil, o); err == nil {
+		t.Error("roll after a rollback was accepted")
+	}
 }
