@@ -50,7 +50,9 @@ func (*ZkMigrationStateRecord) version() int16 { return 0 }
 func (r *ZkMigrationStateRecord) appendBody(dst []byte) []byte {
 	return kbin.AppendInt8(dst, int8(r.State))
 }
-func (r *ZkMigrationStateRecord) readBody(b *kbin.Reader, _ int16) { r.State = ZkMigrationState(b.Int8()) }
+func (r *ZkMigrationStateRecord) readBody(b *kbin.Reader, _ int16) {
+	r.State = ZkMigrationState(b.Int8())
+}
 
 // migrationState returns the committed migration state.
 func (f *fsm) migrationState() ZkMigrationState {
