@@ -108,10 +108,12 @@ func (p *KRaftPusher) pushOne(ctx context.Context, conn *front.Conn, b *cluster.
 			return nil, err
 		}
 	}
-	for _, req := range []kmsg.Request{p.leaderAndIsr(b, epoch, set), p.updateMetadata(b, epoch, set)} {
-		if req == nil {
-			continue
-		}
+	var reqs []kmsg.Request
+	if lai := p.leaderAndIsr(b, epoch, set); lai != nil { // not a typed nil in the slice
+		reqs = append(reqs, lai)
+	}
+	reqs = append(reqs, p.updateMetadata(b, epoch, set))
+	for _, req := range reqs {
 		resp, err := conn.Request(ctx, req)
 		if err != nil {
 			conn.Close()

@@ -34,6 +34,7 @@ tools work against a kraftbench cluster.`,
 	}
 	root.AddCommand(newVersionCmd(), newClusterCmd(), newBenchCmd(), newReportCmd())
 	root.AddCommand(newCompareCmd())
+	root.AddCommand(newMigrateCmd())
 	root.AddCommand(newDashboardsCmd())
 	return root
 }

@@ -105,6 +105,7 @@ func (s *supervisor) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /status", s.handleStatus)
 	mux.HandleFunc("POST /fault", s.handleFault)
+	mux.HandleFunc("POST /migrate", s.handleMigrate) // migrate.go
 	mux.HandleFunc("POST /down", func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 		s.once.Do(func() { close(s.down) })
