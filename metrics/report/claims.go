@@ -53,6 +53,7 @@ const (
 	metricP50        metric = iota // per-run p50 latency
 	metricThroughput               // per-run throughput, higher is better
 	metricResources                // per-run CPU per operation and sum of peak RSS
+	metricFailover                 // per-run recovery after kill -9 of the active controller
 	metricNone                     // not measured by any workload yet
 )
 
@@ -113,6 +114,9 @@ func judgeClaim(ws []*Workload, c Claim) ClaimResult {
 	}
 	if c.Metric == metricResources {
 		return judgeResources(ws, res)
+	}
+	if c.Metric == metricFailover {
+		return judgeFailover(ws, res) // failover.go
 	}
 	op := Find(ws, c.Workload, c.Op)
 	if op == nil || op.Mode(ModeZK) == nil || op.Mode(ModeKRaft) == nil {

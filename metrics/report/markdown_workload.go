@@ -33,6 +33,9 @@ func writeWorkload(m *md, w *Workload, plots Plots) {
 		m.linef("")
 		m.image("startup phases per mode", plots.Phases)
 	}
+	if s, ok := sections[w.Name]; ok {
+		s.write(m, w, plots.Sections[w.Name])
+	}
 	writeResources(m, w)
 	writeNotes(m, w)
 }

@@ -20,6 +20,9 @@ type Plots struct {
 	Latency    map[[2]string]string // (workload, op)
 	Throughput map[string]string    // workload
 	Phases     string               // startup phases, "" when none
+	// Sections holds the plots of workloads with a section of their own
+	// (see sections.go), by workload.
+	Sections map[string][]string
 }
 
 // Files lists every file written, sorted.
@@ -33,6 +36,9 @@ func (p Plots) Files() []string {
 	}
 	if p.Phases != "" {
 		bases = append(bases, p.Phases)
+	}
+	for _, bs := range p.Sections {
+		bases = append(bases, bs...)
 	}
 	var out []string
 	for _, b := range bases {
@@ -112,8 +118,15 @@ func writeCanvas(path string, c vg.CanvasWriterTo) error {
 
 // WritePlots renders every plot of the report into dir.
 func WritePlots(dir string, ws []*Workload) (Plots, error) {
-	p := Plots{Latency: map[[2]string]string{}, Throughput: map[string]string{}}
+	p := Plots{Latency: map[[2]string]string{}, Throughput: map[string]string{}, Sections: map[string][]string{}}
 	for _, w := range ws {
+		if s, ok := sections[w.Name]; ok && s.plots != nil {
+			bases, err := s.plots(dir, w)
+			if err != nil {
+				return p, err
+			}
+			p.Sections[w.Name] = bases
+		}
 		for _, op := range w.Ops {
 			if !plotsLatency(op) {
 				continue
