@@ -9,7 +9,7 @@ DIRTY     := $(shell git diff --quiet HEAD 2>/dev/null || echo +dirty)
 LDFLAGS   := -X $(PKG)/internal/buildinfo.Revision=$(REVISION)$(DIRTY)
 TESTFLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build test test-short vet fmt fuzz clean help deps bench bench-startup bench-topics bench-propagation bench-ci bench-ci-baseline
+.PHONY: all build test test-short vet fmt fuzz clean help deps bench bench-startup bench-topics bench-propagation bench-ci bench-ci-baseline bench-failover
 
 all: build
 
@@ -61,6 +61,12 @@ bench-topics: deps build ## CreateTopics/DeleteTopics closed and open loop with 
 bench-propagation: deps build ## CreateTopics ack until every broker serves it; report in results/propagation
 	$(call bench-run,propagation,propagation)
 	$(KB) report results/propagation
+
+PROFILE ?= kafka-defaults
+
+bench-failover: deps build ## kill, stop, pause, partition of the active controller and a broker under a probe load, both modes, docker (about 12 min); PROFILE=tuned for the tuned timeouts; report in results/failover
+	$(KB) bench --scenario workloads/scenarios/failover.yaml --profile $(PROFILE) -o results/failover $(BENCHFLAGS)
+	$(KB) report results/failover
 
 CI_RESULTS  ?= results/ci
 CI_BASELINE ?= results/baseline
