@@ -21,6 +21,7 @@ func newBenchCmd() *cobra.Command {
 	var file string
 	var params []string
 	var metricsAddr string
+	var metricsLinger time.Duration
 	ov := workloads.DefaultScenario()
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -54,7 +55,10 @@ Examples:
 			if err := s.Validate(); err != nil {
 				return fmt.Errorf("invalid scenario:\n%w", err)
 			}
-			return runBench(cmd, s, metricsAddr)
+			if metricsLinger < 0 || metricsLinger > time.Hour || (metricsLinger > 0 && metricsAddr == "") {
+				return fmt.Errorf("--metrics-linger %v: want 0 to 1h, with --metrics-addr", metricsLinger)
+			}
+			return runBench(cmd, s, metricsAddr, metricsLinger)
 		},
 	}
 	f := cmd.Flags()
@@ -74,6 +78,7 @@ Examples:
 	f.StringVarP(&ov.Output, "output", "o", ov.Output, "results folder")
 	f.IntVar(&ov.Floor, "floor", 0, "also measure this many samples of the store's floor (bare ZooKeeper create / Raft commit)")
 	f.StringVar(&metricsAddr, "metrics-addr", "", "serve OpenTelemetry metrics for Prometheus at http://<host:port>/metrics until exit\n(OTLP push is on when OTEL_EXPORTER_OTLP_ENDPOINT is set)")
+	f.DurationVar(&metricsLinger, "metrics-linger", 0, "keep serving --metrics-addr this long after the runs, so a Prometheus scrape gets the last values (e.g. 2x its scrape interval)")
 	return cmd
 }
 
@@ -126,7 +131,7 @@ func applyBenchFlags(cmd *cobra.Command, s *workloads.Scenario, ov workloads.Sce
 	return nil
 }
 
-func runBench(cmd *cobra.Command, s workloads.Scenario, metricsAddr string) error {
+func runBench(cmd *cobra.Command, s workloads.Scenario, metricsAddr string, linger time.Duration) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	exp, stopTelemetry, err := startTelemetry(cmd, metricsAddr)
@@ -167,6 +172,13 @@ func runBench(cmd *cobra.Command, s workloads.Scenario, metricsAddr string) erro
 	}
 	if runErr != nil && ctx.Err() != nil {
 		return fmt.Errorf("interrupted; clusters removed, %d result(s) kept in %s", len(results), s.Output)
+	}
+	if linger > 0 && exp != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "kraftbench: serving the final metrics for %v more (Ctrl-C to stop)\n", linger)
+		select {
+		case <-time.After(linger):
+		case <-ctx.Done():
+		}
 	}
 	return runErr
 }
