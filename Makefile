@@ -85,3 +85,7 @@ clean: ## remove built binaries
 .PHONY: images
 images: ## build the docker provider's images (node, zookeeper) unless current ones exist; prints the time taken
 	$(GO) run ./scripts/images/build
+
+.PHONY: dashboards
+dashboards: ## regenerate the Grafana dashboards' JSON in dashboards/json from the Go generator (commit it)
+	$(GO) run ./cmd/kraftbench dashboards --out dashboards/json
