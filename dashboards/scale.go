@@ -30,10 +30,9 @@ func scale(b *dashboard.DashboardBuilder) *dashboard.DashboardBuilder {
 				"zookeeper-N), averaged over the selected runs. Shows where each mode keeps its metadata: the ZooKeeper "+
 				"servers and the controller broker, or the KRaft controllers and every broker's image.",
 			"bytes", half, tall, "partitions", "series", true, instant("A", nodeMem))).
-		WithPanel(overrideUnit(tableOf("Scale sweep figures",
-			"Every step duration of the selected runs per partition count and mode, and the cluster's memory after it, "+
-				"as numbers to copy. "+steps,
-			"s", full, tall, map[string]string{"Value #A": "duration", "Value #B": "cluster memory"},
-			instant("A", "avg by (partitions, step, mode) ("+wholeRun(sel(scaleDur))+")"),
-			instant("B", clusterMem)), "bytes", "cluster memory"))
+		WithPanel(tableOf("Scale sweep figures",
+			"Every step duration of the selected runs per partition count and mode, averaged over runs, as numbers to "+
+				"copy. "+steps,
+			"s", full, tall, map[string]string{"Value": "duration"},
+			instant("A", "avg by (partitions, step, mode) ("+wholeRun(sel(scaleDur))+")")))
 }
