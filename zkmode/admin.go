@@ -22,8 +22,8 @@ func errNotController() error {
 // cache, then /config/topics/<t> and /brokers/topics/<t> are written
 // directly, not through the controller's event loop. The answer waits, as
 // Kafka's DelayedCreatePartitions does, until the controller's watch has
-// created the partition states and every live broker has acknowledged the
-// UpdateMetadata carrying the topic's leaders, or until ctx ends
+// created the partition states and the controller's own broker has applied
+// the UpdateMetadata carrying the topic's leaders, or until ctx ends
 // (REQUEST_TIMED_OUT; the topic may still be created).
 func (n *Node) CreateTopics(ctx context.Context, specs []cluster.TopicSpec) ([]cluster.TopicResult, error) {
 	if l := n.forwardTo(); l != nil {

@@ -47,6 +47,10 @@ type pushItem struct {
 // pushBatch tracks the requests one controller event sent. When every one of
 // them is answered, or dropped because its broker left, onDone runs once;
 // aborted says some were dropped because this controller resigned.
+//
+// A batch may also watch one broker: onWatch runs once every request to
+// that broker is answered or dropped (or at seal, if it has none), whatever
+// the other brokers do.
 type pushBatch struct {
 	mu      sync.Mutex
 	pending int
@@ -54,19 +58,30 @@ type pushBatch struct {
 	aborted bool
 	fired   bool
 	onDone  func(aborted bool)
+
+	watch        int32
+	watchPending int
+	watchFired   bool
+	onWatch      func(aborted bool)
 }
 
 func newPushBatch(onDone func(aborted bool)) *pushBatch { return &pushBatch{onDone: onDone} }
 
-func (b *pushBatch) add() {
+func (b *pushBatch) add(broker int32) {
 	b.mu.Lock()
 	b.pending++
+	if b.onWatch != nil && broker == b.watch {
+		b.watchPending++
+	}
 	b.mu.Unlock()
 }
 
-func (b *pushBatch) ack(aborted bool) {
+func (b *pushBatch) ack(broker int32, aborted bool) {
 	b.mu.Lock()
 	b.pending--
+	if b.onWatch != nil && broker == b.watch {
+		b.watchPending--
+	}
 	b.aborted = b.aborted || aborted
 	b.maybeFireLocked()
 }
@@ -84,8 +99,15 @@ func (b *pushBatch) maybeFireLocked() {
 	if fire {
 		b.fired = true
 	}
+	fireWatch := b.sealed && b.onWatch != nil && b.watchPending == 0 && !b.watchFired
+	if fireWatch {
+		b.watchFired = true
+	}
 	aborted := b.aborted
 	b.mu.Unlock()
+	if fireWatch {
+		b.onWatch(aborted)
+	}
 	if fire && b.onDone != nil {
 		b.onDone(aborted)
 	}
@@ -132,7 +154,7 @@ func (cm *channelManager) send(id int32, req kmsg.Request, b *pushBatch) {
 	if !ok {
 		return
 	}
-	b.add()
+	b.add(id)
 	q.mu.Lock()
 	q.items = append(q.items, pushItem{req: req, batch: b})
 	q.mu.Unlock()
@@ -200,7 +222,7 @@ func (q *brokerQueue) run(cm *channelManager) {
 		q.items = nil
 		q.mu.Unlock()
 		for _, it := range rest {
-			it.batch.ack(aborted)
+			it.batch.ack(q.id, aborted)
 		}
 		close(q.done)
 	}()
@@ -213,10 +235,10 @@ func (q *brokerQueue) run(cm *channelManager) {
 			q.mu.Lock()
 			aborted := q.aborted
 			q.mu.Unlock()
-			it.batch.ack(aborted)
+			it.batch.ack(q.id, aborted)
 			return
 		}
-		it.batch.ack(false)
+		it.batch.ack(q.id, false)
 	}
 }
 

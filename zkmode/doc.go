@@ -48,10 +48,12 @@
 // 100 partitions (each batch conditioned on the controller epoch; leader =
 // first live replica, ISR = live replicas), and queues LeaderAndIsr to the
 // replicas and UpdateMetadata to every live broker. The CreateTopics answer
-// waits (Kafka's DelayedCreatePartitions) until every live broker has
-// acknowledged that UpdateMetadata, which is stricter than Kafka (Kafka only
-// checks the controller's own cache) and is what "every partition has a
-// leader in the brokers' caches" means here; ctx ending first gives
+// waits (Kafka's DelayedCreatePartitions) until the controller's own broker
+// has applied that UpdateMetadata, so every partition has a leader in its
+// cache, as Kafka checks; other brokers may still be catching up, and a
+// dead broker whose session has not yet expired does not hold the answer
+// (the propagation workload measures when every broker serves it); ctx
+// ending first gives
 // REQUEST_TIMED_OUT.
 //
 // DeleteTopics writes /admin/delete_topics/<t>; the controller's watch sends

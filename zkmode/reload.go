@@ -317,10 +317,13 @@ func (c *controller) incompleteParts() []tp {
 	return parts
 }
 
-// sendCompleting sends b and, once every broker acknowledged it, completes
-// the CreateTopics waiting for topics.
+// sendCompleting sends b and, once the controller's own broker acknowledged
+// it, completes the CreateTopics waiting for topics: Kafka's
+// DelayedCreatePartitions checks the metadata cache of the broker it runs
+// on, the controller, so a dead or slow broker elsewhere does not hold the
+// answer (it would until its session expired if every broker had to ack).
 func (c *controller) sendCompleting(b *requestBatch, topics []string) {
-	b.send(func(aborted bool) {
+	b.sendWatching(c.id, func(aborted bool) {
 		if aborted {
 			return
 		}

@@ -70,8 +70,19 @@ func (b *requestBatch) addStopReplicaKeep(broker int32, p tp) {
 // send queues the batch's requests and calls onDone (if not nil) once every
 // broker answered them or left.
 func (b *requestBatch) send(onDone func(aborted bool)) {
+	b.sendBatch(newPushBatch(onDone))
+}
+
+// sendWatching queues the batch's requests and calls onWatch once broker
+// answered its own (or left), whatever the other brokers do.
+func (b *requestBatch) sendWatching(broker int32, onWatch func(aborted bool)) {
+	pb := newPushBatch(nil)
+	pb.watch, pb.onWatch = broker, onWatch
+	b.sendBatch(pb)
+}
+
+func (b *requestBatch) sendBatch(pb *pushBatch) {
 	c := b.c
-	pb := newPushBatch(onDone)
 	if c.cm != nil {
 		for _, id := range sortedKeys(b.lai) {
 			c.cm.send(id, b.leaderAndIsr(id), pb)
