@@ -131,8 +131,11 @@ func (c *controller) readTopics(names []string) ([]*ctxTopic, error) {
 // topic znode changed. Adding partitions (CreatePartitions) is not modelled,
 // so a grown assignment is only reported; the watch is re-armed.
 func (c *controller) onPartitionModification(name string) error {
+	if !c.active || c.cc == nil {
+		return nil // resigned since the watch was armed: no context to check
+	}
 	t, ok := c.cc.topics[name]
-	if !c.active || !ok || t.deleting {
+	if !ok || t.deleting {
 		return nil
 	}
 	if _, armed := c.armed[topicPath(name)]; armed {
