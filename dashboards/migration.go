@@ -5,12 +5,19 @@ import (
 )
 
 // migration: ZooKeeper-to-KRaft migration phase durations against partition
-// count, from kraftbench.migration.phase.duration.
+// count (kraftbench.migration.phase.duration), and the probe load through
+// the migration with its steps drawn on it (the migration workload records
+// each step as a window, exported like a fault: kraftbench.fault.active).
 func migration(b *dashboard.DashboardBuilder) *dashboard.DashboardBuilder {
-	phases := "Phases as the migration workload records them (metrics/otel.go: start, roll, finalize, rollback, " +
-		"total); a ZooKeeper-mode cluster is what migrates, so the mode is the one the run started in."
+	phases := "Phases as the migration workload records them (start and its parts start_controllers, start_link, " +
+		"start_copy; roll and each roll_broker_<id>; finalize or rollback; total). A ZooKeeper-mode cluster is what " +
+		"migrates, so the mode is the one the run started in."
+	steps := " Migration steps are drawn as regions (the Steps annotation, from kraftbench_fault_active)."
 	byPhase := `label_join(avg by (partitions, phase, mode) (` + wholeRun(sel(migrationDur)) + `), "series", " · ", "phase", "mode")`
 	return b.
+		Annotation(dashboard.NewAnnotationQueryBuilder().Name("Steps").Datasource(dsRef).Enable(true).
+			IconColor("orange").Expr("max by (mode, fault) ("+sel(faultActive)+") > 0").Step("1s").
+			TitleFormat("{{fault}} ({{mode}})").TagKeys("mode,fault").UseValueForTime(false)).
 		WithRow(row("Migration phases (whole runs)")).
 		WithPanel(barChart("Migration phase duration against partition count",
 			"How long each migration phase took at each partition count, one bar per phase in each partition group, "+
@@ -21,5 +28,15 @@ func migration(b *dashboard.DashboardBuilder) *dashboard.DashboardBuilder {
 			"Every migration phase duration of the selected runs per partition count, averaged over runs, as numbers "+
 				"to copy. "+phases,
 			"s", full, tall, map[string]string{"Value": "duration"},
-			instant("A", "avg by (partitions, phase, mode) ("+wholeRun(sel(migrationDur))+")")))
+			instant("A", "avg by (partitions, phase, mode) ("+wholeRun(sel(migrationDur))+")"))).
+		WithRow(row("Probe load through the migration")).
+		WithPanel(timeSeries("Probe latency during the migration (p99)",
+			"99th percentile latency of the probe's successful operations (create, delete, metadata) finished in each "+
+				"rate window, per operation. An online migration should not stall the metadata plane: look for spikes "+
+				"inside the steps, where brokers restart and the controller changes hands."+steps,
+			"s", half, tall, series("A", quantile(0.99, "op, mode", rate(sel(opDuration+"_bucket"))), "{{op}} · {{mode}}"))).
+		WithPanel(timeSeries("Probe errors during the migration",
+			"Failed probe operations per second, per operation and Kafka error code: a broker restarting refuses "+
+				"connections, a controller handing over answers NOT_CONTROLLER. Errors outside a step are a bug."+steps,
+			"cps", half, tall, series("A", "sum by (op, code, mode) ("+rate(sel(opErrors))+")", "{{op}} {{code}} · {{mode}}")))
 }
