@@ -16,7 +16,7 @@ func migration(b *dashboard.DashboardBuilder) *dashboard.DashboardBuilder {
 	byPhase := `label_join(avg by (partitions, phase, mode) (` + wholeRun(sel(migrationDur)) + `), "series", " · ", "phase", "mode")`
 	return b.
 		Annotation(dashboard.NewAnnotationQueryBuilder().Name("Steps").Datasource(dsRef).Enable(true).
-			IconColor("orange").Expr("max by (mode, fault) ("+sel(faultActive)+") > 0").Step("1s").
+			IconColor("orange").Expr("max by (mode, fault) (" + sel(faultActive) + ") > 0").Step("1s").
 			TitleFormat("{{fault}} ({{mode}})").TagKeys("mode,fault").UseValueForTime(false)).
 		WithRow(row("Migration phases (whole runs)")).
 		WithPanel(barChart("Migration phase duration against partition count",
