@@ -173,7 +173,8 @@ func fenceRecords(st *metaState, id int32, epoch int64) []Record {
 }
 
 // unfenceRecords unfences broker id. Where a partition has no leader and id
-// is in its ISR, id becomes the leader. Where the partition has a leader and
+// is in its ISR, id becomes the leader, and its unfenced replicas outside the
+// ISR rejoin it. Where the partition has a leader and
 // id is a replica outside the ISR, id rejoins the ISR: kraftbench has no data
 // plane, so a returning follower is caught up at once (in Kafka the leader
 // would send AlterPartition once the follower caught up).
@@ -187,7 +188,19 @@ func unfenceRecords(st *metaState, id int32, epoch int64) []Record {
 			}
 			switch {
 			case p.Leader == cluster.NoLeader && slices.Contains(p.ISR, id):
-				recs = append(recs, &PartitionChangeRecord{PartitionID: p.ID, TopicID: t.ID, Leader: id})
+				ch := &PartitionChangeRecord{PartitionID: p.ID, TopicID: t.ID, Leader: id}
+				// Unfenced replicas left out while it had no leader are
+				// caught up too, and would have no other chance to rejoin.
+				isr := slices.Clone(p.ISR)
+				for _, r := range p.Replicas {
+					if b, ok := st.img.Brokers[r]; ok && !b.Fenced && !slices.Contains(isr, r) {
+						isr = append(isr, r)
+					}
+				}
+				if len(isr) > len(p.ISR) {
+					ch.ISR = isr
+				}
+				recs = append(recs, ch)
 			case p.Leader != cluster.NoLeader && !slices.Contains(p.ISR, id):
 				isr := append(slices.Clone(p.ISR), id)
 				recs = append(recs, &PartitionChangeRecord{PartitionID: p.ID, TopicID: t.ID, ISR: isr, Leader: NoLeaderChange})

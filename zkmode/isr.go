@@ -6,16 +6,20 @@ import "slices"
 // and, once caught up, the leader asks the controller to add it back to the
 // ISR (AlterPartition, Kafka >= 2.7), which writes the state znode (the
 // leader epoch unchanged) and sends UpdateMetadata. kraftbench has no data
-// plane, so a returning replica is caught up at once: the controller adds it
-// back in the same event that sees it start (or that loads the cluster after
-// a failover), one state write per partition. Without this an ISR would only
-// ever shrink and, after a few stops, leadership could no longer move. KRaft
-// mode does the same when it unfences a broker (kraftmode/fencing.go).
+// plane, so a returning replica is caught up at once: the controller adds
+// every live replica outside the ISR of a partition that has a live leader
+// back in the event that sees a broker start (or loads the cluster after a
+// failover), one state write per partition. Every live broker counts, not
+// only the one that started: a partition whose leader was gone gets one
+// when its ISR member returns, and only then can the others rejoin. Without
+// this an ISR would only ever shrink and, after a few stops, leadership
+// could no longer move. KRaft mode does the same when it unfences a broker
+// (kraftmode/fencing.go).
 
-// expandISRs adds every broker of ids that is live, not shutting down and a
+// expandISRs adds every live broker that is not shutting down and is a
 // replica outside the ISR of a partition with a live leader to that ISR, and
 // adds the pushes to b.
-func (c *controller) expandISRs(ids []int32, b *requestBatch) error {
+func (c *controller) expandISRs(b *requestBatch) error {
 	var changes []leaderChange
 	for _, name := range c.cc.sortedTopicNames() {
 		t := c.cc.topics[name]
@@ -29,7 +33,7 @@ func (c *controller) expandISRs(ids []int32, b *requestBatch) error {
 			}
 			var add []int32
 			for _, r := range p.Replicas {
-				if slices.Contains(ids, r) && c.cc.canLead(r) && !slices.Contains(p.ISR, r) {
+				if c.cc.canLead(r) && !slices.Contains(p.ISR, r) {
 					add = append(add, r)
 				}
 			}
@@ -42,6 +46,6 @@ func (c *controller) expandISRs(ids []int32, b *requestBatch) error {
 	if len(changes) == 0 {
 		return nil
 	}
-	c.log.Info("replicas back in sync", "brokers", ids, "partitions", len(changes))
+	c.log.Info("replicas back in sync", "partitions", len(changes))
 	return c.updateStates(changes, b)
 }

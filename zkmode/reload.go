@@ -230,7 +230,7 @@ func (c *controller) onControllerFailover() error {
 	if err != nil {
 		return err
 	}
-	if err := c.expandISRs(cc.liveIDs(), b); err != nil { // isr.go
+	if err := c.expandISRs(b); err != nil { // isr.go
 		return err
 	}
 	b.send(nil)

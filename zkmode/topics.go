@@ -151,7 +151,7 @@ func (c *controller) onBrokerStartup(joined []int32) error {
 	if err != nil {
 		return err
 	}
-	if err := c.expandISRs(joined, b); err != nil { // isr.go
+	if err := c.expandISRs(b); err != nil { // isr.go
 		return err
 	}
 	c.sendCompleting(b, c.onlineTopics(parts))
