@@ -13,6 +13,7 @@ var registry = map[string]func(Params) (Workload, error){
 	"startup":     newStartup,
 	"floor":       newFloor,
 	"failover":    newFailover,
+	"scale":       newScale,
 }
 
 // Names returns the registered workload names, sorted.

@@ -1,0 +1,268 @@
+package workloads
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/metrics"
+)
+
+// scale measures how the control plane's costs grow with the partition
+// count, on one cluster that grows: for each count of the sweep (param
+// `partitions`, ascending) it adds topics until the cluster holds that many
+// partitions, then runs each step (param `steps`), in this order:
+//
+//   - create: from the first CreateTopics of the increment until every broker
+//     serves all of it (one digest). Label added gives the partitions created.
+//   - controlled_shutdown: a graceful stop of the broker leading the most
+//     replicated partitions (in ZooKeeper mode one that is not the
+//     controller), until the stop returned and every surviving broker serves
+//     other leaders for them; controlled_shutdown_stop is the part until the
+//     stop returned. Label led gives the leaderships it held.
+//   - failover: kill -9 of the active controller, until a new one reports
+//     itself active and a probe CreateTopics (one partition, one replica)
+//     succeeds; failover_elected is the part until the new controller is
+//     reported.
+//   - startup: a cold start of the whole cluster (cluster.Restarter), from
+//     the first process started until ready, as the provider measures it.
+//
+// After each fault the node is started again and the step waits until the
+// cluster is whole (every broker registered and unfenced, one digest, every
+// partition led by a live broker with its full ISR) before the next; every
+// wait is bounded (param step_timeout, else 2 min + 3 ms per partition).
+// Each step is one metrics.MeasureScale (labels step, partitions) and each
+// node's resident memory after it one metrics.MeasureScaleMemory (labels
+// node, partitions, step), from the cluster's ResourceReporter. A sweep
+// beyond 1,000,000 partitions, or one the machine's memory cannot hold
+// (scale_memory.go), is refused.
+type scale struct {
+	counts      []int
+	rf          int
+	perTopic    int
+	perRequest  int
+	steps       []string
+	stepTimeout time.Duration
+}
+
+// Scale steps, in the order they run at each count.
+const (
+	StepCreate             = "create"
+	StepStartup            = "startup"
+	StepFailover           = "failover"
+	StepControlledShutdown = "controlled_shutdown"
+)
+
+// scaleSteps lists the steps a sweep can run.
+//
+// The controlled shutdown runs first, while the new partitions' leaders are
+// still spread by placement: neither mode models Kafka's preferred-leader
+// rebalancing (every 300 s by default), so after a failover or a cold
+// start the leaderships stay piled on the brokers that took them over.
+var scaleSteps = []string{StepCreate, StepControlledShutdown, StepFailover, StepStartup}
+
+// maxScalePartitions is the largest count a sweep accepts.
+const maxScalePartitions = 1_000_000
+
+func newScale(p Params) (Workload, error) {
+	r := p.reader()
+	w := &scale{
+		rf:          r.int("replication_factor", 3, 1, 32),
+		perTopic:    r.int("partitions_per_topic", 100, 1, 10_000),
+		perRequest:  r.int("topics_per_request", 10, 1, 1000),
+		stepTimeout: r.duration("step_timeout", 0, 0, 24*time.Hour),
+	}
+	var errs []error
+	counts := "1000,10000,100000"
+	if v, ok := r.raw("partitions"); ok {
+		counts = v
+	}
+	var err error
+	if w.counts, err = parseScaleCounts(counts); err != nil {
+		errs = append(errs, err)
+	}
+	steps := strings.Join(scaleSteps, ",")
+	if v, ok := r.raw("steps"); ok {
+		steps = v
+	}
+	if w.steps, err = parseScaleSteps(steps); err != nil {
+		errs = append(errs, err)
+	}
+	errs = append(errs, r.done("scale"))
+	return w, errors.Join(errs...)
+}
+
+// parseScaleCounts reads the sweep: ascending distinct counts in
+// 1..maxScalePartitions.
+func parseScaleCounts(v string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("param partitions=%q: want ascending partition counts separated by commas, e.g. 1000,10000,100000", v)
+		}
+		if n > maxScalePartitions {
+			return nil, fmt.Errorf("param partitions=%q: %d is more than the %d partitions a sweep goes to (kraftbench holds every partition in each broker's and controller's memory; see the memory estimate in the scale workload's doc)", v, n, maxScalePartitions)
+		}
+		if len(out) > 0 && n <= out[len(out)-1] {
+			return nil, fmt.Errorf("param partitions=%q: counts must increase (the cluster grows from one to the next)", v)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func parseScaleSteps(v string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if !slices.Contains(scaleSteps, f) {
+			return nil, fmt.Errorf("param steps=%q: %q is not a step; want some of %s", v, f, strings.Join(scaleSteps, ","))
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	if !slices.Contains(out, StepCreate) {
+		out = append([]string{StepCreate}, out...) // the cluster must grow
+	}
+	return out, nil
+}
+
+func (w *scale) Name() string { return "scale" }
+
+// NeedsRestart says the cluster must be able to restart as a whole (startup).
+func (w *scale) NeedsRestart() bool { return slices.Contains(w.steps, StepStartup) }
+
+// timeout is the bound of one wait at count n: two minutes plus 3 ms per
+// partition, unless param step_timeout sets it.
+func (w *scale) timeout(n int) time.Duration {
+	if w.stepTimeout > 0 {
+		return w.stepTimeout
+	}
+	return 2*time.Minute + time.Duration(n)*3*time.Millisecond
+}
+
+func (w *scale) Run(ctx context.Context, env *Env) (Outcome, error) {
+	spec := env.Cluster.Spec()
+	out := Outcome{Params: map[string]string{
+		"partitions": joinInts(w.counts), "replication_factor": strconv.Itoa(w.rf),
+		"partitions_per_topic": strconv.Itoa(w.perTopic), "topics_per_request": strconv.Itoa(w.perRequest),
+		"steps": strings.Join(w.steps, ","),
+	}}
+	if w.rf > spec.Brokers {
+		return out, fmt.Errorf("param replication_factor=%d: the cluster has %d brokers", w.rf, spec.Brokers)
+	}
+	if w.NeedsRestart() {
+		if _, ok := env.Cluster.(cluster.Restarter); !ok {
+			return out, errors.New("scale: step startup needs a provider that can restart a whole cluster")
+		}
+	}
+	mem := newScaleMemory(spec)
+	if err := mem.check(w.counts[len(w.counts)-1]); err != nil {
+		return out, err
+	}
+	s := &scaleRun{w: w, env: env}
+	for _, n := range w.counts {
+		if err := mem.check(n); err != nil {
+			out.Notes = append(out.Notes, "sweep stopped before "+strconv.Itoa(n)+" partitions: "+err.Error())
+			return out, err
+		}
+		for _, step := range w.steps {
+			if ctx.Err() != nil {
+				return out, ctx.Err()
+			}
+			if err := s.step(ctx, step, n); err != nil {
+				return out, fmt.Errorf("scale %s at %d partitions: %w", step, n, err)
+			}
+			mem.observe(n, s.recordMemory(ctx, step, n))
+		}
+	}
+	out.Notes = append(out.Notes, s.notes()...)
+	return out, ctx.Err()
+}
+
+func joinInts(vs []int) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = strconv.Itoa(v)
+	}
+	return strings.Join(s, ",")
+}
+
+// scaleRun is one sweep's state.
+type scaleRun struct {
+	w      *scale
+	env    *Env
+	have   int // partitions created so far
+	topics int // topics created so far
+	probes int
+
+	csWindow []string // counts at which a survivor still named the stopped broker after the stop returned
+}
+
+func (s *scaleRun) step(ctx context.Context, step string, n int) error {
+	switch step {
+	case StepCreate:
+		return s.create(ctx, n)
+	case StepStartup:
+		return s.startup(ctx, n)
+	case StepFailover:
+		return s.failover(ctx, n)
+	case StepControlledShutdown:
+		return s.controlledShutdown(ctx, n)
+	}
+	return fmt.Errorf("unknown step %q", step)
+}
+
+// measure records one step's time.
+func (s *scaleRun) measure(step string, n int, d time.Duration, extra ...string) {
+	labels := map[string]string{"step": step, "partitions": strconv.Itoa(n)}
+	for i := 0; i+1 < len(extra); i += 2 {
+		labels[extra[i]] = extra[i+1]
+	}
+	s.env.Rec.Measure(metrics.MeasureScale, labels, d.Seconds(), "s")
+	s.env.Progressf("  %d partitions: %s %v", n, step, d.Round(time.Millisecond))
+}
+
+// recordMemory records every running node's resident memory and returns
+// their sum (0 when the cluster cannot tell).
+func (s *scaleRun) recordMemory(ctx context.Context, step string, n int) int64 {
+	rr, ok := s.env.Cluster.(cluster.ResourceReporter)
+	if !ok {
+		return 0
+	}
+	uctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	usage, err := rr.Usage(uctx)
+	if err != nil && len(usage) == 0 {
+		s.env.Log.Warn("scale: no memory figures", "err", err)
+		return 0
+	}
+	var total int64
+	for name, u := range usage {
+		if u.RSSBytes < 0 {
+			continue
+		}
+		total += u.RSSBytes
+		s.env.Rec.Measure(metrics.MeasureScaleMemory,
+			map[string]string{"node": name, "partitions": strconv.Itoa(n), "step": step}, float64(u.RSSBytes), "By")
+	}
+	return total
+}
+
+func (s *scaleRun) notes() []string {
+	notes := []string{
+		"scale: every step's time is from the action until the state it names was observed, by polls every 50 ms of each node's status (and, for leaders and ISRs, of one broker's Metadata, which takes longer at large counts); memory is each process's resident set after the step",
+		"scale: create is timed for the partitions added to reach the count (label added), not for all of them",
+	}
+	if len(s.csWindow) > 0 {
+		notes = append(notes, "scale: after a controlled shutdown returned, a surviving broker still served the stopped broker as a leader at "+strings.Join(s.csWindow, ", ")+" partitions")
+	}
+	return notes
+}
