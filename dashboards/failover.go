@@ -35,10 +35,13 @@ func failover(b *dashboard.DashboardBuilder) *dashboard.DashboardBuilder {
 			"s", half, tall,
 			series("A", quantile(0.5, "op, mode", rate(sel(bucket))), "p50 {{op}} · {{mode}}"),
 			series("B", quantile(0.99, "op, mode", rate(sel(bucket))), "p99 {{op}} · {{mode}}"))).
-		WithPanel(timeSeries("Probe errors by Kafka error code",
-			"Failed probes per second, per operation, Kafka error code and mode: NOT_CONTROLLER while no controller is "+
-				"elected, REQUEST_TIMED_OUT or UNKNOWN_SERVER_ERROR (client-side timeouts) while requests hang."+shaded,
-			"cps", half, tall, series("A", "sum by (op, code, mode) ("+rate(sel(opErrors))+")", "{{op}} {{code}} · {{mode}}"))).
+		WithPanel(timeSeries("Failed probes by Kafka error code",
+			"Failed probes so far in each run, per operation, Kafka error code and mode (each step up is a failure): "+
+				"NOT_CONTROLLER while no controller is elected, REQUEST_TIMED_OUT or UNKNOWN_SERVER_ERROR (client-side "+
+				"timeouts) while requests hang. Counts rather than a rate, so a burst of failures shorter than a scrape "+
+				"interval still shows."+shaded,
+			"none", half, tall, series("A", "sum by (op, code, mode, run) ("+sel(opErrors)+")", "{{op}} {{code}} · {{mode}}")).
+			LineInterpolation(common.LineInterpolationStepAfter).Decimals(0)).
 		WithPanel(timeSeries("Probe throughput",
 			"Successful probes per second per operation and mode. A dip to zero inside a fault window is the "+
 				"unavailability the table below measures per fault."+shaded,

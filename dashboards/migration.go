@@ -1,6 +1,7 @@
 package dashboards
 
 import (
+	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 )
 
@@ -35,8 +36,10 @@ func migration(b *dashboard.DashboardBuilder) *dashboard.DashboardBuilder {
 				"rate window, per operation. An online migration should not stall the metadata plane: look for spikes "+
 				"inside the steps, where brokers restart and the controller changes hands."+steps,
 			"s", half, tall, series("A", quantile(0.99, "op, mode", rate(sel(opDuration+"_bucket"))), "{{op}} · {{mode}}"))).
-		WithPanel(timeSeries("Probe errors during the migration",
-			"Failed probe operations per second, per operation and Kafka error code: a broker restarting refuses "+
-				"connections, a controller handing over answers NOT_CONTROLLER. Errors outside a step are a bug."+steps,
-			"cps", half, tall, series("A", "sum by (op, code, mode) ("+rate(sel(opErrors))+")", "{{op}} {{code}} · {{mode}}")))
+		WithPanel(timeSeries("Failed probes during the migration",
+			"Failed probe operations so far in each run, per operation and Kafka error code (each step up is a "+
+				"failure): a broker restarting refuses connections, a controller handing over answers NOT_CONTROLLER. "+
+				"Failures outside a step are a bug."+steps,
+			"none", half, tall, series("A", "sum by (op, code, mode, run) ("+sel(opErrors)+")", "{{op}} {{code}} · {{mode}}")).
+			LineInterpolation(common.LineInterpolationStepAfter).Decimals(0))
 }
