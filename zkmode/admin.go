@@ -3,6 +3,7 @@ package zkmode
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -39,7 +40,7 @@ func (n *Node) CreateTopics(ctx context.Context, specs []cluster.TopicSpec) ([]c
 		}
 	}
 	n.rmu.Lock()
-	plans := cluster.PlanCreate(n.broker.img.Load(), specs, n.cfg.Defaults, n.cfg.Rand)
+	plans := cluster.PlanCreate(n.broker.img.Load(), specs, n.cfg.Defaults, n.planRandLocked())
 	n.rmu.Unlock()
 	results := make([]cluster.TopicResult, len(specs))
 	waits := make([]chan int16, len(specs))
@@ -60,6 +61,20 @@ func (n *Node) CreateTopics(ctx context.Context, specs []cluster.TopicSpec) ([]c
 	}
 	n.await(ctx, createWait, results, waits)
 	return results, nil
+}
+
+// planRandLocked returns the rng CreateTopics plans with, drawn afresh from
+// cfg.Rand for each controller epoch, as the KRaft controller draws one per
+// term. A node restarted with the same seed thus never hands out the topic
+// ids of its earlier life again (Kafka draws them at random): duplicate ids
+// would be merged in a migration to KRaft, which knows topics by id. The
+// caller holds rmu.
+func (n *Node) planRandLocked() *rand.Rand {
+	if e := n.ctrl.epochSeen.Load(); n.planRand == nil || e != n.planEpoch {
+		n.planRand = rand.New(rand.NewPCG(n.cfg.Rand.Uint64(), uint64(uint32(e))<<32|uint64(uint32(n.cfg.NodeID))))
+		n.planEpoch = e
+	}
+	return n.planRand
 }
 
 // writeTopic is AdminZkClient.createTopicWithAssignment: the config znode

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 
@@ -28,7 +29,11 @@ type Node struct {
 	broker *broker
 	ctrl   *controller
 
-	rmu sync.Mutex // guards cfg.Rand
+	rmu sync.Mutex // guards cfg.Rand, planRand and planEpoch
+	// planRand places topics and draws their ids, one stream per controller
+	// epoch (see planRandLocked).
+	planRand  *rand.Rand
+	planEpoch int32
 
 	session   atomic.Int64               // the session the broker is registered with
 	link      atomic.Pointer[linkHolder] // set during a migration (migrationlink.go)
