@@ -81,6 +81,11 @@ var errNoZKController = errors.New("controller is not a live broker")
 // askControlledShutdown sends one ControlledShutdown to the controller and
 // returns how many partitions the broker still leads.
 func (n *Node) askControlledShutdown() (int, error) {
+	if n.broker.kraftController.Load() {
+		// The image's controller id is then a broker picked for clients
+		// (clientControllerID), not the controller.
+		return 0, fmt.Errorf("%w: a KRaft controller pushes this broker's metadata", errNoZKController)
+	}
 	img := n.broker.img.Load()
 	ctrl := img.ControllerID
 	if ctrl < 0 {
