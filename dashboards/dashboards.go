@@ -83,6 +83,7 @@ func (d Dashboard) Build() (dashboard.Dashboard, error) {
 		Timezone(common.TimeZoneBrowser).
 		Refresh("5s").
 		Link(dashboard.NewDashboardLinkBuilder("kraftbench").Type(dashboard.DashboardLinkTypeDashboards).
+			Icon("external link").Tooltip("kraftbench's other dashboards, with this time range and these variables").
 			Tags([]string{"kraftbench"}).AsDropdown(true).KeepTime(true).IncludeVars(true)).
 		Variables(variables(d.key))
 	out, err := d.build(b).Build()

@@ -169,14 +169,14 @@ func barChart(title, desc, unit string, w, h uint32, rowLabel, columnLabel strin
 	})).
 		XTickLabelRotation(0).ShowValue(common.VisibilityModeAuto).
 		Legend(common.NewVizLegendOptionsBuilder().ShowLegend(true).DisplayMode(common.LegendDisplayModeList).Placement(common.LegendPlacementBottom)).
-		Tooltip(common.NewVizTooltipOptionsBuilder().Mode(common.TooltipDisplayModeMulti))
+		Tooltip(common.NewVizTooltipOptionsBuilder().Mode(common.TooltipDisplayModeMulti).Sort(common.SortOrderNone))
 }
 
 // statOf is a stat panel of instant queries, one value per series.
 func statOf(title, desc, unit string, w, h uint32, qs ...*prometheus.DataqueryBuilder) *stat.PanelBuilder {
 	return panel(stat.NewPanelBuilder(), title, desc, unit, w, h, qs...).
 		GraphMode(common.BigValueGraphModeNone).ColorMode(common.BigValueColorModeNone).
-		TextMode(common.BigValueTextModeValueAndName).
+		TextMode(common.BigValueTextModeValueAndName).Orientation(common.VizOrientationAuto).
 		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"}).Values(false))
 }
 
