@@ -43,6 +43,8 @@ func (c *localCluster) Spec() cluster.Spec { return c.spec }
 
 // Bootstrap returns the EXTERNAL listener of every broker.
 func (c *localCluster) Bootstrap() []string {
+	c.mu.Lock() // a migration adds and removes nodes while workloads ask
+	defer c.mu.Unlock()
 	var out []string
 	for _, n := range c.plan.Brokers() {
 		out = append(out, c.res.Advertise(n.ID, layout.External))
@@ -52,6 +54,8 @@ func (c *localCluster) Bootstrap() []string {
 
 // Nodes lists the kbnode nodes, then the ZooKeeper servers.
 func (c *localCluster) Nodes() []cluster.NodeInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	var out []cluster.NodeInfo
 	for _, n := range c.plan.Nodes {
 		addr := c.res.Advertise(n.ID, layout.External)
@@ -78,6 +82,8 @@ func (c *localCluster) Phases() []ready.Phase {
 }
 
 func (c *localCluster) statusAddrs() map[int32]string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	m := map[int32]string{}
 	for _, n := range c.plan.Nodes {
 		m[n.ID] = c.res.Status(n.ID)
@@ -87,10 +93,14 @@ func (c *localCluster) statusAddrs() map[int32]string {
 
 // Status asks node id for its status over its HTTP endpoint.
 func (c *localCluster) Status(ctx context.Context, id int32) (cluster.Status, error) {
-	if _, ok := c.res.status[id]; !ok {
+	c.mu.Lock()
+	_, ok := c.res.status[id]
+	addr := c.res.Status(id)
+	c.mu.Unlock()
+	if !ok {
 		return cluster.Status{}, fmt.Errorf("no node %d in cluster %s", id, c.spec.Name)
 	}
-	return ready.FetchStatus(ctx, c.res.Status(id))
+	return ready.FetchStatus(ctx, addr)
 }
 
 func (c *localCluster) proc(id int32) (*proc, error) {
