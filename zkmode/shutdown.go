@@ -36,9 +36,11 @@ import (
 // then stops anyway, as Kafka does.
 //
 // One difference: the controller answers once every live broker has
-// acknowledged the pushes, where Kafka answers once they are queued. So when
-// the broker's stop returns, no surviving broker still serves it as a leader
-// (the same choice as CreateTopics, see doc.go).
+// acknowledged the pushes (or after csAckWait), where Kafka answers once they
+// are queued. A kraftbench broker exits as soon as the answer comes, where
+// Kafka's still takes seconds to stop its log manager and replica fetchers
+// while the pushes land; so, as in Kafka, when the broker's stop returns no
+// surviving broker still serves it as a leader.
 
 // controlledShutdownVersion is the ControlledShutdown version the broker
 // sends (v3: the broker epoch, flexible versions).
@@ -197,15 +199,28 @@ func (c *controller) processControlledShutdown(id int32, brokerEpoch int64, repl
 	remaining := c.ledReplicated(id)
 	c.log.Info("controlled shutdown", "broker", id, "led", len(led), "followed", len(followed),
 		"state_changes", len(changes), "remaining", len(remaining))
+	answer := func(r csResult) {
+		select { // the first of the acknowledgements and csAckWait answers
+		case reply <- r:
+		default:
+		}
+	}
+	timer := time.AfterFunc(csAckWait, func() { answer(csResult{remaining: remaining}) })
 	batch.send(func(aborted bool) {
+		timer.Stop()
 		if aborted {
-			reply <- csResult{code: kerr.NotController.Code}
+			answer(csResult{code: kerr.NotController.Code})
 			return
 		}
-		reply <- csResult{remaining: remaining}
+		answer(csResult{remaining: remaining})
 	})
 	return nil
 }
+
+// csAckWait bounds how long a ControlledShutdown answer waits for the
+// brokers' acknowledgements: a broker that died without its session having
+// expired yet never acknowledges, and must not hold a shutdown for long.
+const csAckWait = 5 * time.Second
 
 // partitionsToActOn splits the replicated partitions (more than one
 // replica, with a state, topic not being deleted) hosted on broker id into
