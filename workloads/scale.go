@@ -203,7 +203,9 @@ type scaleRun struct {
 	topics int // topics created so far
 	probes int
 
-	csWindow []string // counts at which a survivor still named the stopped broker after the stop returned
+	// csWindow lists the counts at which a survivor still named the stopped
+	// broker as a leader after the stop returned, with what was seen.
+	csWindow []string
 }
 
 func (s *scaleRun) step(ctx context.Context, step string, n int) error {
@@ -262,7 +264,7 @@ func (s *scaleRun) notes() []string {
 		"scale: create is timed for the partitions added to reach the count (label added), not for all of them",
 	}
 	if len(s.csWindow) > 0 {
-		notes = append(notes, "scale: after a controlled shutdown returned, a surviving broker still served the stopped broker as a leader at "+strings.Join(s.csWindow, ", ")+" partitions")
+		notes = append(notes, "scale: right after a controlled shutdown returned, a surviving broker still served the stopped broker as a leader, at partitions: "+strings.Join(s.csWindow, "; "))
 	}
 	return notes
 }

@@ -176,12 +176,12 @@ func (s *scaleRun) controlledShutdown(ctx context.Context, n int) error {
 			survivors = append(survivors, id)
 		}
 	}
-	moved, first, err := s.awaitMovedOff(ctx, survivors, victim, led, s.w.timeout(n))
+	moved, stale, err := s.awaitMovedOff(ctx, survivors, victim, led, s.w.timeout(n))
 	if err != nil {
 		return errors.Join(err, heal())
 	}
-	if !first {
-		s.csWindow = append(s.csWindow, strconv.Itoa(n))
+	if stale != "" {
+		s.csWindow = append(s.csWindow, fmt.Sprintf("%d (%s)", n, stale))
 	}
 	s.measure(StepControlledShutdown+"_stop", n, stopped.Sub(start))
 	s.measure(StepControlledShutdown, n, moved.Sub(start), "led", strconv.Itoa(led))
@@ -229,14 +229,12 @@ func (s *scaleRun) pickLeader(ctx context.Context) (int32, int, error) {
 }
 
 // awaitMovedOff waits until every survivor serves no partition led by gone
-// (nor leaderless), and says whether the first look already showed that.
-func (s *scaleRun) awaitMovedOff(ctx context.Context, survivors []int32, gone int32, led int, timeout time.Duration) (time.Time, bool, error) {
+// (nor leaderless). It also returns what a survivor that answered showed
+// otherwise after the stop had returned, "" when none did.
+func (s *scaleRun) awaitMovedOff(ctx context.Context, survivors []int32, gone int32, led int, timeout time.Duration) (time.Time, string, error) {
 	var at time.Time
-	looks := 0
-	firstOK := false
-	var last string
+	var last, stale string
 	err := pollUntil(ctx, timeout, func() bool {
-		looks++
 		for _, id := range survivors {
 			vctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			img, err := s.env.Admin.BrokerView(vctx, id)
@@ -246,18 +244,20 @@ func (s *scaleRun) awaitMovedOff(ctx context.Context, survivors []int32, gone in
 				return false
 			}
 			if k := scaleLedBy(img, gone); k > 0 {
-				last = fmt.Sprintf("broker %d still serves %d partitions led by %d or by none", id, k, gone)
+				last = fmt.Sprintf("broker %d still served %d partitions led by %d or by none", id, k, gone)
+				if stale == "" {
+					stale = last
+				}
 				return false
 			}
 		}
 		at = time.Now()
-		firstOK = looks == 1
 		return true
 	})
 	if err != nil {
-		return at, false, fmt.Errorf("the %d partitions broker %d led did not move within %v: %w (last: %s)", led, gone, timeout, err, last)
+		return at, stale, fmt.Errorf("the %d partitions broker %d led did not move within %v: %w (last: %s)", led, gone, timeout, err, last)
 	}
-	return at, firstOK, nil
+	return at, stale, nil
 }
 
 // scaleLedBy counts the replicated partitions img shows led by id or by

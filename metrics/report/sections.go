@@ -15,4 +15,5 @@ type section struct {
 // sections lists the workloads with a section of their own: one line each.
 var sections = map[string]section{
 	"failover": {plots: failoverPlots, write: writeFailover},
+	"scale":    {plots: scalePlots, write: writeScale},
 }
