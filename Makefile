@@ -9,7 +9,7 @@ DIRTY     := $(shell git diff --quiet HEAD 2>/dev/null || echo +dirty)
 LDFLAGS   := -X $(PKG)/internal/buildinfo.Revision=$(REVISION)$(DIRTY)
 TESTFLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build test test-short vet fmt fuzz clean help deps bench bench-startup bench-topics bench-propagation bench-ci bench-ci-baseline bench-failover
+.PHONY: all build test test-short vet fmt fuzz clean help deps bench bench-startup bench-topics bench-propagation bench-ci bench-ci-baseline bench-failover bench-scale
 
 all: build
 
@@ -64,9 +64,15 @@ bench-propagation: deps build ## CreateTopics ack until every broker serves it; 
 
 PROFILE ?= kafka-defaults
 
-bench-failover: deps build ## kill, stop, pause, partition of the active controller and a broker under a probe load, both modes, docker (about 12 min); PROFILE=tuned for the tuned timeouts; report in results/failover
+bench-failover: deps build ## kill, stop, pause, partition of the active controller and a broker under a probe load, both modes, docker, 3 repetitions (about 15 min); PROFILE=tuned for the tuned timeouts; report in results/failover
 	$(KB) bench --scenario workloads/scenarios/failover.yaml --profile $(PROFILE) -o results/failover $(BENCHFLAGS)
 	$(KB) report results/failover
+
+PARTITIONS ?= 1000,10000,100000
+
+bench-scale: deps build ## a cluster growing through PARTITIONS (default 1000,10000,100000; up to 1000000): create, controlled shutdown, controller kill -9, cold start, memory; both modes, local (about 7 min); report in results/scale
+	$(KB) bench --scenario workloads/scenarios/scale.yaml --param partitions=$(PARTITIONS) -o results/scale $(BENCHFLAGS)
+	$(KB) report results/scale
 
 CI_RESULTS  ?= results/ci
 CI_BASELINE ?= results/baseline
