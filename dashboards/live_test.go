@@ -36,6 +36,7 @@ var liveRows = []struct {
 	{"dash-errors.yaml", []string{"overview", "resources"}},
 	{"dash-startup.yaml", []string{"startup", "overview", "resources"}},
 	{"dash-failover.yaml", []string{"failover", "overview", "resources"}},
+	{"dash-scale.yaml", []string{"scale", "resources"}},
 }
 
 // liveStep is Prometheus's scrape interval and the query step here; Grafana
