@@ -8,8 +8,11 @@ import (
 // partitions, ordered as numbers), from kraftbench.scale.duration and
 // kraftbench.scale.memory.rss.bytes, which carry a partitions attribute.
 func scale(b *dashboard.DashboardBuilder) *dashboard.DashboardBuilder {
-	steps := "Steps: create (creating the partitions), startup (a cold start holding them), failover (a new active " +
-		"controller after the old one is killed), controlled_shutdown (a broker's controlled shutdown moving its leaders)."
+	steps := "Steps (workloads/scale.go): create (the partitions added to reach the count, until every broker " +
+		"serves them), startup (a cold start of the whole cluster), failover (kill -9 of the active controller until a " +
+		"new one is reported and a CreateTopics succeeds; failover_elected until it is reported), controlled_shutdown " +
+		"(a graceful stop of the broker leading the most partitions until the survivors serve other leaders; " +
+		"controlled_shutdown_stop until the stop returned)."
 	stepByMode := `label_join(avg by (partitions, step, mode) (` + wholeRun(sel(scaleDur)) + `), "series", " · ", "step", "mode")`
 	clusterMem := `avg by (partitions, mode) (sum by (partitions, mode, run) (` + wholeRun(sel(scaleRSS)) + `))`
 	nodeMem := `label_join(avg by (partitions, node, mode) (` + wholeRun(sel(scaleRSS)) + `), "series", " · ", "node", "mode")`
@@ -22,11 +25,11 @@ func scale(b *dashboard.DashboardBuilder) *dashboard.DashboardBuilder {
 			"s", full, tall, "partitions", "series", true, instant("A", stepByMode))).
 		WithPanel(barChart("Cluster memory against partition count",
 			"Resident memory of the whole cluster (every node and, in ZooKeeper mode, every ZooKeeper server) after "+
-				"each step, per partition count and mode, averaged over the selected runs. Its slope is the memory each "+
+				"the last step at each partition count (the exported gauge keeps one reading per node and count), per mode, averaged over the selected runs. Its slope is the memory each "+
 				"partition costs in each mode.",
 			"bytes", half, tall, "partitions", "mode", true, instant("A", clusterMem))).
 		WithPanel(barChart("Memory per node against partition count",
-			"Resident memory of each node after each step, per partition count, node and mode (broker-N, controller-N, "+
+			"Resident memory of each node after the last step at each partition count, per partition count, node and mode (broker-N, controller-N, "+
 				"zookeeper-N), averaged over the selected runs. Shows where each mode keeps its metadata: the ZooKeeper "+
 				"servers and the controller broker, or the KRaft controllers and every broker's image.",
 			"bytes", half, tall, "partitions", "series", true, instant("A", nodeMem))).
