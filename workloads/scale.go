@@ -39,8 +39,9 @@ import (
 // Each step is one metrics.MeasureScale (labels step, partitions) and each
 // node's resident memory after it one metrics.MeasureScaleMemory (labels
 // node, partitions, step), from the cluster's ResourceReporter. A sweep
-// beyond 1,000,000 partitions, or one the machine's memory cannot hold
-// (scale_memory.go), is refused.
+// beyond 1,000,000 partitions is refused; a count the machine's memory or
+// the ZooKeeper servers' heap cannot hold (scale_memory.go) ends the mode's
+// sweep there, with the reason in the results' notes.
 type scale struct {
 	counts      []int
 	rf          int
@@ -164,14 +165,17 @@ func (w *scale) Run(ctx context.Context, env *Env) (Outcome, error) {
 		}
 	}
 	mem := newScaleMemory(spec)
-	if err := mem.check(w.counts[len(w.counts)-1]); err != nil {
-		return out, err
+	if err := mem.check(w.counts[0]); err != nil {
+		return out, err // not even the first count fits
 	}
 	s := &scaleRun{w: w, env: env}
-	for _, n := range w.counts {
+	for i, n := range w.counts {
+		// A count that will not fit ends this mode's sweep, not the run: the
+		// other mode may hold it, and what was measured stays.
 		if err := mem.check(n); err != nil {
-			out.Notes = append(out.Notes, "sweep stopped before "+strconv.Itoa(n)+" partitions: "+err.Error())
-			return out, err
+			env.Progressf("  %d partitions refused: %v", n, err)
+			out.Notes = append(out.Notes, fmt.Sprintf("scale: the sweep stopped before %s partitions: %v", joinInts(w.counts[i:]), err))
+			break
 		}
 		for _, step := range w.steps {
 			if ctx.Err() != nil {

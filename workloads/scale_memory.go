@@ -15,16 +15,29 @@ import (
 // refused when the machine cannot hold its largest count, and stopped before
 // a count the memory measured so far says will not fit.
 //
-// The estimate is per partition, per process that holds the metadata, with
-// the peaks of copy-on-write images and garbage collection included; it was
-// measured with make bench-scale on kraftbench's own nodes (see
-// results/scale/report.md): resident memory after each step, at 100k
-// partitions, less the same at 1k, divided by the partitions added, rounded
-// up.
+// The estimate is per partition, per process that holds the metadata,
+// from make bench-scale on this project's nodes (results/scale/report.md):
+// the growth of resident memory after the create step between 1k and 100k
+// partitions, about twice that, rounded up: ZooKeeper-mode brokers 530 B,
+// ZooKeeper servers 2.9 KiB, KRaft brokers 300 B, KRaft controllers 440 B.
 var scalePerPartition = map[string]struct{ broker, controller, zookeeper int64 }{
-	cluster.ModeZK:    {broker: 3 << 10, zookeeper: 2 << 10},
-	cluster.ModeKRaft: {broker: 3 << 10, controller: 3 << 10},
+	cluster.ModeZK:    {broker: 1 << 10, zookeeper: 4 << 10},
+	cluster.ModeKRaft: {broker: 1 << 10, controller: 1 << 10},
 }
+
+// A ZooKeeper server keeps every znode on its Java heap, which the providers
+// cap (-Xmx): 512 MiB in the local provider (zkmode/ensemble, as Kafka's
+// zookeeper-server-start.sh), 1000 MiB in the docker image
+// (scripts/images/zk-entrypoint.sh). After a full GC a server held 1.45 KiB
+// of old generation per partition at 100k partitions (jcmd GC.heap_info,
+// the partition and state znodes and the topics'); with the serial
+// collector the old generation is two thirds of the heap.
+const (
+	zkHeapPerPartition = 1536 // bytes, rounded up from 1.45 KiB
+	zkOldShare         = 2.0 / 3
+)
+
+var zkHeapMiB = map[string]int64{"local": 512, "docker": 1000}
 
 // scaleHeadroom multiplies estimates for what a sample after a step misses:
 // a push or snapshot in flight holds two images at once.
@@ -37,6 +50,8 @@ const scaleReserve = 1 << 30
 type scaleMemory struct {
 	perPartition int64 // bytes per partition over every process of the cluster
 	how          string
+	provider     string
+	zkHeap       int64 // a ZooKeeper server's heap, 0 when unknown or KRaft
 	// measured so far: total resident memory at the first and last count
 	firstN, lastN       int
 	firstRSS, lastRSS   int64
@@ -57,16 +72,28 @@ func newScaleMemory(spec cluster.Spec) *scaleMemory {
 		per = int64(spec.Brokers)*pp.broker + int64(ctrls)*pp.controller
 		how = fmt.Sprintf("%d brokers x %.1f KiB + %d controllers x %.1f KiB", spec.Brokers, kib(pp.broker), ctrls, kib(pp.controller))
 	}
-	return &scaleMemory{perPartition: per, how: how, available: memAvailable}
+	m := &scaleMemory{perPartition: per, how: how, available: memAvailable, provider: spec.Provider}
+	if spec.Mode == cluster.ModeZK {
+		m.zkHeap = zkHeapMiB[spec.Provider] << 20
+	}
+	return m
 }
 
 func kib(b int64) float64 { return float64(b) / 1024 }
 func gib(b int64) float64 { return float64(b) / (1 << 30) }
 
-// check refuses count n when it will not fit: before anything ran, by the
-// static estimate; later, by the growth measured between the first count and
-// the last one seen, whichever is larger.
+// check refuses count n when it will not fit: in a ZooKeeper server's heap;
+// in the machine's memory, before anything ran by the static estimate, later
+// by the growth measured between the first count and the last one seen,
+// whichever is larger.
 func (m *scaleMemory) check(n int) error {
+	if m.zkHeap > 0 {
+		holds := int(float64(m.zkHeap) * zkOldShare / zkHeapPerPartition)
+		if n > holds {
+			return fmt.Errorf("param partitions: %d partitions are more than the ZooKeeper servers can hold: each keeps about %.1f KiB of heap per partition, and the old generation of its %d MiB heap (-Xmx, %s provider) holds about %d partitions; use a smaller sweep for ZooKeeper mode",
+				n, kib(zkHeapPerPartition), m.zkHeap>>20, m.provider, holds)
+		}
+	}
 	avail, err := m.available()
 	if err != nil {
 		return nil // no figure to judge by: let the sweep try

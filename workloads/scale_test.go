@@ -63,6 +63,16 @@ func TestScaleMemoryGuard(t *testing.T) {
 			t.Errorf("error %q does not say %q", err, w)
 		}
 	}
+	zk := newScaleMemory(cluster.Spec{Mode: cluster.ModeZK, Provider: "local", Brokers: 3, ZKServers: 3})
+	zk.available = m.available
+	if err := zk.check(300_000); err == nil || !strings.Contains(err.Error(), "param partitions") || !strings.Contains(err.Error(), "512 MiB heap") {
+		t.Errorf("300k partitions in a 512 MiB ZooKeeper heap: %v", err)
+	}
+	kraft := newScaleMemory(cluster.Spec{Mode: cluster.ModeKRaft, Provider: "local", Brokers: 3, Controllers: 3})
+	kraft.available = m.available
+	if err := kraft.check(300_000); err != nil {
+		t.Errorf("300k partitions in KRaft mode with 4 GiB free: %v", err)
+	}
 	// Measured: 50 MiB at 1k, 550 MiB at 11k, so 50 KiB per partition; 100k
 	// more would need about 7 GiB.
 	m.observe(1000, 50<<20)
