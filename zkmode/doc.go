@@ -96,7 +96,8 @@
 // partitions it could not move; the broker retries up to
 // controlled.shutdown.max.retries times, controlled.shutdown.retry.backoff.ms
 // apart, then stops anyway. The answer waits for every live broker's
-// acknowledgement of the pushes (Kafka answers once they are queued).
+// acknowledgement of the pushes, at most 5 s (Kafka answers once they are
+// queued).
 //
 // When /controller disappears, every broker races; the winner loads all
 // brokers, topics and partition states with pipelined reads (up to 64 in
