@@ -28,6 +28,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -194,9 +195,9 @@ func (e *Ensemble) Mode(ctx context.Context, i int) (string, error) {
 	return srvr(ctx, e.servers[i].clientAddr())
 }
 
-// WaitServing waits until every running server serves and, in a quorum, one
-// of them leads. It fails at once if one of the servers that ran when it was
-// called exits meanwhile.
+// WaitServing waits until every running server (those started while it
+// waits too) serves and, in a quorum, one of them leads. It fails at once if
+// one of those servers exits meanwhile.
 func (e *Ensemble) WaitServing(ctx context.Context) error {
 	var expected []*server
 	for _, s := range e.servers {
@@ -208,6 +209,14 @@ func (e *Ensemble) WaitServing(ctx context.Context) error {
 		return errors.New("wait for quorum: no server is running")
 	}
 	for {
+		// Servers started since join in: when all are restarted at once, a
+		// server's own wait began before the others ran, and the leader may
+		// be one of them.
+		for _, s := range e.servers {
+			if s.running() != nil && !slices.Contains(expected, s) {
+				expected = append(expected, s)
+			}
+		}
 		leaders, serving := 0, 0
 		for _, s := range expected {
 			if s.running() == nil {

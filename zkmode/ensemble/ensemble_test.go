@@ -123,3 +123,30 @@ func TestLocateMissingHome(t *testing.T) {
 		t.Fatalf("Locate(empty dir) = %v, want ErrNotInstalled", err)
 	}
 }
+
+// TestParallelRestartServes kills every server and restarts them at once,
+// the first a moment before the others (as a cold start of a whole cluster
+// does): each Restart returns once the ensemble serves again, even the one
+// whose wait began while it ran alone.
+func TestParallelRestartServes(t *testing.T) {
+	e := startEnsemble(t, 3)
+	for i := 0; i < 3; i++ {
+		if err := e.Kill(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	errs := make(chan error, 3)
+	for i := 0; i < 3; i++ {
+		go func() { errs <- e.Restart(ctx, i) }()
+		if i == 0 {
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
