@@ -279,7 +279,12 @@ func Rollback(ctx context.Context, c cluster.Cluster, o Options) error {
 
 // rollTo restarts broker id with stage's configuration and waits until it
 // runs in that mode, registered (and, in KRaft mode, unfenced and caught up
-// with the active controller's offset at restart time).
+// with the active controller's offset at restart time). A ZooKeeper-mode
+// broker is back once it serves the metadata every other broker serves, as a
+// careful rolling restart waits for a broker to catch up before restarting
+// the next: restarting the next one sooner (the controller, say) can leave a
+// broker that has no metadata yet to win the controller election and answer
+// clients from an empty cache (topics unknown, no brokers to place on).
 func rollTo(ctx context.Context, c cluster.Cluster, m cluster.Migrator, id int32, stage cluster.NodeStage, o Options) error {
 	if err := m.Reconfigure(ctx, id, stage); err != nil {
 		return err
@@ -290,8 +295,28 @@ func rollTo(ctx context.Context, c cluster.Cluster, m cluster.Migrator, id int32
 	}
 	return waitNodes(ctx, c, o, fmt.Sprintf("broker %d running as %s", id, stage), func(_ State, ns map[int32]cluster.Status) bool {
 		s, ok := ns[id]
-		return ok && s.Mode == want && s.Registered && !s.Fenced
+		if !ok || s.Mode != want || !s.Registered || s.Fenced {
+			return false
+		}
+		return want == "kraft" || brokersAgree(ns)
 	})
+}
+
+// brokersAgree reports whether every broker that answered serves one digest.
+func brokersAgree(ns map[int32]cluster.Status) bool {
+	digest := ""
+	for _, s := range ns {
+		if !s.HasRole(cluster.RoleBroker) {
+			continue
+		}
+		if digest == "" {
+			digest = s.Digest
+		}
+		if s.Digest == "" || s.Digest != digest {
+			return false
+		}
+	}
+	return true
 }
 
 // waitPhase waits until the cluster is in one of phases.
