@@ -18,7 +18,7 @@ import (
 // and extrapolated.
 
 // scaleStepOrder is the reading order of the steps; others follow by name.
-var scaleStepOrder = []string{"create", "controlled_shutdown", "controlled_shutdown_stop", "failover", "failover_elected", "startup"}
+var scaleStepOrder = []string{"create", "controlled_shutdown", "controlled_shutdown_stop", "failover", "failover_elected", "failover_after_election", "startup"}
 
 // scaleStepText says what each step times.
 var scaleStepText = map[string]string{
@@ -27,6 +27,7 @@ var scaleStepText = map[string]string{
 	"controlled_shutdown_stop": "the same, until the stop returned",
 	"failover":                 "kill -9 of the active controller, until a new one is active and a CreateTopics succeeds",
 	"failover_elected":         "the same, until a new controller reported itself active",
+	"failover_after_election":  "failover less failover_elected, per run: what follows the election (loading the metadata, moving the dead node's leaders, the first write), without the failure detection before it",
 	"startup":                  "cold start of every node and the store, until ready",
 }
 
@@ -65,7 +66,7 @@ func collectScale(w *Workload) scaleData {
 		if t, ok := r.Timeouts["zookeeper.session.timeout.ms"]; ok && r.Mode == ModeZK && !slices.Contains(d.zkSession, t) {
 			d.zkSession = append(d.zkSession, t)
 		}
-		for _, m := range r.MeasuresNamed(metrics.MeasureScale) {
+		for _, m := range withAfterElection(r.MeasuresNamed(metrics.MeasureScale)) {
 			n, err := strconv.Atoi(m.Labels["partitions"])
 			if err != nil {
 				continue
@@ -111,6 +112,34 @@ func collectScale(w *Workload) scaleData {
 		return rank(a) < rank(b) || rank(a) == rank(b) && a < b
 	})
 	return d
+}
+
+// withAfterElection adds, for each count where a run measured both
+// failover and failover_elected, their difference as failover_after_election.
+func withAfterElection(ms []metrics.Measure) []metrics.Measure {
+	type pair struct{ failover, elected float64 }
+	by := map[string]*pair{}
+	for _, m := range ms {
+		p := by[m.Labels["partitions"]]
+		if p == nil {
+			p = &pair{}
+			by[m.Labels["partitions"]] = p
+		}
+		switch m.Labels["step"] {
+		case "failover":
+			p.failover = m.Value
+		case "failover_elected":
+			p.elected = m.Value
+		}
+	}
+	out := slices.Clone(ms)
+	for _, n := range slices.Sorted(maps.Keys(by)) {
+		if p := by[n]; p.failover > 0 && p.elected > 0 && p.failover >= p.elected {
+			out = append(out, metrics.Measure{Name: metrics.MeasureScale, Unit: "s", Value: p.failover - p.elected,
+				Labels: map[string]string{"step": "failover_after_election", "partitions": n}})
+		}
+	}
+	return out
 }
 
 // value is a mode's median at step and count, 0 when not measured.

@@ -51,8 +51,8 @@ func scaleRun(t *testing.T, mode string, run int, counts []int, laws map[string]
 func TestScaleSectionTablesSlopesAndPlots(t *testing.T) {
 	dir := t.TempDir()
 	counts := []int{1000, 10000, 100000}
-	zk := map[string]scaleLaw{"create": {1e-3, 0.9}, "controlled_shutdown": {2e-4, 1.0}, "failover": {10, 0.1}, "startup": {0.5, 0.3}}
-	kr := map[string]scaleLaw{"create": {1e-4, 0.9}, "controlled_shutdown": {1e-4, 0.8}, "failover": {2, 0.05}, "startup": {0.5, 0.2}}
+	zk := map[string]scaleLaw{"create": {1e-3, 0.9}, "controlled_shutdown": {2e-4, 1.0}, "failover": {10, 0.1}, "failover_elected": {9, 0}, "startup": {0.5, 0.3}}
+	kr := map[string]scaleLaw{"create": {1e-4, 0.9}, "controlled_shutdown": {1e-4, 0.8}, "failover": {2, 0.05}, "failover_elected": {1.5, 0}, "startup": {0.5, 0.2}}
 	for run := range 2 {
 		writeResults(t, dir,
 			scaleRun(t, ModeZK, run, counts, zk, map[string]float64{"broker-1": 500, "broker-2": 500, "zookeeper-1": 3000}),
@@ -74,6 +74,8 @@ func TestScaleSectionTablesSlopesAndPlots(t *testing.T) {
 		"| controlled_shutdown | 100000 | 20s | ",
 		times(cs),
 		"| create | 0.90 (3 points) | 0.90 (3 points) |",
+		"| failover_elected | 0.00 (3 points) | 0.00 (3 points) |",
+		"| failover_after_election | 100000 | " + secs([]float64{10*math.Pow(1e5, 0.1) - 9}) + " | " + secs([]float64{2*math.Pow(1e5, 0.05) - 1.5}) + " |",
 		"| controlled_shutdown | 1.00 (3 points) | 0.80 (3 points) |",
 		"| ZooKeeper | broker | ",
 		"| ZooKeeper | ZooKeeper server | ",
