@@ -74,6 +74,16 @@ bench-scale: deps build ## a cluster growing through PARTITIONS (default 1000,10
 	$(KB) bench --scenario workloads/scenarios/scale.yaml --param partitions=$(PARTITIONS) -o results/scale $(BENCHFLAGS)
 	$(KB) report results/scale
 
+# A migration happens once per cluster, so each partition count gets its own
+# run (and cluster); a run that fails its checks does not stop the others.
+MIGRATION_PARTITIONS ?= 1000,10000,100000
+
+.PHONY: bench-migration
+bench-migration: deps build ## ZooKeeper-to-KRaft online migration (start, roll each broker, finalize) under a probe load, one run per count of MIGRATION_PARTITIONS (default 1000,10000,100000; about 5 min), ZooKeeper mode, local; report in results/migration
+	@st=0; for p in $$(echo $(MIGRATION_PARTITIONS) | tr , ' '); do \
+		$(KB) bench --scenario workloads/scenarios/migration.yaml --param partitions=$$p -o results/migration $(BENCHFLAGS) || st=1; \
+	done; $(KB) report results/migration && exit $$st
+
 CI_RESULTS  ?= results/ci
 CI_BASELINE ?= results/baseline
 CI_SCENARIOS := workloads/scenarios/ci.yaml workloads/scenarios/ci-propagation.yaml

@@ -57,6 +57,12 @@ const (
 	// MeasureMigrationPhase is a migration phase's duration in seconds;
 	// labels phase and partitions.
 	MeasureMigrationPhase = "migration_phase"
+	// MeasureMigrationUnavailable is the write unavailability, in seconds,
+	// that a migration step caused as the probe load saw it (the sum of its
+	// windows; 0 when no write failed or stalled); labels step (link,
+	// handover, roll_broker_<id>, finalize or rollback) and partitions. Not
+	// exported to OpenTelemetry: reports read it from the result files.
+	MeasureMigrationUnavailable = "migration_unavailable"
 )
 
 // EventSink is the optional extra of a Sink that also wants fault windows

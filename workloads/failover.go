@@ -414,39 +414,57 @@ func leadersMoved(img *cluster.Image, lost int32, led []topicPartition) (topicPa
 // awaitConverged waits until every broker in want is live in every
 // broker's view and all of them serve one digest, and returns when.
 func awaitConverged(ctx context.Context, env *Env, want []int32, timeout time.Duration) (time.Time, error) {
+	at, _, err := convergedView(ctx, env.Admin, want, timeout)
+	return at, err
+}
+
+// convergedView is awaitConverged that also returns the image the brokers
+// agreed on. Each round asks every broker at once, so a steady probe load
+// changing the metadata leaves rounds in which they all agree.
+func convergedView(ctx context.Context, adm cluster.Admin, want []int32, timeout time.Duration) (time.Time, *cluster.Image, error) {
+	if len(want) == 0 {
+		return time.Time{}, nil, errors.New("converge: no brokers to ask")
+	}
 	var at time.Time
-	var last map[int32]string
+	var agreed *cluster.Image
+	last := map[int32]string{}
 	err := pollUntil(ctx, timeout, func() bool {
-		last = map[int32]string{}
-		digest := ""
-		same := true
-		for _, b := range want {
-			vctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			img, err := env.Admin.BrokerView(vctx, b)
-			cancel()
-			if err != nil {
-				last[b] = "error: " + err.Error()
+		imgs := make([]*cluster.Image, len(want))
+		errs := make([]error, len(want))
+		var wg sync.WaitGroup
+		for i, b := range want {
+			wg.Go(func() {
+				vctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				defer cancel()
+				imgs[i], errs[i] = adm.BrokerView(vctx, b)
+			})
+		}
+		wg.Wait()
+		digest, same := "", true
+		for i, b := range want {
+			if errs[i] != nil {
+				last[b] = "error: " + errs[i].Error()
 				same = false
 				continue
 			}
-			d := img.Digest()
+			d := imgs[i].Digest()
 			last[b] = d
 			if digest == "" {
 				digest = d
 			}
-			if d != digest || len(img.LiveBrokerIDs()) != len(want) {
+			if d != digest || len(imgs[i].LiveBrokerIDs()) != len(want) {
 				same = false
 			}
 		}
 		if same {
-			at = time.Now()
+			at, agreed = time.Now(), imgs[0]
 		}
 		return same
 	})
 	if err != nil {
-		return time.Time{}, fmt.Errorf("brokers did not converge within %v: %v", timeout, last)
+		return time.Time{}, nil, fmt.Errorf("brokers did not converge within %v: %v", timeout, last)
 	}
-	return at, nil
+	return at, agreed, nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -3,6 +3,7 @@ package workloads
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -169,6 +170,14 @@ func (p *probe) stopping() bool {
 	}
 }
 
+// acknowledged returns the probe topics whose create was acknowledged and
+// that no delete has been sent for yet: they must exist from now on.
+func (p *probe) acknowledged() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.created)
+}
+
 // stop ends the load and waits for outstanding calls (each bounded by the
 // probe's timeout).
 func (p *probe) stop() {
@@ -202,25 +211,51 @@ func (p *probe) settledSince(from, to time.Time) ([]probeCall, bool) {
 // closes the window itself at its end. Zero when no write after t failed or
 // stalled; ok is false when the window never closed among the writes seen.
 func unavailability(writes []probeCall, stall time.Duration) (d time.Duration, from time.Time, ok bool) {
-	first := -1
-	for i, c := range writes {
-		if c.Err != nil || c.End.Sub(c.Start) > stall {
-			first = i
+	ws, open := unavailableWindows(writes, stall)
+	switch {
+	case len(ws) > 0:
+		return ws[0].To.Sub(ws[0].From), ws[0].From, true
+	case !open.IsZero():
+		return 0, open, false
+	}
+	return 0, time.Time{}, true
+}
+
+// window is one span of write unavailability.
+type window struct{ From, To time.Time }
+
+// unavailableWindows is every window of writes (in start order) that
+// unavailability would find one after another: each opens at a write that
+// failed or stalled and closes at the end of the first successful write
+// after it; the next one looks only at writes started after that. open is
+// the start of a last window that never closed (zero when none).
+func unavailableWindows(writes []probeCall, stall time.Duration) (ws []window, open time.Time) {
+	for i := 0; i < len(writes); {
+		first := -1
+		for j := i; j < len(writes); j++ {
+			if c := writes[j]; c.Err != nil || c.End.Sub(c.Start) > stall {
+				first = j
+				break
+			}
+		}
+		if first < 0 {
 			break
 		}
-	}
-	if first < 0 {
-		return 0, time.Time{}, true
-	}
-	from = writes[first].Start
-	var end time.Time
-	for _, c := range writes[first:] {
-		if c.Err == nil && (end.IsZero() || c.End.Before(end)) {
-			end = c.End
+		from := writes[first].Start
+		var end time.Time
+		for _, c := range writes[first:] {
+			if c.Err == nil && (end.IsZero() || c.End.Before(end)) {
+				end = c.End
+			}
+		}
+		if end.IsZero() {
+			return ws, from
+		}
+		ws = append(ws, window{From: from, To: end})
+		i = first + 1
+		for i < len(writes) && writes[i].Start.Before(end) {
+			i++
 		}
 	}
-	if end.IsZero() {
-		return 0, from, false
-	}
-	return end.Sub(from), from, true
+	return ws, time.Time{}
 }

@@ -13,6 +13,7 @@ var registry = map[string]func(Params) (Workload, error){
 	"startup":     newStartup,
 	"floor":       newFloor,
 	"failover":    newFailover,
+	"migration":   newMigration,
 	"scale":       newScale,
 }
 

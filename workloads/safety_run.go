@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
@@ -16,16 +19,55 @@ import (
 // (failover, migration): every probe write goes through a recording Admin,
 // the controllers' epochs are watched throughout, and at the end the history
 // is checked (see package safety for what each check proves).
+//
+// Epochs are watched per mode: a ZooKeeper controller epoch and a Raft term
+// count different things, so during a migration a ZooKeeper-mode broker and
+// a KRaft controller may both be seen active "in epoch 2" without any split
+// brain. Within each mode one active controller per epoch must hold.
 type safetyRun struct {
 	env   *Env
 	hist  *safety.History
 	admin cluster.Admin // env.Admin, recording into hist
-	watch *safety.EpochWatch
+
+	mu      sync.Mutex
+	watches map[string]*safety.EpochWatch // by cluster.Status.Mode
 }
 
 func newSafetyRun(env *Env) *safetyRun {
 	h := safety.NewHistory()
-	return &safetyRun{env: env, hist: h, admin: safety.Wrap(env.Admin, h), watch: safety.NewEpochWatch()}
+	return &safetyRun{env: env, hist: h, admin: safety.Wrap(env.Admin, h), watches: map[string]*safety.EpochWatch{}}
+}
+
+// observe feeds a status to the watch of its mode.
+func (s *safetyRun) observe(node int32, st cluster.Status, at time.Time) {
+	s.mu.Lock()
+	w := s.watches[st.Mode]
+	if w == nil {
+		w = safety.NewEpochWatch()
+		s.watches[st.Mode] = w
+	}
+	s.mu.Unlock()
+	w.Observe(node, st, at)
+}
+
+// epochFigures sums the watches: observations, epochs with a claim, and the
+// split-brain violations of each mode (the mode named when there are two).
+func (s *safetyRun) epochFigures() (observations, epochs int, violations []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, mode := range slices.Sorted(maps.Keys(s.watches)) {
+		w := s.watches[mode]
+		observations += w.Observations()
+		epochs += len(w.Claims())
+		for _, v := range w.Violations() {
+			if len(s.watches) > 1 {
+				violations = append(violations, mode+" mode: "+v.String())
+			} else {
+				violations = append(violations, v.String())
+			}
+		}
+	}
+	return observations, epochs, violations
 }
 
 // watchEpochs asks every node for its status every pollEvery until ctx ends
@@ -42,7 +84,7 @@ func (s *safetyRun) watchEpochs(ctx context.Context, c cluster.Cluster) {
 			st, err := c.Status(sctx, n.ID)
 			cancel()
 			if err == nil {
-				s.watch.Observe(n.ID, st, time.Now())
+				s.observe(n.ID, st, time.Now())
 			}
 		}
 		select {
@@ -74,11 +116,10 @@ func (s *safetyRun) final(ctx context.Context, brokers []int32, timeout time.Dur
 	for _, v := range safety.CheckAcknowledged(s.hist, final) {
 		violations = append(violations, v.String())
 	}
-	for _, v := range s.watch.Violations() {
-		violations = append(violations, v.String())
-	}
+	observations, epochs, split := s.epochFigures()
+	violations = append(violations, split...)
 	note := fmt.Sprintf("safety: %s; %d acknowledged-write and split-brain violations; %d status observations, %d controller epochs seen; brokers converged on digest %.12s",
-		rep, len(violations), s.watch.Observations(), len(s.watch.Claims()), conv.Digest)
+		rep, len(violations), observations, epochs, conv.Digest)
 	var errs []string
 	if rep.Result == safety.NotLinearizable {
 		path := filepath.Join(s.env.OutputDir, s.env.RunID+"-linearizability.html")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
@@ -144,8 +145,15 @@ func (s *Scenario) Validate() error {
 	if s.Output == "" {
 		errs = append(errs, errors.New("output: a results folder is required"))
 	}
-	if _, err := New(s.Workload, s.Params); err != nil {
+	if w, err := New(s.Workload, s.Params); err != nil {
 		errs = append(errs, err)
+	} else if om, ok := w.(OnlyModes); ok {
+		only, why := om.OnlyModes()
+		for _, m := range s.Modes {
+			if !slices.Contains(only, m) {
+				errs = append(errs, fmt.Errorf("modes: workload %s does not run in %s mode, only %v (%s)", s.Workload, m, only, why))
+			}
+		}
 	}
 	for _, m := range s.Modes {
 		spec := s.Spec(m, 0)

@@ -88,6 +88,13 @@ type NeedsTimeline interface {
 	NeedsTimeline() bool
 }
 
+// OnlyModes is the optional extra of a workload that runs in some modes
+// only (a migration starts from a ZooKeeper-mode cluster): a scenario
+// listing another mode is refused by Validate, with why.
+type OnlyModes interface {
+	OnlyModes() (modes []string, why string)
+}
+
 // timed runs f and records it as op.
 func timed(rec *metrics.Recorder, op string, f func() error) error {
 	start := time.Now()
