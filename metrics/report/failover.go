@@ -263,12 +263,19 @@ var faultShade = color.NRGBA{R: 120, G: 120, B: 120, A: 60}
 // timelinePlot draws one run's probe creates over time, failed ones at the
 // top, with the fault windows shaded.
 func timelinePlot(r *Run) *plot.Plot {
+	return timeline(r, fmt.Sprintf("%s: probe creates and faults (%s)", modeTitle(r.Mode), profileOf(r)), faultTag)
+}
+
+// timeline draws one run's probe creates over time, failed ones at the top,
+// with the run's fault windows (Result.Faults: faults, migration steps)
+// shaded and labelled by tag.
+func timeline(r *Run, title string, tag func(metrics.FaultWindow) string) *plot.Plot {
 	o, ok := r.Op("create")
 	if !ok || len(o.Timeline) == 0 {
 		return nil
 	}
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("%s: probe creates and faults (%s)", modeTitle(r.Mode), profileOf(r))
+	p.Title.Text = title
 	p.X.Label.Text = "run time (s)"
 	p.Y.Label.Text = "create latency (s)"
 	p.Y.Scale = plot.LogScale{}
@@ -303,7 +310,7 @@ func timelinePlot(r *Run) *plot.Plot {
 			poly.LineStyle.Width = 0
 			p.Add(poly)
 		}
-		addLabel(p, (x0+x1)/2, ymax/1.6, 0, faultTag(f))
+		addLabel(p, (x0+x1)/2, ymax/1.6, 0, tag(f))
 	}
 	if len(okPts) > 0 {
 		sc, err := plotter.NewScatter(okPts)

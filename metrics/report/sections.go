@@ -14,6 +14,7 @@ type section struct {
 
 // sections lists the workloads with a section of their own: one line each.
 var sections = map[string]section{
-	"failover": {plots: failoverPlots, write: writeFailover},
-	"scale":    {plots: scalePlots, write: writeScale},
+	"failover":  {plots: failoverPlots, write: writeFailover},
+	"migration": {plots: migrationPlots, write: writeMigration},
+	"scale":     {plots: scalePlots, write: writeScale},
 }
