@@ -37,6 +37,7 @@ var liveRows = []struct {
 	{"dash-startup.yaml", []string{"startup", "overview", "resources"}},
 	{"dash-failover.yaml", []string{"failover", "overview", "resources"}},
 	{"dash-scale.yaml", []string{"scale", "resources"}},
+	{"dash-migration.yaml", []string{"migration", "overview", "resources"}},
 }
 
 // liveStep is Prometheus's scrape interval and the query step here; Grafana
