@@ -82,6 +82,7 @@ func (s *scaleRun) failover(ctx context.Context, n int) error {
 	if err != nil {
 		return err
 	}
+	env.Progressf("  %d partitions: kill -9 of the active controller, node %d (epoch %d)", n, old.ID, old.Epoch)
 	start := time.Now()
 	fi := env.Rec.FaultStarted(string(cluster.FaultKill), "controller", strconv.Itoa(int(old.ID)), start)
 	rec, err := env.Cluster.Fault(ctx, cluster.Fault{Kind: cluster.FaultKill, Node: old.ID})
@@ -153,6 +154,7 @@ func (s *scaleRun) controlledShutdown(ctx context.Context, n int) error {
 	if err != nil {
 		return err
 	}
+	env.Progressf("  %d partitions: graceful stop of broker %d, which leads %d of them", n, victim, led)
 	start := time.Now()
 	fi := env.Rec.FaultStarted(string(cluster.FaultStop), "broker", strconv.Itoa(int(victim)), start)
 	rec, err := env.Cluster.Fault(ctx, cluster.Fault{Kind: cluster.FaultStop, Node: victim})
