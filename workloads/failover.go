@@ -22,9 +22,11 @@ import (
 //
 //   - new_controller: from the fault until a node reports itself the active
 //     controller in a later epoch (controller faults; polled every 50 ms).
-//   - unavailable: from the first probe write after the fault that failed or
-//     stalled (took longer than `stall`) until the first write after it that
-//     succeeded: the window clients could not change metadata.
+//   - unavailable: from the first probe create after the fault that failed or
+//     stalled (took longer than `stall`) until the first create after it that
+//     succeeded: the window clients could not add metadata. (Deletes are
+//     timed as op "delete": in ZooKeeper mode their answer also waits for
+//     every replica, a cost of deletion rather than of the controller.)
 //   - leaders_moved: from the fault until every surviving broker, asked
 //     directly, serves a live leader other than the lost node for every
 //     partition that node led (whenever the faulted node is a broker; in
@@ -130,12 +132,16 @@ func (w *failover) Run(ctx context.Context, env *Env) (Outcome, error) {
 	}
 
 	checks := newSafetyRun(env)
+	clients, err := checks.probeClients()
+	if err != nil {
+		return out, err
+	}
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	var watchWG sync.WaitGroup
 	watchWG.Add(1)
 	go func() { defer watchWG.Done(); checks.watchEpochs(watchCtx, env.Cluster) }()
 
-	p := startProbe(ctx, env, checks.admin, brokers, w.rate, int16(w.rf), w.write)
+	p := startProbe(ctx, env, clients, brokers, w.rate, int16(w.rf), w.write)
 	var runErr error
 	for _, kind := range w.faults {
 		for _, target := range w.targets {
@@ -166,7 +172,7 @@ func (w *failover) Run(ctx context.Context, env *Env) (Outcome, error) {
 		out.Notes = append(out.Notes, fmt.Sprintf("%d probe ticks skipped: %d calls were outstanding", skipped, probeMaxInFlight))
 	}
 	out.Notes = append(out.Notes,
-		fmt.Sprintf("probe: a create (replication factor %d) and a metadata read from the next broker every %v, a delete every fourth tick; unavailable = first failed or stalled (> %v) write after the fault until the first successful one", w.rf, time.Duration(float64(time.Second)/w.rate).Round(time.Millisecond), w.stall),
+		fmt.Sprintf("probe: a create (replication factor %d) and a metadata read from the next broker every %v, a delete every fourth tick, each kind on its own client; unavailable = first failed or stalled (> %v) create after the fault until the first successful one", w.rf, time.Duration(float64(time.Second)/w.rate).Round(time.Millisecond), w.stall),
 		fmt.Sprintf("controller and convergence polls every %v bound the resolution of new_controller, leaders_moved and converged", pollEvery))
 	if runErr != nil || ctx.Err() != nil {
 		return out, errors.Join(runErr, ctx.Err())

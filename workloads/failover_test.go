@@ -147,6 +147,9 @@ func TestUnavailabilityWindow(t *testing.T) {
 		{"a stall that succeeds closes its own window", []probeCall{
 			at(0, 3*time.Second, nil), at(100*time.Millisecond, 2950*time.Millisecond, nil)},
 			3 * time.Second, true},
+		{"a delete held by the brokers is not the controller's unavailability", []probeCall{
+			at(0, 5*time.Millisecond, nil), {Op: "delete", Start: t0.Add(50 * time.Millisecond), End: t0.Add(15 * time.Second)},
+			at(100*time.Millisecond, 5*time.Millisecond, nil)}, 0, true},
 		{"never recovered", []probeCall{at(0, time.Millisecond, fail), at(100*time.Millisecond, time.Millisecond, fail)}, 0, false},
 	}
 	for _, c := range cases {

@@ -135,10 +135,14 @@ func (w *migration) Run(ctx context.Context, env *Env) (Outcome, error) {
 
 	checks := newSafetyRun(env)
 	m.hist = checks.hist
+	clients, err := checks.probeClients()
+	if err != nil {
+		return out, err
+	}
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	var watchWG sync.WaitGroup
 	watchWG.Go(func() { checks.watchEpochs(watchCtx, env.Cluster) })
-	m.p = startProbe(ctx, env, checks.admin, brokers, w.rate, int16(w.probeRF), w.write)
+	m.p = startProbe(ctx, env, clients, brokers, w.rate, int16(w.probeRF), w.write)
 	m.mark("baseline", time.Now())
 	runErr := m.steps(ctx)
 	m.p.stop()

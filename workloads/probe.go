@@ -24,9 +24,18 @@ import (
 // controller shows up as calls that wait, not as a pause in the load. Calls
 // that could not start because maxInFlight were outstanding are counted as
 // skipped.
+//
+// Creates, deletes and reads go through three clients (probeClients), each
+// with its own connections: a broker answers one request per connection at
+// a time, in order, as Kafka's does (it mutes a connection while a request
+// is in flight). On one shared client a DeleteTopics held in purgatory (in
+// ZooKeeper mode it waits for every replica's StopReplica, so for a dead
+// broker until its session expires) or a read from a paused broker would
+// hold every create queued behind it, and the probe would time deletes and
+// a dead broker's silence where it means to time the controller.
 type probe struct {
 	env     *Env
-	adm     cluster.Admin
+	clients probeClients
 	brokers []int32
 	rate    float64
 	rf      int16
@@ -37,11 +46,12 @@ type probe struct {
 	created []string    // acknowledged probe topics not yet deleted
 	seq     int
 
-	skipped  atomic.Int64
-	inFlight chan struct{}
-	wg       sync.WaitGroup
-	cancel   context.CancelFunc
-	done     chan struct{}
+	skipped   atomic.Int64
+	inFlight  chan struct{}
+	wg        sync.WaitGroup
+	cancel    context.CancelFunc
+	done      chan struct{}
+	closeOnce sync.Once
 }
 
 // probeCall is one probe write: its window and outcome.
@@ -58,12 +68,19 @@ const (
 	probeMaxWrites = 1_000_000
 )
 
-// startProbe starts the load on adm (the run's Admin, or one that records a
-// history) until stop. rf is the replication factor of probe topics: keep it
-// below the broker count so a create still succeeds with one broker down.
-func startProbe(ctx context.Context, env *Env, adm cluster.Admin, brokers []int32, rate float64, rf int16, timeout time.Duration) *probe {
+// probeClients are the probe's clients, one per kind of call (see probe).
+type probeClients struct {
+	creates, deletes, reads cluster.Admin
+	// close releases what the probe's clients hold beyond the run's Admin.
+	close func()
+}
+
+// startProbe starts the load on clients until stop, which closes them. rf
+// is the replication factor of probe topics: keep it below the broker count
+// so a create still succeeds with one broker down.
+func startProbe(ctx context.Context, env *Env, clients probeClients, brokers []int32, rate float64, rf int16, timeout time.Duration) *probe {
 	ctx, cancel := context.WithCancel(ctx)
-	p := &probe{env: env, adm: adm, brokers: brokers, rate: rate, rf: rf, timeout: timeout,
+	p := &probe{env: env, clients: clients, brokers: brokers, rate: rate, rf: rf, timeout: timeout,
 		inFlight: make(chan struct{}, probeMaxInFlight), cancel: cancel, done: make(chan struct{})}
 	go p.loop(ctx)
 	return p
@@ -110,7 +127,7 @@ func (p *probe) once(ctx context.Context, tick int, intended time.Time) {
 	p.mu.Unlock()
 
 	p.write(cctx, "create", intended, func(ctx context.Context) error {
-		res, err := p.adm.CreateTopics(ctx, []cluster.TopicSpec{{Name: name, NumPartitions: 1, ReplicationFactor: p.rf}})
+		res, err := p.clients.creates.CreateTopics(ctx, []cluster.TopicSpec{{Name: name, NumPartitions: 1, ReplicationFactor: p.rf}})
 		if err == nil {
 			err = firstTopicError(res)
 		}
@@ -123,7 +140,7 @@ func (p *probe) once(ctx context.Context, tick int, intended time.Time) {
 	})
 	if victim != "" {
 		p.write(cctx, "delete", time.Time{}, func(ctx context.Context) error {
-			res, err := p.adm.DeleteTopics(ctx, []string{victim})
+			res, err := p.clients.deletes.DeleteTopics(ctx, []string{victim})
 			if err == nil {
 				err = firstTopicError(res)
 			}
@@ -133,7 +150,7 @@ func (p *probe) once(ctx context.Context, tick int, intended time.Time) {
 	if len(p.brokers) > 0 {
 		b := p.brokers[tick%len(p.brokers)]
 		start := time.Now()
-		_, err := p.adm.BrokerView(cctx, b)
+		_, err := p.clients.reads.BrokerView(cctx, b)
 		if ctx.Err() == nil {
 			p.env.Rec.Record(metrics.Sample{Op: "metadata", Start: start, End: time.Now(), Err: err})
 		}
@@ -184,6 +201,11 @@ func (p *probe) stop() {
 	p.cancel()
 	<-p.done
 	p.wg.Wait()
+	p.closeOnce.Do(func() {
+		if p.clients.close != nil {
+			p.clients.close()
+		}
+	})
 }
 
 // settledSince returns the writes started in [from, to), in start order,
@@ -205,7 +227,7 @@ func (p *probe) settledSince(from, to time.Time) ([]probeCall, bool) {
 }
 
 // unavailability is the write unavailability a fault at t caused, as
-// clients saw it: from the start of the first write after t that failed or
+// clients saw it: from the start of the first create after t that failed or
 // stalled (took longer than stall) until the end of the first write that
 // succeeded in normal time after it. A stalled write that finally succeeded
 // closes the window itself at its end. Zero when no write after t failed or
@@ -229,7 +251,14 @@ type window struct{ From, To time.Time }
 // failed or stalled and closes at the end of the first successful write
 // after it; the next one looks only at writes started after that. open is
 // the start of a last window that never closed (zero when none).
+//
+// Only creates count: a delete's answer also waits for the brokers (in
+// ZooKeeper mode, for every replica's StopReplica, so for a dead broker
+// until its session expires, as Kafka's TopicDeletionManager does), which
+// is the deletion's cost, recorded in op "delete", not the controller's
+// availability.
 func unavailableWindows(writes []probeCall, stall time.Duration) (ws []window, open time.Time) {
+	writes = slices.DeleteFunc(slices.Clone(writes), func(c probeCall) bool { return c.Op != "create" })
 	for i := 0; i < len(writes); {
 		first := -1
 		for j := i; j < len(writes); j++ {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/cluster/admin"
 	"github.com/kraftbench/kraftbench/workloads/safety"
 )
 
@@ -36,6 +37,24 @@ type safetyRun struct {
 func newSafetyRun(env *Env) *safetyRun {
 	h := safety.NewHistory()
 	return &safetyRun{env: env, hist: h, admin: safety.Wrap(env.Admin, h), watches: map[string]*safety.EpochWatch{}}
+}
+
+// probeClients returns the probe's clients: creates through the run's
+// Admin, deletes and reads through clients of their own (see probe), the
+// writes recording into the run's history.
+func (s *safetyRun) probeClients() (probeClients, error) {
+	boot := s.env.Cluster.Bootstrap()
+	del, err := admin.New(boot, admin.Options{ClientID: "kraftbench-probe-deletes"})
+	if err != nil {
+		return probeClients{}, fmt.Errorf("probe delete client: %w", err)
+	}
+	reads, err := admin.New(boot, admin.Options{ClientID: "kraftbench-probe-reads"})
+	if err != nil {
+		del.Close()
+		return probeClients{}, fmt.Errorf("probe read client: %w", err)
+	}
+	return probeClients{creates: s.admin, deletes: safety.Wrap(del, s.hist), reads: reads,
+		close: func() { del.Close(); reads.Close() }}, nil
 }
 
 // observe feeds a status to the watch of its mode.
