@@ -124,6 +124,8 @@ func writeFailover(m *md, w *Workload, plots []string) {
 	m.linef("")
 	m.linef("Each run hits the active controller, then a broker, with each fault kind while a probe load runs, and measures, per fault: **new_controller**, from the fault until a node reports itself the active controller in a later epoch; **leaders_moved**, until every surviving broker, asked directly, serves a live leader other than the lost node for each partition it led (whenever the node is a broker; the ZooKeeper-mode controller is one); **unavailable**, from the first probe write after the fault that failed or stalled until the first that succeeded after it, as clients saw it; **converged**, from healing the fault until every broker is live and serves one digest. **Recovery** is the largest of the first three: the time until the control plane was whole and writable again. p50 and max are over the runs' episodes; KRaft/ZK is the ratio of the p50s.")
 	m.linef("")
+	m.linef("Where clients send writes matters: in ZooKeeper mode an admin client sends CreateTopics to the controller, so a broker fault touches it only if that broker is the controller; in KRaft mode Metadata names a random live broker as the controller and that broker forwards the request (KIP-590), so a dead or cut-off broker can hold a client's writes until the client gives up on it, even though the quorum never noticed. Deletes are timed apart (op `delete`): in ZooKeeper mode a deletion waits for every replica's StopReplica, so a dead replica holds it until its session expires.")
+	m.linef("")
 	profiles := slices.Sorted(maps.Keys(vals))
 	for _, prof := range profiles {
 		m.linef("#### Profile `%s`", prof)
