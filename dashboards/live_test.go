@@ -97,7 +97,8 @@ func TestDashboardsShowLiveData(t *testing.T) {
 	}
 	registered := workloads.Names()
 	cov := newCoverage()
-	ran := map[string]bool{} // dashboards a row proved
+	ran := map[string]bool{}    // dashboards a row's runs were checked against
+	failed := map[string]bool{} // dashboards a row could not run for (its error is reported)
 	networkMeasured := false
 	for _, row := range liveRows {
 		s, err := workloads.LoadScenario(filepath.Join("..", "workloads", "scenarios", row.scenario))
@@ -121,6 +122,9 @@ func TestDashboardsShowLiveData(t *testing.T) {
 		}
 		r := runLive(ctx, t, s, kbnode, exp)
 		if r == nil {
+			for _, name := range row.proves {
+				failed[name] = true
+			}
 			continue
 		}
 		if err := prom.waitScrapedAfter(ctx, r.end); err != nil {
@@ -139,7 +143,7 @@ func TestDashboardsShowLiveData(t *testing.T) {
 			checkLive(ctx, t, prom, d, dash, r, cov)
 		}
 	}
-	cov.report(t, registered, ran, networkMeasured)
+	cov.report(t, registered, ran, failed, networkMeasured)
 }
 
 // liveRun is what one row's runs left for the checks.
@@ -301,10 +305,14 @@ func (c *coverage) covered(dash string, q promQuery, mode, scenario string) {
 
 // report fails every query of a proven dashboard without data for both
 // modes, and logs the dashboards no row could prove yet.
-func (c *coverage) report(t *testing.T, registered []string, ran map[string]bool, networkMeasured bool) {
+func (c *coverage) report(t *testing.T, registered []string, ran, failed map[string]bool, networkMeasured bool) {
 	t.Helper()
 	for _, d := range All() {
 		if ran[d.Name] {
+			continue
+		}
+		if failed[d.Name] {
+			t.Errorf("dashboard %s: unproven, the scenario that feeds it failed (above)", d.Name)
 			continue
 		}
 		missing := []string{}
