@@ -67,7 +67,7 @@ func newFailover(p Params) (Workload, error) {
 		hold:    r.duration("hold", 5*time.Second, 0, 10*time.Minute),
 		settle:  r.duration("settle", 3*time.Second, 0, 10*time.Minute),
 		timeout: r.duration("timeout", 90*time.Second, time.Second, time.Hour),
-		write:   r.duration("write_timeout", 60*time.Second, time.Second, time.Hour),
+		write:   r.duration("write_timeout", 60*time.Second, 100*time.Millisecond, time.Hour),
 		stall:   r.duration("stall", time.Second, time.Millisecond, time.Minute),
 	}
 	var errs []error
