@@ -10,6 +10,7 @@ package migrate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -95,10 +96,17 @@ func (s State) next() string {
 	return "nothing: the cluster runs in KRaft mode"
 }
 
-// ReadState asks every node of c for its status.
+// errStateUnknown is ReadState's error when the nodes that tell the phase
+// did not answer.
+var errStateUnknown = errors.New("migration state unknown")
+
+// ReadState asks every node of c for its status. It fails when the cluster
+// has KRaft controllers and none of them answered: the phase is theirs to
+// tell.
 func ReadState(ctx context.Context, c cluster.Cluster) (State, error) {
 	st := State{Brokers: map[int32]string{}, ActiveController: -1, ZKSyncedOffset: -1}
 	migration := ""
+	ctrlAnswered := false
 	for _, n := range c.Nodes() {
 		if n.Kind != "node" {
 			continue
@@ -120,6 +128,7 @@ func ReadState(ctx context.Context, c cluster.Cluster) (State, error) {
 			st.ActiveController = ns.ActiveControllerID
 		}
 		if isCtrl {
+			ctrlAnswered = true
 			if ns.Migration != "" && (ns.Active || migration == "") {
 				migration = ns.Migration
 			}
@@ -135,6 +144,9 @@ func ReadState(ctx context.Context, c cluster.Cluster) (State, error) {
 	}
 	if ctx.Err() != nil {
 		return st, ctx.Err()
+	}
+	if len(st.Controllers) > 0 && !ctrlAnswered {
+		return st, fmt.Errorf("%w: none of the KRaft controllers %v answered its status", errStateUnknown, st.Controllers)
 	}
 	st.Phase = phaseOf(c, st, migration)
 	st.DualWrite = migration == "migration"

@@ -68,7 +68,7 @@ func brokerIDs(st State, mode string) []int32 {
 // pushed when it registers again, as in Kafka.
 func Start(ctx context.Context, c cluster.Cluster, o Options) error {
 	o = o.withDefaults()
-	st, err := ReadState(ctx, c)
+	st, err := readState(ctx, c, o)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func startRefusal(p Phase) string {
 // unfenced and caught up with the log.
 func Roll(ctx context.Context, c cluster.Cluster, ids []int32, o Options) error {
 	o = o.withDefaults()
-	st, err := ReadState(ctx, c)
+	st, err := readState(ctx, c, o)
 	if err != nil {
 		return err
 	}
@@ -168,7 +168,7 @@ func Roll(ctx context.Context, c cluster.Cluster, ids []int32, o Options) error 
 // end of dual writes. There is no rollback afterwards.
 func Finalize(ctx context.Context, c cluster.Cluster, o Options) error {
 	o = o.withDefaults()
-	st, err := ReadState(ctx, c)
+	st, err := readState(ctx, c, o)
 	if err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ func Finalize(ctx context.Context, c cluster.Cluster, o Options) error {
 // ZooKeeper), and the brokers are restarted without the migration settings.
 func Rollback(ctx context.Context, c cluster.Cluster, o Options) error {
 	o = o.withDefaults()
-	st, err := ReadState(ctx, c)
+	st, err := readState(ctx, c, o)
 	if err != nil {
 		return err
 	}
@@ -264,7 +264,7 @@ func Rollback(ctx context.Context, c cluster.Cluster, o Options) error {
 	}
 	o.Event("rollback controller", time.Since(t))
 	t = time.Now()
-	st, err = ReadState(ctx, c)
+	st, err = readState(ctx, c, o)
 	if err != nil {
 		return err
 	}
@@ -317,6 +317,28 @@ func brokersAgree(ns map[int32]cluster.Status) bool {
 		}
 	}
 	return true
+}
+
+// readState is ReadState retried every 100 ms, up to o.Timeout, while the
+// nodes do not tell the phase (no KRaft controller answered): a step must not
+// judge the phase from a moment when the machine was too busy to answer.
+func readState(ctx context.Context, c cluster.Cluster, o Options) (State, error) {
+	rctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	for {
+		st, err := ReadState(rctx, c)
+		if err == nil || !errors.Is(err, errStateUnknown) {
+			return st, err
+		}
+		select {
+		case <-rctx.Done():
+			if ctx.Err() != nil {
+				return st, ctx.Err()
+			}
+			return st, fmt.Errorf("%w (for %v)", err, o.Timeout)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // waitPhase waits until the cluster is in one of phases.
