@@ -145,6 +145,7 @@ func (w *migration) Run(ctx context.Context, env *Env) (Outcome, error) {
 	m.p = startProbe(ctx, env, clients, brokers, w.rate, int16(w.probeRF), w.write)
 	m.mark("baseline", time.Now())
 	runErr := m.steps(ctx)
+	m.stopAt = time.Now()
 	m.p.stop()
 	stopWatch()
 	watchWG.Wait()

@@ -31,6 +31,7 @@ type migrationRun struct {
 	segments []segment
 	mu       sync.Mutex
 	handover time.Time // first broker seen following a KRaft controller
+	stopAt   time.Time // when the probe was told to stop
 	checks   []string
 	hist     *safety.History // the probe's writes, for evidence
 	notes    []string
@@ -200,12 +201,13 @@ func (m *migrationRun) steps(ctx context.Context) error {
 	if err := m.check(ctx, w.finish); err != nil {
 		return err
 	}
-	st, err := migrate.ReadState(ctx, env.Cluster)
-	if err != nil {
-		return err
-	}
-	if st.Phase != want {
-		return fmt.Errorf("after %s the cluster is in phase %s, want %s", w.finish, st.Phase, want)
+	var st migrate.State
+	var stErr error
+	if err := pollUntil(ctx, w.timeout, func() bool {
+		st, stErr = migrate.ReadState(ctx, env.Cluster)
+		return stErr == nil && st.Phase == want
+	}); err != nil {
+		return fmt.Errorf("after %s the cluster is in phase %s, want %s (%v)", w.finish, st.Phase, want, stErr)
 	}
 	// Let the probe see the cluster after the last step too.
 	return sleepCtx(ctx, w.settle)
@@ -324,7 +326,9 @@ func (m *migrationRun) unavailability() []string {
 	}
 	all, _ := m.p.settledSince(segs[0].from, time.Now())
 	// Writes the probe's stop cut short say nothing about the cluster.
-	writes := slices.DeleteFunc(all, func(c probeCall) bool { return errors.Is(c.Err, context.Canceled) })
+	writes := slices.DeleteFunc(all, func(c probeCall) bool {
+		return c.Err != nil && (errors.Is(c.Err, context.Canceled) || !m.stopAt.IsZero() && !c.End.Before(m.stopAt))
+	})
 	ws, open := unavailableWindows(writes, m.w.stall)
 	sum := map[string]time.Duration{}
 	count := map[string]int{}
