@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -115,20 +117,36 @@ func TestCreateTopicsAnswersWhenBrokersKnow(t *testing.T) {
 		t.Errorf("controller: CheckWrite %v, want nil", err)
 	}
 	res := mustCreate(t, ctrl, cluster.TopicSpec{Name: "events", NumPartitions: 6, ReplicationFactor: 3})
-	for _, id := range c.ids() {
+	// The answer waits, as Kafka's DelayedCreatePartitions does, until the
+	// controller's own broker has the topic with its leaders; the others
+	// follow as their UpdateMetadata and LeaderAndIsr arrive.
+	served := func(id int32) error {
 		img := c.node(id).Image()
 		top, ok := img.Topics["events"]
 		if !ok || top.ID != res[0].ID || len(top.Partitions) != 6 || !allLed(img) {
-			t.Fatalf("broker %d has %+v right after CreateTopics returned", id, top)
+			return fmt.Errorf("broker %d has %+v", id, top)
 		}
 		if img.ControllerID != ctrl.cfg.NodeID {
-			t.Errorf("broker %d image names controller %d, want %d", id, img.ControllerID, ctrl.cfg.NodeID)
+			return fmt.Errorf("broker %d image names controller %d, want %d", id, img.ControllerID, ctrl.cfg.NodeID)
 		}
 		hosted := c.node(id).broker.hosted()
 		for _, p := range top.Partitions {
 			if r, ok := hosted[tp{"events", p.ID}]; !ok || r.leader != p.Leader {
-				t.Errorf("broker %d: LeaderAndIsr for events-%d = %+v, %v; want leader %d", id, p.ID, r, ok, p.Leader)
+				return fmt.Errorf("broker %d: LeaderAndIsr for events-%d = %+v, %v; want leader %d", id, p.ID, r, ok, p.Leader)
 			}
+		}
+		return nil
+	}
+	if err := served(ctrl.cfg.NodeID); err != nil {
+		t.Fatalf("right after CreateTopics returned, the controller's broker: %v", err)
+	}
+	for _, id := range c.ids() {
+		deadline := time.Now().Add(10 * time.Second)
+		for err := served(id); err != nil; err = served(id) {
+			if time.Now().After(deadline) {
+				t.Fatalf("10 s after CreateTopics returned: %v", err)
+			}
+			time.Sleep(5 * time.Millisecond)
 		}
 	}
 	again, err := ctrl.CreateTopics(context.Background(), []cluster.TopicSpec{{Name: "events", NumPartitions: 1, ReplicationFactor: 1}})
