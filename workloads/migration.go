@@ -17,9 +17,14 @@ import (
 // load (probe.go) runs throughout:
 //
 //  1. start: the KRaft controllers are started in migration mode
-//     (start_controllers), every broker is restarted linked to them
-//     (start_link), the active KRaft controller claims /controller, copies
-//     the metadata from ZooKeeper and pushes it to the brokers (start_copy);
+//     (start_controllers), every broker is restarted linked to them, one at
+//     a time, each once the others serve what it serves (start_link); the
+//     active KRaft controller claims /controller once every broker has
+//     registered with it, copies the metadata from ZooKeeper (copy: from the
+//     claim until dual write) and pushes it to the brokers (handover: from
+//     the claim until every broker serves its metadata); start_copy is what
+//     start still waited after the link (the takeover usually overlaps the
+//     last broker's restart);
 //  2. roll: each broker in turn is restarted into KRaft mode
 //     (roll_broker_<id>; roll is their sum);
 //  3. finalize (or, with finish=rollback, rollback to ZooKeeper mode).
@@ -33,10 +38,11 @@ import (
 // is a metrics.MeasureMigrationUnavailable (labels step and partitions):
 // the sum of the windows (from a failed or stalled write to the next
 // successful one, see unavailableWindows) that opened during the step, or
-// after it before the next one began. The handover is the window around
-// the moment the first broker reported a KRaft controller as the active
-// one (polled every 50 ms): windows open at that moment or after it, until
-// the roll, are the handover's; earlier ones during start are link's.
+// after it before the next one began. The handover begins the moment the
+// first broker reported a KRaft controller as the active one (polled every
+// 50 ms): windows opened from then until the roll are the handover's, and
+// a window open at that moment is split there (before: link, after:
+// handover).
 // Each step is also a window on the run's clock (Result.Faults: kinds
 // migrate-start, roll, finalize, rollback), so the report shades it.
 //

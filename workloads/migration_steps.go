@@ -138,13 +138,20 @@ func (m *migrationRun) steps(ctx context.Context) error {
 	m.mark("controllers", begin)
 	fi := env.Rec.FaultStarted("migrate-start", "controller", "quorum", begin)
 	hctx, stopHandover := context.WithCancel(ctx)
-	var hwg sync.WaitGroup
-	hwg.Go(func() { m.watchHandover(hctx) })
+	handoverDone := make(chan struct{})
+	go func() { defer close(handoverDone); m.watchHandover(hctx) }()
 	err := migrate.Start(ctx, env.Cluster, o)
 	end := time.Now()
-	stopHandover()
-	hwg.Wait()
 	env.Rec.FaultEnded(fi, end)
+	if err == nil {
+		// The brokers may take the pushed metadata after start returned.
+		select {
+		case <-handoverDone:
+		case <-time.After(min(w.timeout, handoverGrace)):
+		}
+	}
+	stopHandover()
+	<-handoverDone
 	if err != nil {
 		return err
 	}
@@ -213,26 +220,84 @@ func (m *migrationRun) steps(ctx context.Context) error {
 	return sleepCtx(ctx, w.settle)
 }
 
-// watchHandover notes when a broker first reports a KRaft controller (a
-// node that is not a broker) as the active one: the ZooKeeper-mode
-// controller has lost /controller to it.
+// watchHandover follows the controller handover while start runs, polling
+// every pollEvery:
+//
+//   - the handover begins when a broker first reports a KRaft controller (a
+//     node that is not a broker) as the active one: the KRaft controller has
+//     taken /controller, and the ZooKeeper-mode controller stepped down;
+//   - copy: until the active KRaft controller reports dual write (it has
+//     copied the metadata from ZooKeeper into its log);
+//   - handover: until every broker serves the active KRaft controller's
+//     metadata (the same digest), pushed to them after the copy.
+//
+// The two are recorded as phases of start (they overlap the link when the
+// controllers take over while the last broker restarts).
 func (m *migrationRun) watchHandover(ctx context.Context) {
-	_ = pollUntil(ctx, m.w.timeout, func() bool {
+	var begin, copied time.Time
+	err := pollUntil(ctx, m.w.timeout, func() bool {
+		digests := map[int32]string{}
 		for _, b := range m.brokers {
 			sctx, cancel := context.WithTimeout(ctx, time.Second)
 			st, err := m.env.Cluster.Status(sctx, b)
 			cancel()
-			if err == nil && st.ActiveControllerID >= 0 && !slices.Contains(m.brokers, st.ActiveControllerID) {
-				at := time.Now()
+			if err != nil {
+				continue
+			}
+			digests[b] = st.Digest
+			if begin.IsZero() && st.ActiveControllerID >= 0 && !slices.Contains(m.brokers, st.ActiveControllerID) {
+				begin = time.Now()
 				m.mu.Lock()
-				m.handover = at
+				m.handover = begin
 				m.mu.Unlock()
 				m.env.Progressf("    handover: broker %d follows KRaft controller %d", b, st.ActiveControllerID)
-				return true
 			}
 		}
-		return false
+		if begin.IsZero() {
+			return false
+		}
+		active, ok := m.activeKRaft(ctx)
+		if !ok || active.Migration != "migration" {
+			return false
+		}
+		if copied.IsZero() {
+			copied = time.Now()
+			m.phase("copy", copied.Sub(begin))
+		}
+		for _, b := range m.brokers {
+			if digests[b] != active.Digest {
+				return false
+			}
+		}
+		d := time.Since(begin)
+		m.phase("handover", d)
+		m.env.Progressf("    handover: metadata copied %v and served by every broker %v after the KRaft controller took over", copied.Sub(begin).Round(time.Millisecond), d.Round(time.Millisecond))
+		return true
 	})
+	if err != nil && !begin.IsZero() {
+		m.notes = append(m.notes, fmt.Sprintf("handover not measured to its end: no poll saw every broker serve the KRaft controller's metadata within %v after start returned", min(m.w.timeout, handoverGrace)))
+	}
+}
+
+// handoverGrace bounds how long the handover is followed after start
+// returned.
+const handoverGrace = time.Minute
+
+// activeKRaft returns the status of the KRaft controller that says it is
+// the active one.
+func (m *migrationRun) activeKRaft(ctx context.Context) (cluster.Status, bool) {
+	for _, n := range m.env.Cluster.Nodes() {
+		if n.Kind != "node" || slices.Contains(n.Roles, cluster.RoleBroker) {
+			continue
+		}
+		sctx, cancel := context.WithTimeout(ctx, time.Second)
+		st, err := m.env.Cluster.Status(sctx, n.ID)
+		cancel()
+		if err == nil && st.Active {
+			return st, true
+		}
+	}
+	return cluster.Status{}, false
 }
 
 // migrationLostAfter is how long a check waits, once the brokers agree, for
@@ -334,8 +399,12 @@ func (m *migrationRun) unavailability() []string {
 	count := map[string]int{}
 	for _, win := range ws {
 		step := segmentAt(segs, win.From)
-		if !handover.IsZero() && !win.From.After(handover) && !win.To.Before(handover) {
-			step = "handover" // open when the ZooKeeper controller lost /controller
+		if !handover.IsZero() && win.From.Before(handover) && win.To.After(handover) {
+			// Open when the ZooKeeper controller lost /controller: the part
+			// from then on is the handover's.
+			sum["handover"] += win.To.Sub(handover)
+			count["handover"]++
+			win.To = handover
 		}
 		sum[step] += win.To.Sub(win.From)
 		count[step]++
@@ -346,7 +415,7 @@ func (m *migrationRun) unavailability() []string {
 		parts = append(parts, fmt.Sprintf("%s %v (%d)", s.step, sum[s.step].Round(time.Millisecond), count[s.step]))
 	}
 	notes = append(notes, "write unavailability per step (windows): "+strings.Join(parts, ", ")+
-		"; a window counts for the step during which it opened, or for the handover when it spans the moment a broker first reported the KRaft controller")
+		"; a window counts for the step during which it opened, split at the moment a broker first reported the KRaft controller when it spans it (the rest is the handover's)")
 	if !open.IsZero() {
 		notes = append(notes, fmt.Sprintf("a window opened during %s never closed before the probe stopped", segmentAt(segs, open)))
 	}

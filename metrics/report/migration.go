@@ -26,8 +26,10 @@ import (
 // them (metrics.MeasureMigrationPhase), with what each times.
 var migrationPhaseRows = []struct{ phase, text string }{
 	{"start_controllers", "start: KRaft controllers started in migration mode"},
-	{"start_link", "start: each broker restarted linked to them, one at a time"},
-	{"start_copy", "start: metadata copied from ZooKeeper, until every broker follows the KRaft controller"},
+	{"start_link", "start: each broker restarted linked to them, one at a time, each until every broker serves one digest"},
+	{"copy", "start: metadata copied from ZooKeeper, from the KRaft controller taking /controller until dual write"},
+	{"handover", "start: controller handover, from taking /controller until every broker serves the KRaft controller's metadata"},
+	{"start_copy", "start: what start still waited after the link (the takeover usually overlaps the last broker's restart)"},
 	{"start", "**start**"},
 	{"roll_broker", "roll: one broker into KRaft mode (median over the brokers)"},
 	{"roll", "**roll** (every broker, one at a time)"},
@@ -162,7 +164,7 @@ func writeMigration(m *md, w *Workload, plots []string) {
 	m.linef("")
 	m.linef("#### Write unavailability per step")
 	m.linef("")
-	m.linef("From the probe's writes: a create or delete that failed or took longer than the stall threshold opens a window, the next successful write closes it. A window counts for the step during which it opened, or for the **handover** when it spans the moment a broker first reported the KRaft controller as the active one; a step's figure is the sum of its windows (0: no write failed or stalled).")
+	m.linef("From the probe's writes: a create or delete that failed or took longer than the stall threshold opens a window, the next successful write closes it. A window counts for the step during which it opened; one open at the moment a broker first reported the KRaft controller as the active one is split there, the rest counting for the **handover**. A step's figure is the sum of its windows (0: no write failed or stalled).")
 	m.linef("")
 	cols[0] = "step"
 	m.header(align, cols...)
@@ -192,7 +194,7 @@ func writeMigration(m *md, w *Workload, plots []string) {
 }
 
 // migrationPlotPhases are the phases the plot draws.
-var migrationPlotPhases = []string{"start", "start_link", "start_copy", "roll", "roll_broker", "finalize", "rollback", "total"}
+var migrationPlotPhases = []string{"start", "start_link", "copy", "handover", "roll", "roll_broker", "finalize", "rollback", "total"}
 
 // migrationPlots draws the phases against partitions and a timeline of the
 // first run at each partition count.
@@ -264,6 +266,7 @@ var migrationColors = []color.Color{
 	color.RGBA{R: 86, G: 180, B: 233, A: 255},
 	color.RGBA{R: 230, G: 159, B: 0, A: 255},
 	color.RGBA{R: 120, G: 120, B: 120, A: 255},
+	color.RGBA{R: 240, G: 228, B: 66, A: 255},
 	color.RGBA{A: 255},
 }
 
@@ -296,7 +299,7 @@ func migrationPhasesPlot(d migrationData) *plot.Plot {
 		if ph == "total" {
 			line.Width = vg.Points(2.5)
 		}
-		if strings.HasPrefix(ph, "start_") || ph == "roll_broker" {
+		if strings.HasPrefix(ph, "start_") || ph == "copy" || ph == "handover" || ph == "roll_broker" {
 			line.Dashes = []vg.Length{vg.Points(5), vg.Points(2)}
 		}
 		p.Add(line, points)
