@@ -34,9 +34,9 @@ import (
 // once per cluster, so a run migrates one partition count; `make
 // bench-migration` runs one per count.
 //
-// The write unavailability each step caused, as the probe's writes saw it,
+// The write unavailability each step caused, as the probe's creates saw it,
 // is a metrics.MeasureMigrationUnavailable (labels step and partitions):
-// the sum of the windows (from a failed or stalled write to the next
+// the sum of the windows (from a failed or stalled create to the next
 // successful one, see unavailableWindows) that opened during the step, or
 // after it before the next one began. The handover begins the moment the
 // first broker reported a KRaft controller as the active one (polled every
@@ -161,7 +161,7 @@ func (w *migration) Run(ctx context.Context, env *Env) (Outcome, error) {
 		out.Notes = append(out.Notes, fmt.Sprintf("%d probe ticks skipped: %d calls were outstanding", skipped, probeMaxInFlight))
 	}
 	out.Notes = append(out.Notes,
-		fmt.Sprintf("probe: a create (replication factor %d) and a metadata read from the next broker every %v, a delete every fourth tick; a write failed or stalled (> %v) opens an unavailability window that the next successful write closes", w.probeRF, time.Duration(float64(time.Second)/w.rate).Round(time.Millisecond), w.stall),
+		fmt.Sprintf("probe: a create (replication factor %d) and a metadata read from the next broker every %v, a delete every fourth tick (on a client of its own); a create that failed or stalled (> %v) opens an unavailability window that the next successful create closes", w.probeRF, time.Duration(float64(time.Second)/w.rate).Round(time.Millisecond), w.stall),
 		"phase durations are the operator steps as cluster/migrate runs them (each waits until the nodes report what it promises); total is start + roll + "+w.finish+", without the settle and the checks between steps")
 	if runErr != nil || ctx.Err() != nil {
 		return out, errors.Join(runErr, ctx.Err())

@@ -164,7 +164,7 @@ func writeMigration(m *md, w *Workload, plots []string) {
 	m.linef("")
 	m.linef("#### Write unavailability per step")
 	m.linef("")
-	m.linef("From the probe's writes: a create or delete that failed or took longer than the stall threshold opens a window, the next successful write closes it. A window counts for the step during which it opened; one open at the moment a broker first reported the KRaft controller as the active one is split there, the rest counting for the **handover**. A step's figure is the sum of its windows (0: no write failed or stalled).")
+	m.linef("From the probe's creates (its deletes go through a client of their own and do not count): a create that failed or took longer than the stall threshold (1 s by default) opens a window, the next successful create closes it. A window counts for the step during which it opened; one open at the moment a broker first reported the KRaft controller as the active one is split there, the rest counting for the **handover**. A step's figure is the sum of its windows (0: no create failed or stalled).")
 	m.linef("")
 	cols[0] = "step"
 	m.header(align, cols...)
