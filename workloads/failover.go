@@ -169,7 +169,7 @@ func (w *failover) Run(ctx context.Context, env *Env) (Outcome, error) {
 	stopWatch()
 	watchWG.Wait()
 	if skipped := p.skipped.Load(); skipped > 0 {
-		out.Notes = append(out.Notes, fmt.Sprintf("%d probe ticks skipped: %d calls were outstanding", skipped, probeMaxInFlight))
+		out.Notes = append(out.Notes, fmt.Sprintf("%d probe ticks skipped: %d calls were outstanding", skipped, cap(p.inFlight)))
 	}
 	out.Notes = append(out.Notes,
 		fmt.Sprintf("probe: a create (replication factor %d) and a metadata read from the next broker every %v, a delete every fourth tick, each kind on its own client; unavailable = first failed or stalled (> %v) create after the fault until the first successful one", w.rf, time.Duration(float64(time.Second)/w.rate).Round(time.Millisecond), w.stall),

@@ -158,7 +158,7 @@ func (w *migration) Run(ctx context.Context, env *Env) (Outcome, error) {
 	out.Notes = append(out.Notes, m.notes...)
 	out.Notes = append(out.Notes, m.unavailability()...)
 	if skipped := m.p.skipped.Load(); skipped > 0 {
-		out.Notes = append(out.Notes, fmt.Sprintf("%d probe ticks skipped: %d calls were outstanding", skipped, probeMaxInFlight))
+		out.Notes = append(out.Notes, fmt.Sprintf("%d probe ticks skipped: %d calls were outstanding", skipped, cap(m.p.inFlight)))
 	}
 	out.Notes = append(out.Notes,
 		fmt.Sprintf("probe: a create (replication factor %d) and a metadata read from the next broker every %v, a delete every fourth tick (on a client of its own); a create that failed or stalled (> %v) opens an unavailability window that the next successful create closes", w.probeRF, time.Duration(float64(time.Second)/w.rate).Round(time.Millisecond), w.stall),

@@ -3,6 +3,7 @@ package workloads
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -20,10 +21,11 @@ import (
 // latency and errors around an event can be read off the run's clock.
 //
 // The probe is open-loop: a call is started every 1/rate whatever the
-// previous calls are doing, up to maxInFlight outstanding, so a stalled
-// controller shows up as calls that wait, not as a pause in the load. Calls
-// that could not start because maxInFlight were outstanding are counted as
-// skipped.
+// previous calls are doing, so a stalled controller shows up as calls that
+// wait, not as a pause in the load. Outstanding ticks are bounded by
+// maxInFlight (probeInFlight: enough for every tick of one whole write
+// timeout, so a stall never starves the load); ticks that could not start
+// beyond it are counted as skipped.
 //
 // Creates, deletes and reads go through three clients (probeClients), each
 // with its own connections: a broker answers one request per connection at
@@ -61,8 +63,15 @@ type probeCall struct {
 	Err        error
 }
 
+// probeInFlight is the bound on outstanding ticks: rate times the write
+// timeout (every tick of a stall as long as a write may last), plus slack,
+// at most probeMaxInFlight.
+func probeInFlight(rate float64, timeout time.Duration) int {
+	return min(probeMaxInFlight, int(math.Ceil(rate*timeout.Seconds()))+16)
+}
+
 const (
-	probeMaxInFlight = 64
+	probeMaxInFlight = 4096
 	// probeMaxWrites bounds the memory of a long probe: at the default 10
 	// writes a second it is more than a day.
 	probeMaxWrites = 1_000_000
@@ -81,7 +90,7 @@ type probeClients struct {
 func startProbe(ctx context.Context, env *Env, clients probeClients, brokers []int32, rate float64, rf int16, timeout time.Duration) *probe {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &probe{env: env, clients: clients, brokers: brokers, rate: rate, rf: rf, timeout: timeout,
-		inFlight: make(chan struct{}, probeMaxInFlight), cancel: cancel, done: make(chan struct{})}
+		inFlight: make(chan struct{}, probeInFlight(rate, timeout)), cancel: cancel, done: make(chan struct{})}
 	go p.loop(ctx)
 	return p
 }
