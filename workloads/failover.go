@@ -232,21 +232,14 @@ func (w *failover) episode(ctx context.Context, env *Env, p *probe, kind cluster
 	}
 	env.Progressf("  %s of the %s (node %d, controller epoch %d, leads %d partitions)", kind, target, ep.node, ctl.Epoch, len(led))
 
-	rec, err := env.Cluster.Fault(ctx, cluster.Fault{Kind: kind, Node: ep.node})
+	rec, undo, err := injectFault(ctx, env, kind, target, ep.node)
 	if err != nil {
 		return ep, err
 	}
 	ep.start = rec.Start
-	fi := env.Rec.FaultStarted(string(kind), target, strconv.Itoa(int(ep.node)), rec.Start)
 	heal := func() error {
-		if rec.Undo == nil {
-			return nil
-		}
-		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-		defer cancel()
-		err := rec.Undo(hctx)
+		err := undo()
 		ep.healed = time.Now()
-		env.Rec.FaultEnded(fi, ep.healed)
 		return err
 	}
 

@@ -84,20 +84,9 @@ func (s *scaleRun) failover(ctx context.Context, n int) error {
 	}
 	env.Progressf("  %d partitions: kill -9 of the active controller, node %d (epoch %d)", n, old.ID, old.Epoch)
 	start := time.Now()
-	fi := env.Rec.FaultStarted(string(cluster.FaultKill), "controller", strconv.Itoa(int(old.ID)), start)
-	rec, err := env.Cluster.Fault(ctx, cluster.Fault{Kind: cluster.FaultKill, Node: old.ID})
+	_, heal, err := injectFault(ctx, env, cluster.FaultKill, "controller", old.ID)
 	if err != nil {
-		env.Rec.FaultEnded(fi, time.Now())
 		return err
-	}
-	heal := func() error {
-		defer env.Rec.FaultEnded(fi, time.Now())
-		if rec.Undo == nil {
-			return nil
-		}
-		uctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		return rec.Undo(uctx)
 	}
 	_, elected, err := awaitNewController(ctx, env.Cluster, old, timeout)
 	if err != nil {
@@ -156,21 +145,10 @@ func (s *scaleRun) controlledShutdown(ctx context.Context, n int) error {
 	}
 	env.Progressf("  %d partitions: graceful stop of broker %d, which leads %d of them", n, victim, led)
 	start := time.Now()
-	fi := env.Rec.FaultStarted(string(cluster.FaultStop), "broker", strconv.Itoa(int(victim)), start)
-	rec, err := env.Cluster.Fault(ctx, cluster.Fault{Kind: cluster.FaultStop, Node: victim})
+	_, heal, err := injectFault(ctx, env, cluster.FaultStop, "broker", victim)
 	stopped := time.Now()
 	if err != nil {
-		env.Rec.FaultEnded(fi, time.Now())
 		return err
-	}
-	heal := func() error {
-		defer env.Rec.FaultEnded(fi, time.Now())
-		if rec.Undo == nil {
-			return nil
-		}
-		uctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		return rec.Undo(uctx)
 	}
 	var survivors []int32
 	for _, id := range scaleBrokerIDs(env.Cluster) {
