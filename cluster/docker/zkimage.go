@@ -15,9 +15,32 @@ import (
 // bookwormSlim is the base the ZooKeeper image prefers, where present.
 const bookwormSlim = "debian:bookworm-slim"
 
-// defaultMirror is where debootstrap fetches packages unless
-// KRAFTBENCH_DEBIAN_MIRROR says otherwise.
-const defaultMirror = "http://deb.debian.org/debian"
+// aptSources are where the host's apt keeps its sources, in deb822 and in
+// one-line form.
+var aptSources = []string{"/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"}
+
+// hostAptMirror returns the Debian mirror the host's apt uses (the first
+// "URIs:" of a deb822 source, or the first "deb URL" line), "" when none is
+// found: debootstrap then takes its own default. The machine's apt is known
+// to reach it, which a mirror named here might not.
+func hostAptMirror(paths []string) string {
+	for _, path := range paths {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Fields(line)
+			switch {
+			case len(f) >= 2 && f[0] == "URIs:":
+				return f[1]
+			case len(f) >= 3 && f[0] == "deb" && !strings.HasPrefix(f[1], "["):
+				return f[1]
+			}
+		}
+	}
+	return ""
+}
 
 // zkPlan is what the ZooKeeper image is built from.
 type zkPlan struct {
@@ -70,7 +93,7 @@ func EnsureZooKeeperImage(ctx context.Context, logf Logf) (string, error) {
 func planZooKeeper(inspect func(ref string) (string, bool, error)) (zkPlan, error) {
 	p := zkPlan{mirror: os.Getenv("KRAFTBENCH_DEBIAN_MIRROR")}
 	if p.mirror == "" {
-		p.mirror = defaultMirror
+		p.mirror = hostAptMirror(aptSources)
 	}
 	pkgs := []byte(strings.Join(images.ZooKeeperPackages, ","))
 	id, ok, err := inspect(bookwormSlim)

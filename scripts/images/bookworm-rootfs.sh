@@ -7,13 +7,14 @@
 # debian:bookworm-slim is not present and cannot be pulled (no registry).
 #
 # Needs root and debootstrap (apt-get install debootstrap). The mirror is
-# KRAFTBENCH_DEBIAN_MIRROR, default http://deb.debian.org/debian. About 70 s
-# and 900 MB with openjdk-17-jre-headless and zookeeper.
+# KRAFTBENCH_DEBIAN_MIRROR (the docker provider passes the one the host's apt
+# uses); empty, debootstrap takes its own default. About 70 s and 900 MB with
+# openjdk-17-jre-headless and zookeeper.
 set -euo pipefail
 
 tag=${1:?usage: bookworm-rootfs.sh TAG PACKAGES}
 packages=${2:?usage: bookworm-rootfs.sh TAG PACKAGES}
-mirror=${KRAFTBENCH_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+mirror=${KRAFTBENCH_DEBIAN_MIRROR:-}
 
 die() { echo "bookworm-rootfs: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "debootstrap needs root (run as root, or load debian:bookworm-slim into docker)"
@@ -28,8 +29,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "bookworm-rootfs: debootstrap minbase + $packages from $mirror"
-debootstrap --variant=minbase --include="$packages" bookworm "$work/rootfs" "$mirror" \
+echo "bookworm-rootfs: debootstrap minbase + $packages from ${mirror:-the default mirror of debootstrap}"
+debootstrap --variant=minbase --include="$packages" bookworm "$work/rootfs" ${mirror:+"$mirror"} \
   >"$work/debootstrap.log" 2>&1 || { tail -n 30 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
 
 # What an image does not need: package caches and lists, docs, man pages.
