@@ -78,6 +78,10 @@ type Status struct {
 	Registered bool
 	Fenced     bool
 	Digest     string
+	// LiveBrokers is how many brokers are live (unfenced) in the image this
+	// node serves: readiness needs every broker in it, since brokers can
+	// agree on one digest that still lacks a broker that just registered.
+	LiveBrokers int
 	// Migration is a KRaft controller's ZooKeeper-migration state (Kafka's
 	// ZkMigrationState: "pre-migration", "migration" for dual writes,
 	// "post-migration" once finalized), empty when there is none.

@@ -198,7 +198,7 @@ func (n *Node) Status() cluster.Status {
 	img := n.Image()
 	s := cluster.Status{NodeID: n.cfg.NodeID, Mode: "kraft", Roles: n.cfg.Roles,
 		ActiveControllerID: n.hint.id.Load(), ControllerEpoch: int64(n.hint.epoch.Load()),
-		MetadataOffset: img.Offset, Digest: n.digest.get(img)}
+		MetadataOffset: img.Offset, Digest: n.digest.get(img), LiveBrokers: len(img.LiveBrokerIDs())}
 	if n.q != nil {
 		id, term := n.q.leader()
 		s.ActiveControllerID, s.ControllerEpoch = id, int64(term)

@@ -179,7 +179,7 @@ func (n *Node) Status() cluster.Status {
 		NodeID: n.cfg.NodeID, Mode: "zk", Roles: []cluster.Role{cluster.RoleBroker},
 		ActiveControllerID: n.ctrl.activeID.Load(), Active: n.ctrl.isActive.Load(),
 		ControllerEpoch: int64(epoch), MetadataOffset: img.Offset,
-		Registered: n.broker.registered.Load(), Digest: d.digest,
+		Registered: n.broker.registered.Load(), Digest: d.digest, LiveBrokers: len(img.LiveBrokerIDs()),
 	}
 }
 

@@ -122,6 +122,7 @@ func evaluate(c Check, mark func(string), storeOK bool) string {
 	mark(PhaseStoreReady)
 	mark(PhaseControllerActive)
 	digests := map[string]bool{}
+	brokers := 0
 	for id, s := range c.Statuses {
 		if !s.HasRole(cluster.RoleBroker) {
 			continue
@@ -130,8 +131,14 @@ func evaluate(c Check, mark func(string), storeOK bool) string {
 			return fmt.Sprintf("broker %d registered=%v fenced=%v", id, s.Registered, s.Fenced)
 		}
 		digests[s.Digest] = true
+		brokers++
 	}
 	mark(PhaseBrokersRegistered)
+	for id, s := range c.Statuses {
+		if s.HasRole(cluster.RoleBroker) && s.LiveBrokers != brokers {
+			return fmt.Sprintf("broker %d serves %d live brokers of %d", id, s.LiveBrokers, brokers)
+		}
+	}
 	if len(digests) != 1 {
 		return fmt.Sprintf("brokers serve %d different image digests", len(digests))
 	}

@@ -16,7 +16,7 @@ import (
 
 func broker(id, active int32, digest string) cluster.Status {
 	return cluster.Status{NodeID: id, Roles: []cluster.Role{cluster.RoleBroker}, ActiveControllerID: active,
-		Active: id == active, Registered: true, Digest: digest}
+		Active: id == active, Registered: true, Digest: digest, LiveBrokers: 3}
 }
 
 func TestWaitRecordsPhasesInOrderAndReturnsWhenReady(t *testing.T) {
@@ -33,6 +33,11 @@ func TestWaitRecordsPhasesInOrderAndReturnsWhenReady(t *testing.T) {
 			st[3] = s
 		case r < 7:
 			st[3] = broker(3, 1, "b") // lagging image
+		case r < 9:
+			for id, s := range st { // one digest, but without broker 3 yet
+				s.LiveBrokers = 2
+				st[id] = s
+			}
 		}
 		return Check{Statuses: st}
 	}
@@ -87,5 +92,20 @@ func TestWithStorePhaseReplacesTheInferredOne(t *testing.T) {
 	got := WithStorePhase(in, 2)
 	if len(got) != 3 || got[0] != (Phase{Name: PhaseStoreReady, After: 2}) || got[1].Name != PhaseControllerActive || got[2].After != 9 {
 		t.Fatalf("got %+v", got)
+	}
+}
+
+// Brokers that agree on one digest are not ready while it lacks a broker
+// that registered: its UpdateMetadata (or registration record) is still on
+// the way.
+func TestNotReadyWhileAnImageLacksABroker(t *testing.T) {
+	st := map[int32]cluster.Status{1: broker(1, 1, "a"), 2: broker(2, 1, "a"), 3: broker(3, 1, "a")}
+	for id, s := range st {
+		s.LiveBrokers = 2
+		st[id] = s
+	}
+	why := evaluate(Check{Statuses: st}, func(string) {}, true)
+	if !strings.Contains(why, "live brokers of 3") {
+		t.Fatalf("evaluate = %q, want a broker missing from the image", why)
 	}
 }
