@@ -32,6 +32,10 @@ type Spec struct {
 	// (process.roles=broker,controller) instead of separate nodes.
 	Combined bool
 
+	// KafkaVersion is kafka.version: the Kafka release whose behaviour the
+	// nodes model (empty: DefaultKafkaVersion).
+	KafkaVersion KafkaVersion
+
 	Timeouts Timeouts
 	Images   Images
 	Seed     int64
@@ -112,6 +116,11 @@ func (s *Spec) Validate() error {
 		}
 	default:
 		bad("mode %q: want zk or kraft", s.Mode)
+	}
+	if v, err := ParseKafkaVersion(string(s.KafkaVersion)); err != nil {
+		bad("%v", err)
+	} else if !v.SupportsMode(s.Mode) {
+		bad("kafka.version %s: has no ZooKeeper mode (removed in Kafka 4.0); ZooKeeper mode models 3.9", v)
 	}
 	if s.Brokers < 1 || s.Brokers > 64 {
 		bad("brokers %d: want 1..64", s.Brokers)

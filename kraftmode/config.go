@@ -73,6 +73,9 @@ type Config struct {
 	DisableTopicDelete bool             // delete.topic.enable=false
 	Logger             *slog.Logger     // nil discards
 	Seed               int64            // kraftbench.seed: replica placement and topic ids
+	// KafkaVersion is kafka.version: the release whose KRaft behaviour the
+	// node follows where releases differ (cluster.KafkaVersion's methods).
+	KafkaVersion cluster.KafkaVersion
 	// TestCommitDelay is TEST-ONLY: the active controller waits this long
 	// before committing each CreateTopics, so a test can check that a slower
 	// commit path is caught as a regression. kbnode sets it only from the
@@ -109,6 +112,7 @@ func (c Config) WithDefaults() Config {
 	setDur(&c.SnapshotInterval, DefaultSnapshotInterval)
 	setDur(&c.MaxIdleInterval, DefaultMaxIdleInterval)
 	setDur(&c.RequestTimeout, DefaultRequestTimeout)
+	c.KafkaVersion = c.KafkaVersion.OrDefault()
 	if c.SnapshotBytes == 0 {
 		c.SnapshotBytes = DefaultSnapshotBytes
 	}

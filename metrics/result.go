@@ -62,16 +62,20 @@ func memTotal() int64 {
 
 // Result is one (workload, mode, run): what ran, where, and what was measured.
 type Result struct {
-	Schema   int            `json:"schema"`
-	Workload string         `json:"workload"`
-	Mode     string         `json:"mode"`
-	Provider string         `json:"provider"`
-	Profile  string         `json:"profile,omitempty"` // timeout profile: "kafka-defaults" or "tuned"
-	Seed     int64          `json:"seed"`
-	Started  time.Time      `json:"started"`
-	Finished time.Time      `json:"finished"`
-	Build    buildinfo.Info `json:"build"`
-	Machine  Machine        `json:"machine"`
+	Schema   int    `json:"schema"`
+	Workload string `json:"workload"`
+	Mode     string `json:"mode"`
+	Provider string `json:"provider"`
+	Profile  string `json:"profile,omitempty"` // timeout profile: "kafka-defaults" or "tuned"
+	Seed     int64  `json:"seed"`
+	// KafkaVersion is the kafka.version the nodes modelled ("" in results
+	// written before it existed, which modelled 3.9 in ZooKeeper mode and
+	// skipped KRaft's linger and late high watermark).
+	KafkaVersion string         `json:"kafka_version,omitempty"`
+	Started      time.Time      `json:"started"`
+	Finished     time.Time      `json:"finished"`
+	Build        buildinfo.Info `json:"build"`
+	Machine      Machine        `json:"machine"`
 	// Topology, Images, Timeouts and Params record the scenario as run.
 	Topology map[string]int    `json:"topology,omitempty"`
 	Images   map[string]string `json:"images,omitempty"`

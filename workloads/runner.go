@@ -160,7 +160,7 @@ func (r *Runner) result(s Scenario, spec cluster.Spec, rec *metrics.Recorder, ou
 	t := spec.Timeouts.WithDefaults()
 	res := &metrics.Result{
 		Schema: metrics.SchemaVersion, Workload: s.Workload, Mode: spec.Mode, Provider: spec.Provider,
-		Profile: s.Profile, Seed: spec.Seed, Started: base, Finished: time.Now(),
+		Profile: s.Profile, Seed: spec.Seed, KafkaVersion: string(spec.KafkaVersion.OrDefault()), Started: base, Finished: time.Now(),
 		Build: buildinfo.Read(), Machine: metrics.ReadMachine(),
 		Topology: map[string]int{"brokers": spec.Brokers, "controllers": spec.Controllers, "zk_servers": spec.ZKServers},
 		Timeouts: map[string]string{

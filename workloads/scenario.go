@@ -29,6 +29,10 @@ type Scenario struct {
 	// Profile selects failure-detection timeouts: "kafka-defaults" (Kafka's
 	// shipped values) or "tuned" (see Profiles).
 	Profile string `yaml:"profile"`
+	// KafkaVersion is kafka.version: the Kafka release the modes model
+	// ("3.9", the default; "4.1" for KRaft only). A scenario at 4.1 runs
+	// only its KRaft mode.
+	KafkaVersion cluster.KafkaVersion `yaml:"kafka_version"`
 	// Output is the folder results are written to.
 	Output string `yaml:"output"`
 	// Floor, when above 0, measures that many samples of the store's floor
@@ -105,6 +109,7 @@ func (s *Scenario) Spec(mode string, rep int) cluster.Spec {
 	spec := cluster.Spec{
 		Name: fmt.Sprintf("kb-%s-%s-%d", s.Workload, mode, rep), Mode: mode, Provider: s.Provider,
 		Brokers: s.Topology.Brokers, Seed: s.Seed + int64(rep), Timeouts: Profiles[s.Profile],
+		KafkaVersion: s.KafkaVersion.OrDefault(),
 	}
 	if mode == cluster.ModeZK {
 		spec.ZKServers = s.Topology.ZKServers
@@ -129,6 +134,15 @@ func (s *Scenario) Validate() error {
 			errs = append(errs, fmt.Errorf("modes: %s listed twice", m))
 		}
 		seen[m] = true
+	}
+	if v, err := cluster.ParseKafkaVersion(string(s.KafkaVersion)); err != nil {
+		errs = append(errs, err)
+	} else {
+		for _, m := range s.Modes {
+			if !v.SupportsMode(m) {
+				errs = append(errs, fmt.Errorf("kafka_version %s: has no %s mode (ZooKeeper mode was removed in Kafka 4.0); run modes: [kraft]", v, m))
+			}
+		}
 	}
 	if _, ok := Profiles[s.Profile]; !ok {
 		errs = append(errs, fmt.Errorf("profile %q: want kafka-defaults or tuned", s.Profile))

@@ -58,6 +58,7 @@ var defs = []def{
 	{"delete.topic.enable", kindBool, "true", "whether DeleteTopics is allowed"},
 	{"socket.request.max.bytes", kindInt, "104857600", "largest request frame accepted"},
 	{"request.timeout.ms", kindInt, "30000", "timeout of node-to-node requests"},
+	{"kafka.version", kindString, "3.9", "Apache Kafka release whose behaviour the node models: 3.9 (both modes) or 4.1 (KRaft only: pre-vote, fast high-watermark propagation)"},
 	{"kraftbench.seed", kindLong, "1", "seed for replica placement and topic ids (kraftbench)"},
 	{"kraftbench.status.listener", kindString, "", "host:port of the node's HTTP status endpoint (kraftbench); off when empty"},
 }

@@ -144,6 +144,13 @@ func (r *reader) loadCommon(n *Node) {
 	n.MaxFrameBytes = int32(frame)
 	n.RequestTimeout = r.duration("request.timeout.ms", time.Millisecond)
 	n.Seed, _ = r.int("kraftbench.seed", 1)
+	if v, err := cluster.ParseKafkaVersion(r.str("kafka.version")); err != nil {
+		r.fail("kafka.version", err.Error())
+	} else if !v.SupportsMode(n.Mode) {
+		r.fail("kafka.version", fmt.Sprintf("%s has no ZooKeeper mode (removed in Kafka 4.0); ZooKeeper mode models 3.9", v))
+	} else {
+		n.KafkaVersion = v
+	}
 	n.StatusListener = r.str("kraftbench.status.listener")
 	if len(n.Listeners) == 0 {
 		r.fail("listeners", "at least one listener is required")

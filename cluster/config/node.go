@@ -81,6 +81,7 @@ type Node struct {
 	RequestTimeout    time.Duration
 	Seed              int64
 	StatusListener    string
+	KafkaVersion      cluster.KafkaVersion // kafka.version
 }
 
 // HasRole reports whether the node takes role r.

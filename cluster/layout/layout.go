@@ -137,6 +137,7 @@ func Properties(s cluster.Spec, p Plan, n Node, r Resolver) map[string]string {
 		"log.dirs":                   r.DataDir(n.ID),
 		"kraftbench.status.listener": r.Status(n.ID),
 		"kraftbench.seed":            strconv.FormatInt(s.Seed, 10),
+		"kafka.version":              string(s.KafkaVersion.OrDefault()),
 	}
 	var listeners, advertised, protos []string
 	add := func(name string) {

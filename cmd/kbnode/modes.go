@@ -84,7 +84,7 @@ func startKRaft(ctx context.Context, n *config.Node, env nodeEnv) (cluster.Contr
 		ElectionBackoffMax: n.ElectionBackoffMax, HeartbeatInterval: n.HeartbeatInterval,
 		SessionTimeout: n.SessionTimeout, SnapshotBytes: n.SnapshotBytes, SnapshotInterval: n.SnapshotInterval,
 		MaxIdleInterval: n.MaxIdleInterval, RequestTimeout: n.RequestTimeout, Defaults: n.Defaults,
-		DisableTopicDelete: !n.DeleteTopicEnable, Logger: env.Logger, Seed: n.Seed,
+		DisableTopicDelete: !n.DeleteTopicEnable, Logger: env.Logger, Seed: n.Seed, KafkaVersion: n.KafkaVersion,
 		TestCommitDelay:  env.TestCommitDelay,
 		MigrationEnabled: n.MigrationEnabled, ZKConnect: n.ZKConnect, ZKSessionTimeout: n.ZKSessionTimeout,
 		InterBrokerListener: n.InterBrokerListenerName,

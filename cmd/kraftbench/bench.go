@@ -75,6 +75,7 @@ Examples:
 	f.DurationVar((*time.Duration)(&ov.Warmup), "warmup", 0, "exclude samples that start within this long")
 	f.Int64Var(&ov.Seed, "seed", ov.Seed, "seed for placement, ids and workload randomness")
 	f.StringVar(&ov.Profile, "profile", ov.Profile, "timeouts: kafka-defaults or tuned")
+	f.StringVar((*string)(&ov.KafkaVersion), "kafka-version", "", "Kafka release the modes model: 3.9 (default, both modes) or 4.1 (KRaft only)")
 	f.StringVarP(&ov.Output, "output", "o", ov.Output, "results folder")
 	f.IntVar(&ov.Floor, "floor", 0, "also measure this many samples of the store's floor (bare ZooKeeper create / Raft commit)")
 	f.StringVar(&metricsAddr, "metrics-addr", "", "serve OpenTelemetry metrics for Prometheus at http://<host:port>/metrics until exit\n(OTLP push is on when OTEL_EXPORTER_OTLP_ENDPOINT is set)")
@@ -122,6 +123,9 @@ func applyBenchFlags(cmd *cobra.Command, s *workloads.Scenario, ov workloads.Sce
 	if set("profile") {
 		s.Profile = ov.Profile
 	}
+	if set("kafka-version") {
+		s.KafkaVersion = ov.KafkaVersion
+	}
 	if set("floor") {
 		s.Floor = ov.Floor
 	}
@@ -160,8 +164,8 @@ func runBench(cmd *cobra.Command, s workloads.Scenario, metricsAddr string, ling
 		tp := newTermProgress(f)
 		r.Progress, r.Meter = tp, tp
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "kraftbench: %s on %v, %d repetition(s), seed %d, profile %s\n",
-		s.Workload, s.Modes, s.Repetitions, s.Seed, s.Profile)
+	fmt.Fprintf(cmd.ErrOrStderr(), "kraftbench: %s on %v, %d repetition(s), seed %d, profile %s, kafka.version %s\n",
+		s.Workload, s.Modes, s.Repetitions, s.Seed, s.Profile, s.KafkaVersion.OrDefault())
 	results, runErr := r.Run(ctx, s)
 	if len(results) > 0 {
 		fmt.Fprintln(cmd.OutOrStdout())
