@@ -19,9 +19,10 @@ help: ## list the targets
 build: ## build bin/kraftbench and bin/kbnode (static)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
-vet: ## go vet and gofmt check
+vet: ## go vet, gofmt check, and no tracked file that .gitignore ignores (a built binary)
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
+	@out=$$(git ls-files -ci --exclude-standard); if [ -n "$$out" ]; then echo "tracked but ignored by .gitignore (git rm --cached them):"; echo "$$out"; exit 1; fi
 
 test: deps build vet ## run every test (installs kcat, Java and Debian's zookeeper first: scripts/install-deps.sh)
 	$(GO) test $(TESTFLAGS) ./...
