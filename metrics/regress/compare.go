@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/kraftbench/kraftbench/internal/stats"
 	"github.com/kraftbench/kraftbench/metrics"
 	"golang.org/x/perf/benchmath"
 )
@@ -33,7 +34,8 @@ type Row struct {
 	Base, New Side
 	// P is the U test's two-sided p-value; Change is new median / base
 	// median - 1; Lo and Hi bound the change at CIConfidence (HasCI false
-	// when the samples are too small for an interval).
+	// when a side has fewer than two runs or a value that is not positive;
+	// with few runs CIConfidence is below 1 - alpha, as in the report).
 	P, Change, Lo, Hi, CIConfidence float64
 	HasCI                           bool
 	Verdict                         Verdict
@@ -101,7 +103,9 @@ func compareRow(k Key, base, new []float64, o Options) Row {
 	if c := r.Base.Summary.Center; c != 0 {
 		r.Change = r.New.Summary.Center/c - 1
 	}
-	r.Lo, r.Hi, r.CIConfidence, r.HasCI = ratioCI(bs.Values, ns.Values, o.Alpha)
+	if sh, ok := stats.ShiftCI(bs.Values, ns.Values, conf); ok && sh.HasCI {
+		r.Lo, r.Hi, r.CIConfidence, r.HasCI = sh.Lo-1, sh.Hi-1, sh.Confidence, true
+	}
 	switch {
 	case minP(len(base), len(new)) > o.Alpha:
 		r.Verdict = TooFew

@@ -27,10 +27,13 @@
 // The test is Mann-Whitney U (golang.org/x/perf/benchmath, AssumeNothing),
 // two-sided, on the per-run values. The change is the ratio of the sample
 // medians minus one, as benchstat reports it. Its confidence interval is the
-// distribution-free interval that goes with the U test (Hodges-Lehmann): the
-// k-th smallest and largest of the n1*n2 pairwise ratios new/base, with k
-// from the exact U distribution, at confidence at least 1-alpha (the exact
-// level is stated).
+// distribution-free interval that goes with the U test (Hodges-Lehmann with
+// Moses' interval, internal/stats.ShiftCI, the same that `kraftbench report`
+// prints): the k-th smallest and largest of the n1*n2 pairwise ratios
+// new/base, with k from the U distribution (exact up to 400 pairs, normal
+// beyond), at confidence at least 1-alpha where the numbers of runs allow
+// it and at the highest level they allow otherwise (the level reached is
+// stated).
 //
 // # Verdicts and the gate
 //

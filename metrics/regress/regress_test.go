@@ -166,19 +166,26 @@ func TestFalsePositiveRateAndCoverageUnderTheNull(t *testing.T) {
 	}
 }
 
-func TestRatioCIOrderStatistics(t *testing.T) {
+func TestRowIntervalIsTheSharedShiftCI(t *testing.T) {
 	base := []float64{1, 2, 3, 4, 5}
 	cur := []float64{10, 20, 30, 40, 50}
-	lo, hi, conf, ok := ratioCI(base, cur, 0.05)
-	// 25 pairwise ratios x/b; k = 3 for 5+5 at alpha 0.05 (P(U<=2) = 4/252).
-	if !ok || math.Abs(conf-(1-8.0/252)) > 1e-9 {
-		t.Fatalf("ok=%v confidence %v", ok, conf)
+	r := compareRow(Key{}, base, cur, DefaultOptions())
+	// 25 pairwise ratios x/b; k = 3 for 5+5 at alpha 0.05 (P(U<=2) = 4/252):
+	// the third smallest is 10/3, the third largest 30.
+	if !r.HasCI || math.Abs(r.CIConfidence-(1-8.0/252)) > 1e-9 {
+		t.Fatalf("hasCI=%v confidence %v", r.HasCI, r.CIConfidence)
 	}
-	if lo <= 1 || hi >= 49 || lo >= 9 || hi <= 9 {
-		t.Errorf("interval [%v, %v] does not bracket the true change +900%%", lo, hi)
+	if math.Abs(r.Lo-(10.0/3-1)) > 1e-9 || math.Abs(r.Hi-29) > 1e-9 {
+		t.Errorf("interval [%v, %v], want [%v, 29]", r.Lo, r.Hi, 10.0/3-1)
 	}
-	if _, _, _, ok := ratioCI([]float64{1, 2}, []float64{3, 4}, 0.05); ok {
-		t.Error("2+2 samples gave an interval at 95%")
+	// 2+2 runs cannot give 95%: the widest interval, at the 67% it has, and
+	// the row is "too few runs" all the same.
+	two := compareRow(Key{}, []float64{1, 2}, []float64{3, 4}, DefaultOptions())
+	if !two.HasCI || math.Abs(two.CIConfidence-2.0/3) > 1e-9 || two.Verdict != TooFew {
+		t.Errorf("2+2 runs: hasCI=%v at %v, verdict %q", two.HasCI, two.CIConfidence, two.Verdict)
+	}
+	if one := compareRow(Key{}, []float64{1}, []float64{3, 4}, DefaultOptions()); one.HasCI {
+		t.Errorf("1+2 runs gave an interval at %v", one.CIConfidence)
 	}
 	if p := minP(4, 4); math.Abs(p-2.0/70) > 1e-12 {
 		t.Errorf("minP(4,4) = %v", p)

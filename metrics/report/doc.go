@@ -21,8 +21,10 @@
 //     ratios of every KRaft run's value to every ZooKeeper run's value;
 //   - its confidence interval is the distribution-free interval that inverts
 //     the Mann-Whitney U test on the logarithms (Moses' method): order
-//     statistics of those pairwise ratios, chosen from the exact null
-//     distribution of U. It assumes only that the two modes' run values
+//     statistics of those pairwise ratios, chosen from the null
+//     distribution of U (exact up to 400 pairs, normal beyond;
+//     internal/stats.ShiftCI, which `kraftbench compare` uses too). It
+//     assumes only that the two modes' run values
 //     differ by a factor. Its confidence is 95% where the numbers of runs
 //     allow it; with few runs the highest confidence they allow is used and
 //     stated (3 runs against 3: 90%; 2 against 2: 67%);

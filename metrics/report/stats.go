@@ -4,7 +4,7 @@ import (
 	"math"
 	"sort"
 
-	"github.com/aclements/go-moremath/stats"
+	"github.com/kraftbench/kraftbench/internal/stats"
 	"golang.org/x/perf/benchmath"
 )
 
@@ -28,49 +28,24 @@ type Ratio struct {
 }
 
 // EstimateRatio compares per-run values of the two modes (all positive).
-// ok is false when either side is empty.
+// ok is false when either side is empty or holds a value that is not
+// positive. The ratio and interval are internal/stats' ShiftCI, the same
+// that `kraftbench compare` prints; the p-value is benchmath's.
 func EstimateRatio(zk, kraft []float64) (r Ratio, ok bool) {
-	n, m := len(zk), len(kraft)
-	if n == 0 || m == 0 {
+	s, ok := stats.ShiftCI(zk, kraft, targetConfidence)
+	if !ok {
 		return Ratio{}, false
 	}
-	d := make([]float64, 0, n*m)
-	for _, x := range zk {
-		for _, y := range kraft {
-			d = append(d, math.Log(y)-math.Log(x))
-		}
-	}
-	sort.Float64s(d)
-	r = Ratio{Point: math.Exp(median(d)), P: math.NaN(), NZK: n, NKRaft: m}
-	if n < 2 || m < 2 {
+	r = Ratio{Point: s.Ratio, Lo: s.Lo, Hi: s.Hi, Confidence: s.Confidence, HasCI: s.HasCI,
+		P: math.NaN(), NZK: len(zk), NKRaft: len(kraft)}
+	if !r.HasCI {
 		return r, true
 	}
-	k, conf := mosesOrder(n, m, targetConfidence)
-	r.Lo, r.Hi, r.Confidence, r.HasCI = math.Exp(d[k-1]), math.Exp(d[len(d)-k]), conf, true
 	cmp := benchmath.AssumeNothing.Compare(
 		benchmath.NewSample(append([]float64(nil), zk...), &benchmath.DefaultThresholds),
 		benchmath.NewSample(append([]float64(nil), kraft...), &benchmath.DefaultThresholds))
 	r.P = cmp.P
 	return r, true
-}
-
-// mosesOrder returns the order k (1-based) such that the k-th smallest and
-// k-th largest of the n*m pairwise differences bound a confidence interval
-// for the shift, with its exact confidence 1 - 2 P(U <= k-1) under the null
-// distribution of the Mann-Whitney U statistic. It picks the largest k whose
-// confidence is at least target; when even k = 1 falls short, k = 1 and the
-// (lower) confidence it has.
-func mosesOrder(n, m int, target float64) (k int, confidence float64) {
-	u := stats.UDist{N1: n, N2: m}
-	k, confidence = 1, 1-2*u.CDF(0)
-	for j := 2; j <= n*m/2; j++ {
-		c := 1 - 2*u.CDF(float64(j-1))
-		if c < target {
-			break
-		}
-		k, confidence = j, c
-	}
-	return k, confidence
 }
 
 // median of sorted values.

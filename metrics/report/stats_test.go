@@ -5,22 +5,6 @@ import (
 	"testing"
 )
 
-func TestMosesOrderHasExactConfidence(t *testing.T) {
-	for _, c := range []struct {
-		n, m, k int
-		conf    float64
-	}{
-		{2, 2, 1, 1 - 2.0/6},     // C(4,2) = 6 arrangements
-		{3, 3, 1, 1 - 2.0/20},    // C(6,3) = 20: at most 90%
-		{5, 5, 3, 1 - 2*4.0/252}, // P(U<=2) = 4/252; k=4 gives 1-2*7/252 < 95%
-	} {
-		k, conf := mosesOrder(c.n, c.m, targetConfidence)
-		if k != c.k || math.Abs(conf-c.conf) > 1e-9 {
-			t.Errorf("%dv%d: k=%d conf=%.4f, want k=%d conf=%.4f", c.n, c.m, k, conf, c.k, c.conf)
-		}
-	}
-}
-
 func TestEstimateRatio(t *testing.T) {
 	r, ok := EstimateRatio([]float64{40, 42, 38}, []float64{10, 11, 9})
 	if !ok || !r.HasCI {
