@@ -172,32 +172,3 @@ func TestHlogReadsBack(t *testing.T) {
 		}
 	}
 }
-
-// Merging runs adds their histograms: the merged p50 lies between the runs'.
-func TestMergeAddsRuns(t *testing.T) {
-	mk := func(mode string, d time.Duration) *Result {
-		r := NewRecorder(RecorderOptions{})
-		now := time.Now()
-		for i := 0; i < 50; i++ {
-			r.Record(Sample{Op: "create", Start: now, End: now.Add(d)})
-		}
-		ops, _ := r.Results()
-		return &Result{Workload: "topics", Mode: mode, Ops: ops}
-	}
-	merged, err := Merge([]*Result{mk("zk", time.Millisecond), mk("zk", 3*time.Millisecond), mk("kraft", time.Millisecond)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(merged) != 2 {
-		t.Fatalf("merged %d groups, want 2", len(merged))
-	}
-	var zk *Merged
-	for _, m := range merged {
-		if m.Mode == "zk" {
-			zk = m
-		}
-	}
-	if zk.Runs != 2 || zk.Hist.TotalCount() != 100 || time.Duration(zk.Hist.Max()) < 3*time.Millisecond-time.Microsecond*10 {
-		t.Fatalf("zk merged: runs %d n %d max %v", zk.Runs, zk.Hist.TotalCount(), time.Duration(zk.Hist.Max()))
-	}
-}

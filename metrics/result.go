@@ -218,3 +218,7 @@ func ReadResult(path string) (*Result, error) {
 	}
 	return &r, nil
 }
+
+// FloorOp is the op name of store-floor samples (a bare ZooKeeper create or
+// Raft commit measured in the same run).
+const FloorOp = "floor"

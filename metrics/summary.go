@@ -103,3 +103,17 @@ func (r *Recorder) Results() ([]OpResult, error) {
 	}
 	return out, nil
 }
+
+// FormatDuration prints a nanosecond latency with three significant digits
+// in s, ms or µs, the form every kraftbench table uses.
+func FormatDuration(ns int64) string {
+	d := time.Duration(ns)
+	switch {
+	case d >= time.Second:
+		return fmt.Sprintf("%.3gs", d.Seconds())
+	case d >= time.Millisecond:
+		return fmt.Sprintf("%.3gms", float64(d)/float64(time.Millisecond))
+	default:
+		return fmt.Sprintf("%.3gµs", float64(d)/float64(time.Microsecond))
+	}
+}

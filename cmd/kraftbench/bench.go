@@ -13,6 +13,7 @@ import (
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/providers"
 	"github.com/kraftbench/kraftbench/metrics"
+	"github.com/kraftbench/kraftbench/metrics/report"
 	"github.com/kraftbench/kraftbench/workloads"
 	"github.com/spf13/cobra"
 )
@@ -169,7 +170,7 @@ func runBench(cmd *cobra.Command, s workloads.Scenario, metricsAddr string, ling
 	results, runErr := r.Run(ctx, s)
 	if len(results) > 0 {
 		fmt.Fprintln(cmd.OutOrStdout())
-		if err := metrics.WriteComparison(cmd.OutOrStdout(), results); err != nil {
+		if err := report.WriteSummary(cmd.OutOrStdout(), results); err != nil {
 			return err
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "\n%d result file(s) in %s\n", len(results), s.Output)
