@@ -55,9 +55,7 @@ const (
 // must list them. Grafana itself cannot be installed here; this is how the
 // dashboards are shown to work.
 func TestDashboardsShowLiveData(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts real clusters and Prometheus; run without -short")
-	}
+	testbin.NeedIntegration(t, "real clusters and Prometheus")
 	promBin, err := exec.LookPath("prometheus")
 	if err != nil {
 		if os.Getenv("CI") == "" {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/front"
+	"github.com/kraftbench/kraftbench/internal/testbin"
 )
 
 // tcluster is an in-process KRaft cluster over real TCP on loopback, with
@@ -65,6 +66,7 @@ func testLogger(t testing.TB) *slog.Logger {
 // controllers, 4-6 brokers) or combined (ids 1-3 with both roles).
 func newTCluster(t testing.TB, combined bool, tweak func(*Config)) *tcluster {
 	t.Helper()
+	testbin.NeedIntegration(t, "a 3-controller Raft quorum on disk over loopback TCP")
 	c := &tcluster{t: t, clusterID: NewClusterID(rand.New(rand.NewPCG(1, 2))),
 		voters: map[int32]string{}, cfgs: map[int32]Config{}, nodes: map[int32]*Node{},
 		clients: map[int32]*front.Server{}, ports: map[int32]int{},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/internal/testbin"
 )
 
 // crashAll kills every node and starts them again on their directories.
@@ -130,9 +131,7 @@ func TestSnapshotRoundTrip100kPartitions(t *testing.T) {
 // A 100,000-partition cluster survives snapshot and restore: every node
 // restarts from disk and serves all 100,000 partitions.
 func TestHundredThousandPartitionsSurviveRestart(t *testing.T) {
-	if testing.Short() {
-		t.Skip("creates 100,000 partitions")
-	}
+	testbin.NeedIntegration(t, "a Raft quorum with 100,000 partitions")
 	c := newTCluster(t, false, nil)
 	active := c.active(10 * time.Second)
 	c.waitUnfenced(10 * time.Second)

@@ -20,9 +20,7 @@ import (
 // every acknowledged write kept, one digest, one controller per epoch) and
 // measure what each fault should produce.
 func TestFailoverLocalKillStopPause(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts real clusters; run without -short")
-	}
+	testbin.NeedIntegration(t, "real clusters")
 	bin, err := testbin.Kbnode()
 	if err != nil {
 		t.Fatal(err)
@@ -35,9 +33,7 @@ func TestFailoverLocalKillStopPause(t *testing.T) {
 // The network partition needs containers: the node is cut from its peers'
 // network while the host still reaches it.
 func TestFailoverDockerPartition(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts real clusters; run without -short")
-	}
+	testbin.NeedIntegration(t, "real clusters")
 	if err := docker.Check(t.Context()); err != nil {
 		t.Skip("no Docker engine answers: " + err.Error())
 	}

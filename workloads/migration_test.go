@@ -63,9 +63,7 @@ func TestMigrationRollback(t *testing.T) {
 
 func runMigration(t *testing.T, finish string) *metrics.Result {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("starts real clusters; run without -short")
-	}
+	testbin.NeedIntegration(t, "real clusters")
 	bin, err := testbin.Kbnode()
 	if err != nil {
 		t.Fatal(err)

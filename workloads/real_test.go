@@ -17,9 +17,7 @@ import (
 // provider (real ZooKeeper, real Raft, real processes), through the same
 // Runner the bench command uses.
 func TestEveryWorkloadRunsAgainstBothModes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts real clusters; run without -short")
-	}
+	testbin.NeedIntegration(t, "real clusters")
 	bin, err := testbin.Kbnode()
 	if err != nil {
 		t.Fatal(err)

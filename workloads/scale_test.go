@@ -87,9 +87,7 @@ func TestScaleMemoryGuard(t *testing.T) {
 // measure at every count, every node's memory is recorded, and each fault
 // is a window on the run's clock.
 func TestScaleSweepBothModes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts real clusters; run without -short")
-	}
+	testbin.NeedIntegration(t, "real clusters")
 	bin, err := testbin.Kbnode()
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/internal/testbin"
 	"github.com/kraftbench/kraftbench/zkmode/ensemble"
 )
 
@@ -27,6 +28,7 @@ var benchEns struct {
 
 func benchEnsemble(b *testing.B) *ensemble.Ensemble {
 	b.Helper()
+	testbin.NeedIntegration(b, "a ZooKeeper ensemble")
 	benchEns.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/front"
+	"github.com/kraftbench/kraftbench/internal/testbin"
 	"github.com/kraftbench/kraftbench/zkmode/ensemble"
 )
 
@@ -48,6 +49,7 @@ func TestMain(m *testing.M) {
 // test works under its own chroot. A missing ZooKeeper fails the test.
 func sharedEnsemble(t testing.TB) *ensemble.Ensemble {
 	t.Helper()
+	testbin.NeedIntegration(t, "a 3-server ZooKeeper ensemble")
 	shared.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()

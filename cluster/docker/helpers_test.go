@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/internal/testbin"
 	"github.com/moby/moby/client"
 )
 
@@ -23,6 +24,7 @@ const fakeRepo = "kraftbench/test-node"
 // needDocker skips the test, saying so, only when no Docker engine answers.
 func needDocker(t *testing.T) {
 	t.Helper()
+	testbin.NeedIntegration(t, "Docker containers")
 	if err := Check(t.Context()); err != nil {
 		t.Skip("no Docker engine answers: " + err.Error())
 	}
@@ -39,6 +41,7 @@ var shared struct {
 // a machine, then present).
 func zkImage(t *testing.T) string {
 	t.Helper()
+	testbin.NeedIntegration(t, "a Docker image build")
 	shared.zkOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
@@ -54,6 +57,7 @@ func zkImage(t *testing.T) string {
 // for tests of the provider's plumbing (networks, ports, faults, cleanup).
 func fakeNodeImage(t *testing.T) string {
 	t.Helper()
+	testbin.NeedIntegration(t, "a Docker image build")
 	shared.fakeOnce.Do(func() {
 		bin := filepath.Join(os.TempDir(), fmt.Sprintf("kb-fakenode-%d", os.Getpid()))
 		defer os.Remove(bin)

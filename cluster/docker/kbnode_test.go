@@ -10,6 +10,7 @@ import (
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/admin"
 	"github.com/kraftbench/kraftbench/cluster/clustertest"
+	"github.com/kraftbench/kraftbench/internal/testbin"
 )
 
 // These tests run the real kbnode (built from this tree into the node image)
@@ -27,6 +28,7 @@ var realNode struct {
 // binary; present already when the source has not changed).
 func nodeImage(t *testing.T) string {
 	t.Helper()
+	testbin.NeedIntegration(t, "a Docker image build")
 	realNode.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()

@@ -146,6 +146,7 @@ func pgrepDir(dir string) string {
 // Nothing of a run survives Stop, a failed start, or the death of the
 // process that started it.
 func TestNothingLeftBehind(t *testing.T) {
+	testbin.NeedIntegration(t, "ZooKeeper and kbnode processes")
 	bin, err := testbin.Kbnode()
 	if err != nil {
 		t.Fatal(err)
@@ -225,6 +226,7 @@ func TestHelperOwner(t *testing.T) {
 // Stopping a KRaft cluster stops brokers before controllers, so each
 // broker's controlled shutdown is answered at once instead of timing out.
 func TestStopIsQuickForKRaft(t *testing.T) {
+	testbin.NeedIntegration(t, "ZooKeeper and kbnode processes")
 	bin, err := testbin.Kbnode()
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ var fast = cluster.Timeouts{ZKSession: 4 * time.Second, Election: 300 * time.Mil
 
 func startLocal(t *testing.T, spec cluster.Spec) cluster.Cluster {
 	t.Helper()
+	testbin.NeedIntegration(t, "ZooKeeper and kbnode processes")
 	bin, err := testbin.Kbnode()
 	if err != nil {
 		t.Fatal(err)

@@ -22,6 +22,7 @@ var fast = cluster.Timeouts{ZKSession: 4 * time.Second, Election: 300 * time.Mil
 
 func startZK(t *testing.T, name string) (cluster.Cluster, cluster.Admin) {
 	t.Helper()
+	testbin.NeedIntegration(t, "ZooKeeper and kbnode processes")
 	bin, err := testbin.Kbnode()
 	if err != nil {
 		t.Fatal(err)

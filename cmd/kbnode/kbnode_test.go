@@ -25,6 +25,7 @@ func writeProps(t *testing.T, text string) string {
 // A bad configuration is refused before anything starts, with the property
 // and the value named.
 func TestBadConfigNamesPropertyAndValue(t *testing.T) {
+	testbin.NeedIntegration(t, "kbnode processes")
 	bin, err := testbin.Kbnode()
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +50,7 @@ func TestBadConfigNamesPropertyAndValue(t *testing.T) {
 // A KRaft node refuses an unformatted directory; formatted, it starts,
 // announces itself, and exits 0 on SIGTERM after a clean shutdown.
 func TestFormatStartAndCleanSIGTERM(t *testing.T) {
+	testbin.NeedIntegration(t, "a kbnode process")
 	bin, err := testbin.Kbnode()
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster/docker"
+	"github.com/kraftbench/kraftbench/internal/testbin"
 )
 
 // buildCLI builds kraftbench and kbnode side by side (the local provider
@@ -58,6 +59,7 @@ func (c cli) must(args ...string) string {
 // status shows the active controller, fault/heal act on a node, down removes
 // everything; for each mode on each provider.
 func TestClusterCommandsEndToEnd(t *testing.T) {
+	testbin.NeedIntegration(t, "local and docker clusters through the CLI")
 	if _, err := exec.LookPath("kcat"); err != nil {
 		t.Fatal("kcat is not installed (scripts/install-deps.sh installs it)")
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kraftbench/kraftbench/internal/testbin"
 	"github.com/kraftbench/kraftbench/metrics"
 	"github.com/kraftbench/kraftbench/metrics/regress"
 )
@@ -52,9 +53,7 @@ func smallCI(reps int, dir string) []string {
 // The base runs then give the false-positive rate: every split of them into
 // 4 + 4 runs, compared both ways, is a comparison with no change.
 func TestCompareCatchesInjectedCommitDelay(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts 26 local clusters (about 3 minutes); make test runs it")
-	}
+	testbin.NeedIntegration(t, "26 local clusters, about 3 minutes")
 	bin := buildCLI(t)
 	dir := t.TempDir()
 	base, slow := filepath.Join(dir, "base"), filepath.Join(dir, "slow")

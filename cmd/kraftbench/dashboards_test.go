@@ -17,6 +17,7 @@ import (
 
 	"github.com/kraftbench/kraftbench/dashboards"
 	"github.com/kraftbench/kraftbench/internal/provision"
+	"github.com/kraftbench/kraftbench/internal/testbin"
 )
 
 func runRoot(args ...string) (string, string, error) {
@@ -82,9 +83,7 @@ func TestDashboardsCommand(t *testing.T) {
 // --metrics-linger keeps /metrics up after the runs, with their final
 // values, so the last scrape of a short run is not lost.
 func TestMetricsLingerServesFinalValues(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a real cluster; run without -short")
-	}
+	testbin.NeedIntegration(t, "a real cluster")
 	bin := buildCLI(t)
 	ports, err := provision.FreePorts(1)
 	if err != nil {

@@ -1,5 +1,7 @@
-// Package testbin builds kraftbench's binaries once per test process, so
-// tests that start real node processes run what the tree holds now.
+// Package testbin holds what kraftbench's tests share beyond fakes: it
+// decides which tier a test belongs to (NeedIntegration), and builds
+// kraftbench's binaries once per test process, so tests that start real node
+// processes run what the tree holds now. Only tests import it.
 package testbin
 
 import (

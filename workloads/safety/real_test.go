@@ -21,9 +21,7 @@ import (
 // the epoch watch must have seen the handover without two actives in one
 // term.
 func TestChecksOnARealKRaftFailover(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a real cluster; run without -short")
-	}
+	testbin.NeedIntegration(t, "a real cluster")
 	bin, err := testbin.Kbnode()
 	if err != nil {
 		t.Fatal(err)

@@ -8,10 +8,13 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/kraftbench/kraftbench/internal/testbin"
 )
 
 func startEnsemble(t *testing.T, n int) *Ensemble {
 	t.Helper()
+	testbin.NeedIntegration(t, "ZooKeeper servers")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	e, err := Start(ctx, Options{Servers: n, Dir: t.TempDir(), TickTime: 200 * time.Millisecond})
