@@ -9,7 +9,7 @@ DIRTY     := $(shell git diff --quiet HEAD 2>/dev/null || echo +dirty)
 LDFLAGS   := -X $(PKG)/internal/buildinfo.Revision=$(REVISION)$(DIRTY)
 TESTFLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build test test-short vet fmt fuzz clean help deps bench bench-startup bench-topics bench-propagation bench-ci bench-ci-baseline bench-failover bench-scale
+.PHONY: all build test test-short test-short-check vet fmt fuzz clean help deps bench bench-startup bench-topics bench-propagation bench-ci bench-ci-baseline bench-failover bench-scale
 
 all: build
 
@@ -24,11 +24,17 @@ vet: ## go vet, gofmt check, and no tracked file that .gitignore ignores (a buil
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
 	@out=$$(git ls-files -ci --exclude-standard); if [ -n "$$out" ]; then echo "tracked but ignored by .gitignore (git rm --cached them):"; echo "$$out"; exit 1; fi
 
-test: deps build vet ## run every test (installs kcat, Java and Debian's zookeeper first: scripts/install-deps.sh)
+test: deps build vet ## run every test, unit and integration (installs kcat, Java and Debian's zookeeper first: scripts/install-deps.sh)
 	$(GO) test $(TESTFLAGS) ./...
 
-test-short: ## unit tests only (no ZooKeeper ensembles, no containers)
+# -short skips every test that calls testbin.NeedIntegration (internal/testbin):
+# those that start ZooKeeper, a node process, a Raft quorum on disk over
+# loopback, a container or Prometheus.
+test-short: ## unit tests on fakes only: no ZooKeeper, node process, Raft quorum, container or Prometheus (about 35 s on 2 shared cores with a warm build cache; test-short-check proves it)
 	$(GO) test -short -count=1 ./...
+
+test-short-check: ## test-short while sampling processes every 0.2 s (scripts/count-procs.sh): fails if it started ZooKeeper, kbnode, Prometheus or a container
+	bash scripts/count-procs.sh $(MAKE) --no-print-directory test-short
 
 FUZZTIME ?= 60s
 fuzz: ## fuzz the Kafka frame decoder for FUZZTIME (default 60s)
