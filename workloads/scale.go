@@ -137,9 +137,6 @@ func parseScaleSteps(v string) ([]string, error) {
 
 func (w *scale) Name() string { return "scale" }
 
-// NeedsRestart says the cluster must be able to restart as a whole (startup).
-func (w *scale) NeedsRestart() bool { return slices.Contains(w.steps, StepStartup) }
-
 // timeout is the bound of one wait at count n: two minutes plus 3 ms per
 // partition, unless param step_timeout sets it.
 func (w *scale) timeout(n int) time.Duration {
@@ -159,7 +156,7 @@ func (w *scale) Run(ctx context.Context, env *Env) (Outcome, error) {
 	if w.rf > spec.Brokers {
 		return out, fmt.Errorf("param replication_factor=%d: the cluster has %d brokers", w.rf, spec.Brokers)
 	}
-	if w.NeedsRestart() {
+	if slices.Contains(w.steps, StepStartup) {
 		if _, ok := env.Cluster.(cluster.Restarter); !ok {
 			return out, errors.New("scale: step startup needs a provider that can restart a whole cluster")
 		}

@@ -47,9 +47,6 @@ func newStartup(p Params) (Workload, error) {
 
 func (w *startup) Name() string { return "startup" }
 
-// NeedsRestart says the cluster must be able to restart as a whole.
-func (w *startup) NeedsRestart() bool { return true }
-
 func (w *startup) Run(ctx context.Context, env *Env) (Outcome, error) {
 	rs, ok := env.Cluster.(cluster.Restarter)
 	if !ok {

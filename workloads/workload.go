@@ -1,6 +1,8 @@
 // Package workloads holds the drivers kraftbench runs against a cluster of
-// either mode: startup, topics, propagation, floor (and, as they arrive,
-// failover, scale and migration).
+// either mode (startup, topics, propagation, floor, failover, scale;
+// migration in ZooKeeper mode only), the scenarios that describe a run, and
+// the runner that starts a fresh cluster per (mode, repetition), runs one
+// workload on it and writes its results.
 //
 // A workload sees the cluster only through cluster.Cluster and cluster.Admin,
 // never a mode's types, so the architecture is the only variable between two
@@ -9,7 +11,9 @@
 // and time) and they stop at once when their context ends, keeping what was
 // recorded.
 //
-// Adding a workload is its own file plus one line in registry.go.
+// Adding a workload is its own file plus one line in registry.go; one with
+// its own report section or dashboard also adds a file in metrics/report
+// and in dashboards, each with its one registration line.
 package workloads
 
 import (
@@ -73,12 +77,6 @@ type Workload interface {
 	// error for the samples already recorded: Run returns ctx's error and
 	// the caller keeps the recorder's results.
 	Run(ctx context.Context, env *Env) (Outcome, error)
-}
-
-// NeedsRestart is the optional extra of a workload that restarts the whole
-// cluster (startup): the runner gives it a cluster whose provider can do so.
-type NeedsRestart interface {
-	NeedsRestart() bool
 }
 
 // NeedsTimeline is the optional extra of a workload whose report needs every
