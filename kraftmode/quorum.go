@@ -26,7 +26,7 @@ const logCacheEntries = 4096
 // quorum is a controller's Raft machinery and its durable stores.
 type quorum struct {
 	raft  *raft.Raft
-	logs  raft.LogStore // the cached log: what fetches read
+	logs  *watchedLog // the cached log: what fetches read, and what wakes them
 	bolt  *raftboltdb.BoltStore
 	snaps *raft.FileSnapshotStore
 	mux   *mux
@@ -59,9 +59,11 @@ func (q *quorum) start(cfg *Config, f *fsm, dir string) error {
 	if q.snaps, err = raft.NewFileSnapshotStoreWithLogger(dir, 2, hl); err != nil {
 		return fmt.Errorf("open snapshots in %s: %w", dir, err)
 	}
-	if q.logs, err = raft.NewLogCache(logCacheEntries, q.bolt); err != nil {
+	cache, err := raft.NewLogCache(logCacheEntries, q.bolt)
+	if err != nil {
 		return fmt.Errorf("log cache: %w", err)
 	}
+	q.logs = newWatchedLog(cache)
 	ln := cfg.ControllerListener
 	if ln == nil {
 		bind := cfg.ControllerListen
