@@ -58,6 +58,14 @@ func Merge(results []*Result) ([]*Merged, error) {
 // Raft commit measured in the same run).
 const FloorOp = "floor"
 
+// FloorRawOp is KRaft mode's second floor: the bare Raft commit, under
+// FloorOp's commit through the controller's append linger (the floor of a
+// write as Kafka makes it).
+const FloorRawOp = "floor_raw"
+
+// IsFloor says whether op is one of the floors rather than a workload op.
+func IsFloor(op string) bool { return op == FloorOp || op == FloorRawOp }
+
 // modePair is one (workload, op) in both modes.
 type modePair struct{ zk, kraft *Merged }
 
@@ -114,7 +122,7 @@ func writeFloorRatios(w io.Writer, keys [][2]string, rows map[[2]string]*modePai
 	var lines [][3]string
 	for _, k := range keys {
 		f, ok := rows[[2]string{k[0], FloorOp}]
-		if !ok || k[1] == FloorOp {
+		if !ok || IsFloor(k[1]) {
 			continue
 		}
 		p := rows[k]
