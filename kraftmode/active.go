@@ -23,9 +23,12 @@ import (
 // against its pending state: the committed image plus every record it has
 // appended but not yet seen committed. Requests therefore pipeline instead of
 // serialising on commit latency: the lock is held to plan and append (which
-// fixes log order), not while waiting for the commit. On losing leadership
-// (or any append failure) the pending state is dropped, and rebuilt from the
-// committed image on the next activation.
+// fixes log order), not while waiting for the commit. Appends go through the
+// accumulator (accumulator.go), which holds them for
+// controller.quorum.append.linger.ms before they reach the log, as Kafka's
+// BatchAccumulator does. On losing leadership (or any append failure) the
+// pending state and the accumulator's open batch are dropped, and the state
+// is rebuilt from the committed image on the next activation.
 type controller struct {
 	cfg  *Config
 	log  *slog.Logger
@@ -33,15 +36,15 @@ type controller struct {
 	fsm  *fsm
 	self int32
 
-	mu         sync.Mutex
-	active     bool
-	term       uint64
-	pending    *metaState
-	rng        *rand.Rand
-	lastAppend time.Time
-	sessions   map[int32]time.Time // broker id -> last heartbeat
-	observers  map[int32]observer
-	resync     chan struct{}
+	mu        sync.Mutex
+	active    bool
+	term      uint64
+	pending   *metaState
+	acc       *accumulator // this term's; nil while inactive
+	rng       *rand.Rand
+	sessions  map[int32]time.Time // broker id -> last heartbeat
+	observers map[int32]observer
+	resync    chan struct{}
 	// activation is how long the last activation took, from noticing
 	// leadership to serving: one NoOpRecord commit and a state copy.
 	activation time.Duration
@@ -65,11 +68,13 @@ func errNotController() error {
 }
 
 // run watches leadership and, while active, fences brokers whose sessions
-// expired and appends NoOpRecords when the log is idle. It returns when ctx
-// ends.
+// expired and appends a NoOpRecord every metadata.max.idle.interval.ms. It
+// returns when ctx ends.
 func (c *controller) run(ctx context.Context) {
 	tick := time.NewTicker(c.tickInterval())
 	defer tick.Stop()
+	noop := newNoOpSchedule(c.cfg.MaxIdleInterval)
+	defer noop.stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -78,6 +83,10 @@ func (c *controller) run(ctx context.Context) {
 		case <-c.q.raft.LeaderCh():
 		case <-c.resync:
 		case <-tick.C:
+		case <-noop.c():
+			noop.next()
+			c.appendNoOp()
+			continue
 		}
 		isLeader := c.q.raft.State() == raft.Leader
 		c.mu.Lock()
@@ -85,42 +94,51 @@ func (c *controller) run(ctx context.Context) {
 		c.mu.Unlock()
 		switch {
 		case isLeader && !active:
-			c.activate(ctx)
+			if c.activate(ctx) {
+				noop.next()
+			}
 		case !isLeader && active:
 			c.deactivate("lost leadership")
 		case active:
 			c.expireSessions(ctx)
-			c.idleNoOp(ctx)
+		}
+		if !c.isActive() {
+			noop.stop()
 		}
 	}
 }
 
 func (c *controller) tickInterval() time.Duration {
 	d := min(c.cfg.HeartbeatInterval, c.cfg.SessionTimeout/8, 100*time.Millisecond)
-	if c.cfg.MaxIdleInterval > 0 {
-		d = min(d, c.cfg.MaxIdleInterval/2)
-	}
 	return max(d, 5*time.Millisecond)
 }
 
 // activate makes this leader the active controller: it commits a NoOpRecord,
 // which proves every earlier entry is committed and applied to the FSM, then
 // takes the FSM's image as its pending state. Nothing is reloaded: the
-// standby already has the image.
-func (c *controller) activate(ctx context.Context) {
+// standby already has the image. It reports whether the node is active.
+//
+// The NoOpRecord plays the part of Kafka's LeaderChangeMessage, which the
+// new leader appends at once so the high watermark can advance in its epoch
+// (Kafka 3.9, KafkaRaftClient.onBecomeLeader); Kafka appends it as a control
+// batch, which skips the linger (BatchAccumulator.appendControlMessages
+// force-drains), so it is applied here without the accumulator. Kafka's
+// controller activation (QuorumController.CompleteActivationEvent) writes no
+// records on a log that already holds a metadata.version.
+func (c *controller) activate(ctx context.Context) bool {
 	start := time.Now()
 	fut := c.q.raft.Apply(encodeBatch([]Record{&NoOpRecord{}}), c.cfg.RequestTimeout)
 	if err := fut.Error(); err != nil {
 		c.log.Info("could not become the active controller", "err", err)
-		return
+		return false
 	}
 	_, term := c.q.leader()
 	st := c.fsm.cloneState()
 	offset := st.img.Offset // st becomes the pending state: read it before sharing it
 	c.mu.Lock()
 	c.active, c.term, c.pending = true, term, st
+	c.acc = newAccumulator(c.appendLinger(), c.applyBatch, c.appendFailed)
 	c.rng = rand.New(rand.NewPCG(uint64(c.cfg.Seed), term<<16|uint64(uint32(c.self))))
-	c.lastAppend = time.Now()
 	c.activation = time.Since(start)
 	// A new active controller gives every broker a fresh session, as Kafka's
 	// does: it cannot know when they last heartbeated to the old one.
@@ -132,6 +150,25 @@ func (c *controller) activate(ctx context.Context) {
 	c.mu.Unlock()
 	c.log.Info("became the active controller", "term", term, "offset", offset,
 		"took", time.Since(start), "records_replayed", c.fsm.records.Load(), "snapshot_loads", c.fsm.restores.Load())
+	return true
+}
+
+// appendLinger is controller.quorum.append.linger.ms; negative is no linger.
+func (c *controller) appendLinger() time.Duration { return max(c.cfg.AppendLinger, 0) }
+
+// applyBatch appends one drained batch to the Raft log.
+func (c *controller) applyBatch(data []byte) raft.ApplyFuture {
+	return c.q.raft.Apply(data, c.cfg.RequestTimeout)
+}
+
+// appendFailed handles a drained batch that did not commit: leadership is
+// lost (or the log is unwritable), so the pending state is void.
+func (c *controller) appendFailed(err error) {
+	c.deactivate(fmt.Sprintf("append failed: %v", err))
+	select {
+	case c.resync <- struct{}{}:
+	default:
+	}
 }
 
 func (c *controller) deactivate(why string) {
@@ -141,6 +178,8 @@ func (c *controller) deactivate(why string) {
 		return
 	}
 	c.active, c.pending = false, nil
+	c.acc.close(raft.ErrLeadershipLost)
+	c.acc = nil
 	clear(c.observers)
 	c.log.Info("no longer the active controller", "reason", why)
 }
@@ -153,46 +192,36 @@ func (c *controller) isActive() bool {
 }
 
 // appendLocked applies recs to the pending state and appends them to the
-// log as one entry (one atomic batch). The caller holds c.mu, which keeps
-// the log order equal to the planning order.
-func (c *controller) appendLocked(recs []Record) raft.ApplyFuture {
+// accumulator, where they wait for the linger with whatever else this window
+// holds; they commit atomically, in one log entry. The caller holds c.mu,
+// which keeps the log order equal to the planning order.
+func (c *controller) appendLocked(recs []Record) *commitFuture {
 	a := newApplier(c.pending, false)
 	if err := a.apply(c.pending.img.Offset, recs); err != nil {
 		c.log.Warn("pending state rejected records", "err", err)
 	}
-	c.lastAppend = time.Now()
-	return c.q.raft.Apply(encodeBatch(recs), c.cfg.RequestTimeout)
+	return c.acc.append(recs)
 }
 
-// await waits for an appended entry to commit and be applied here, or for
+// await waits for an appended batch to commit and be applied here, or for
 // ctx. It returns the entry's offset. A failed append means leadership is
-// lost (or the log is unwritable): the node stops being active, drops its
-// pending state and answers NOT_CONTROLLER, so the caller retries on the new
-// active controller.
-func (c *controller) await(ctx context.Context, fut raft.ApplyFuture) (int64, error) {
-	done := make(chan error, 1)
-	go func() { done <- fut.Error() }()
+// lost (or the log is unwritable): the node has stopped being active
+// (appendFailed) and answers NOT_CONTROLLER, so the caller retries on the
+// new active controller.
+func (c *controller) await(ctx context.Context, fut *commitFuture) (int64, error) {
 	select {
 	case <-ctx.Done():
 		return 0, cluster.Errorf(kerr.RequestTimedOut, "waiting for the metadata log to commit: %v", ctx.Err())
-	case err := <-done:
-		if err != nil {
-			c.deactivate(fmt.Sprintf("append failed: %v", err))
-			select {
-			case c.resync <- struct{}{}:
-			default:
-			}
-			if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) ||
-				errors.Is(err, raft.ErrRaftShutdown) || errors.Is(err, raft.ErrLeadershipTransferInProgress) {
-				return 0, errNotController()
-			}
-			return 0, fmt.Errorf("append to the metadata log: %w", err)
-		}
-		if r, ok := fut.Response().(applyResult); ok {
-			return r.offset, r.err
-		}
-		return int64(fut.Index()), nil
+	case <-fut.done:
 	}
+	if err := fut.err; err != nil {
+		if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) ||
+			errors.Is(err, raft.ErrRaftShutdown) || errors.Is(err, raft.ErrLeadershipTransferInProgress) {
+			return 0, errNotController()
+		}
+		return 0, fmt.Errorf("append to the metadata log: %w", err)
+	}
+	return fut.offset, fut.applyErr
 }
 
 // submit plans with fn against the pending state and, if fn returns records,
@@ -214,20 +243,53 @@ func (c *controller) submit(ctx context.Context, fn func(st *metaState) ([]Recor
 	return c.await(ctx, fut)
 }
 
-// idleNoOp appends a NoOpRecord when nothing was appended for
-// metadata.max.idle.interval.ms, as Kafka's active controller does.
-func (c *controller) idleNoOp(ctx context.Context) {
-	if c.cfg.MaxIdleInterval <= 0 {
-		return
-	}
+// appendNoOp appends a NoOpRecord through the accumulator without waiting
+// for it: Kafka's WRITE_NO_OP_RECORD event, an ordinary write (it lingers
+// like any other) that nobody waits on.
+func (c *controller) appendNoOp() {
 	c.mu.Lock()
-	idle := c.active && time.Since(c.lastAppend) >= c.cfg.MaxIdleInterval
-	c.mu.Unlock()
-	if !idle {
+	defer c.mu.Unlock()
+	if c.active {
+		c.appendLocked([]Record{&NoOpRecord{}})
+	}
+}
+
+// noOpSchedule times the active controller's NoOpRecords. Kafka 3.9's
+// QuorumController.maybeScheduleNextWriteNoOpRecord schedules the
+// WRITE_NO_OP_RECORD event metadata.max.idle.interval.ms ahead, first when
+// activation completes (CompleteActivationEvent.processBatchEndOffset) and
+// then each time the event runs, before it writes: a NoOpRecord every
+// interval whatever else is written, not only when the log is idle.
+// (metadata.max.idle.interval.ms = 0 disables it; here a negative
+// interval.)
+type noOpSchedule struct {
+	every time.Duration
+	t     *time.Timer
+}
+
+func newNoOpSchedule(every time.Duration) *noOpSchedule { return &noOpSchedule{every: every} }
+
+// c is the channel of the next NoOpRecord's deadline; nil (never ready)
+// when none is scheduled.
+func (s *noOpSchedule) c() <-chan time.Time {
+	if s.t == nil {
+		return nil
+	}
+	return s.t.C
+}
+
+// next schedules the next NoOpRecord one interval from now.
+func (s *noOpSchedule) next() {
+	if s.every <= 0 {
 		return
 	}
-	_, err := c.submit(ctx, func(*metaState) ([]Record, error) { return []Record{&NoOpRecord{}}, nil })
-	if err != nil {
-		c.log.Debug("idle NoOpRecord not committed", "err", err)
+	s.stop()
+	s.t = time.NewTimer(s.every)
+}
+
+func (s *noOpSchedule) stop() {
+	if s.t != nil {
+		s.t.Stop()
+		s.t = nil
 	}
 }

@@ -41,6 +41,10 @@ type broker struct {
 	snapshotLoads atomic.Int64
 	kick          chan struct{}
 	wg            sync.WaitGroup
+
+	// fetched is the last metadata offset fetched, committed or not: the
+	// image may be behind it, never ahead (observer.go).
+	fetched atomic.Int64
 }
 
 func newBroker(cfg *Config, clusterID string, hint *leaderHint, local func() int32, localImage func() *cluster.Image) *broker {

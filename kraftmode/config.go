@@ -54,10 +54,16 @@ type Config struct {
 	// metadata.max.retention.ms). Observers further behind get a snapshot.
 	TrailingLogs uint64
 	// MaxIdleInterval is metadata.max.idle.interval.ms (500): the active
-	// controller appends a NoOpRecord when nothing was appended for this long.
-	// Negative disables it.
+	// controller appends a NoOpRecord every interval (Kafka schedules it on a
+	// fixed period, not after idle time, despite the name). Negative
+	// disables it (Kafka's 0).
 	MaxIdleInterval time.Duration
 	RequestTimeout  time.Duration // request.timeout.ms (30000), for node-to-node requests
+	// AppendLinger is controller.quorum.append.linger.ms (25): how long the
+	// active controller holds the first write of a window so that later
+	// ones join its log entry (accumulator.go). Negative is no linger
+	// (Kafka's 0).
+	AppendLinger time.Duration
 
 	// ZooKeeper-to-KRaft migration (KIP-866), controllers only; see
 	// migration.go. MigrationEnabled is zookeeper.metadata.migration.enable,
@@ -94,6 +100,7 @@ const (
 	DefaultSnapshotInterval   = time.Hour
 	DefaultTrailingLogs       = 10240
 	DefaultMaxIdleInterval    = 500 * time.Millisecond
+	DefaultAppendLinger       = 25 * time.Millisecond
 	DefaultRequestTimeout     = 30 * time.Second
 )
 
@@ -111,6 +118,7 @@ func (c Config) WithDefaults() Config {
 	setDur(&c.SessionTimeout, DefaultSessionTimeout)
 	setDur(&c.SnapshotInterval, DefaultSnapshotInterval)
 	setDur(&c.MaxIdleInterval, DefaultMaxIdleInterval)
+	setDur(&c.AppendLinger, DefaultAppendLinger)
 	setDur(&c.RequestTimeout, DefaultRequestTimeout)
 	c.KafkaVersion = c.KafkaVersion.OrDefault()
 	if c.SnapshotBytes == 0 {

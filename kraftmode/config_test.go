@@ -93,3 +93,30 @@ func TestStartRefusesUnformattedDir(t *testing.T) {
 		t.Fatalf("start on an unformatted dir: %v", err)
 	}
 }
+
+// TestStartRefusesARaftBoltDBLog checks that a metadata.log.dir written by a
+// kraftbench that kept the log in raft-boltdb is refused with a clear error,
+// not silently started with an empty log.
+func TestStartRefusesARaftBoltDBLog(t *testing.T) {
+	dir := t.TempDir()
+	clusterID := NewClusterID(rand.New(rand.NewPCG(1, 2)))
+	if err := Format(dir, clusterID, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, metadataDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, metadataDir, boltLogFile), []byte("bolt"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{NodeID: 1, Roles: []cluster.Role{cluster.RoleController},
+		Voters: map[int32]string{1: "127.0.0.1:0"}, MetadataLogDir: dir}
+	n, err := Start(context.Background(), cfg, nil)
+	if err == nil {
+		n.Close()
+		t.Fatal("started on a raft-boltdb log")
+	}
+	if !strings.Contains(err.Error(), "raft-boltdb") || !strings.Contains(err.Error(), "format the directory again") {
+		t.Fatalf("error does not say what to do: %v", err)
+	}
+}

@@ -7,8 +7,9 @@
 // # What is modelled, and why it costs what it costs
 //
 //   - The metadata log __cluster_metadata is the Raft log, durable in
-//     metadata.log.dir (raft-boltdb v2 for the log and stable store, fsync
-//     on every append; raft.FileSnapshotStore for snapshots). Its entries are
+//     metadata.log.dir (raft-wal segments for the log and stable store, one
+//     fsync per append, as Kafka flushes once per appended batch;
+//     raft.FileSnapshotStore for snapshots). Its entries are
 //     batches of Kafka's metadata records (RegisterBrokerRecord, TopicRecord,
 //     PartitionRecord, ConfigRecord, PartitionChangeRecord,
 //     BrokerRegistrationChangeRecord, RemoveTopicRecord, NoOpRecord), framed
@@ -24,10 +25,18 @@
 //     metadata.log.max.snapshot.interval.ms, and bound the log.
 //   - Like Kafka's QuorumController, the active controller plans every
 //     request against its in-memory state including records appended but not
-//     yet committed (active.go), so concurrent CreateTopics pipeline (raft
-//     batches their appends into one disk write and one AppendEntries)
-//     instead of serialising on commit latency. Losing leadership drops that
-//     state; the next activation starts from the committed image.
+//     yet committed (active.go), so concurrent CreateTopics pipeline instead
+//     of serialising on commit latency. Losing leadership drops that state;
+//     the next activation starts from the committed image.
+//   - Writes linger before they reach the log, as in Kafka's
+//     BatchAccumulator (accumulator.go): the first append of a window starts
+//     a controller.quorum.append.linger.ms timer (25 ms), and everything
+//     appended until it expires (or until the batch reaches 8 MiB) becomes
+//     one log entry. So a lone CreateTopics on an idle quorum takes the
+//     linger plus a commit. The activation NoOpRecord, which stands for
+//     Kafka's force-drained LeaderChangeMessage, skips it. A NoOpRecord is
+//     appended every metadata.max.idle.interval.ms (500 ms) on a fixed
+//     period, as QuorumController schedules it.
 //   - Brokers register (BrokerRegistration, with a fresh incarnation id per
 //     start; the broker epoch is the offset of its RegisterBrokerRecord),
 //     heartbeat every broker.heartbeat.interval.ms (BrokerHeartbeat with
@@ -41,6 +50,18 @@
 //     (leader epoch bumped; -1 when none, the last ISR member kept, as
 //     Kafka does). It is unfenced when it heartbeats with wantFence=false
 //     having caught up to its own registration.
+//   - A broker's image holds only what the high watermark of its last
+//     fetch answer covers: like Kafka's observers, brokers fetch the
+//     uncommitted tail too but never publish it (observer.go). When that
+//     answer brings the news of a commit depends on kafka.version
+//     (purgatory.go). At 3.9 the leader completes a parked fetch only when
+//     its log grows (or the 500 ms max wait runs out, and then with the
+//     high watermark of when the fetch was parked), so a commit reaches
+//     brokers with the next append, on an idle quorum the periodic
+//     NoOpRecord: 0-525 ms later, about 260 ms on average. At 4.1
+//     (KAFKA-14145) it also completes parked fetches when the high
+//     watermark advances: about one round trip. MeasureVisibility measures
+//     it, ExpectedVisibility states Kafka's window.
 //   - Writes that reach a broker or a standby are forwarded to the active
 //     controller, which the node finds from the answers (a Fetch's
 //     CurrentLeader, NOT_CONTROLLER) or, on a controller, from Raft; a
@@ -82,8 +103,15 @@
 //
 //   - Forwarded CreateTopics/DeleteTopics are sent as themselves, not wrapped
 //     in an Envelope.
-//   - Brokers fetch committed entries only, so they never truncate; Kafka's
-//     observers may fetch past the high watermark and truncate on divergence.
+//   - A broker keeps the uncommitted entries it fetched aside and drops them
+//     when an answer comes from a new leader epoch, then fetches again from
+//     its published offset; Kafka's observers truncate to the diverging
+//     epoch instead. Either way nothing above the high watermark is served.
+//   - The combined node's broker reads its local controller's image, which
+//     a standby applies when hashicorp's next AppendEntries brings the
+//     commit index (at most 50 ms when idle), not with Kafka 3.9's delayed
+//     high watermark: combined-mode propagation from standbys is faster
+//     than Kafka's.
 //   - Broker-only nodes keep no local copy of the log: a restarted broker
 //     rebuilds its image from the active controller (log or snapshot),
 //     where Kafka's broker replays its local log first.

@@ -37,3 +37,19 @@ func (n *Node) FloorCommit(ctx context.Context) (time.Duration, error) {
 	}
 	return d, err
 }
+
+// FloorAppend commits one NoOpRecord through the active controller's
+// accumulator, as any controller write goes, and returns how long it took:
+// the append linger (controller.quorum.append.linger.ms, Kafka's own wait)
+// plus the commit. It is the floor of a write as Kafka makes it, so a
+// workload's ratio to it is the harness's overhead over Kafka's path, not
+// Kafka's waits; FloorCommit is the bare store under it. A node that is not
+// the active controller answers NOT_CONTROLLER.
+func (n *Node) FloorAppend(ctx context.Context) (time.Duration, error) {
+	if n.ctrl == nil || !n.ctrl.isActive() {
+		return 0, cluster.Errorf(kerr.NotController, "node %d is not the active controller", n.cfg.NodeID)
+	}
+	start := time.Now()
+	_, err := n.ctrl.submit(ctx, func(*metaState) ([]Record, error) { return []Record{&NoOpRecord{}}, nil })
+	return time.Since(start), err
+}

@@ -33,3 +33,33 @@ func TestFloorCommitOnlyOnTheActiveController(t *testing.T) {
 		}
 	}
 }
+
+// TestFloorAppendPaysTheLinger checks the two KRaft floors: the bare commit
+// and the commit through the accumulator, which waits the append linger.
+func TestFloorAppendPaysTheLinger(t *testing.T) {
+	c := newTCluster(t, false, func(cfg *Config) { cfg.MaxIdleInterval = -1 })
+	active := c.active(30 * time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := 0; i < 5; i++ {
+		raw, err := active.FloorCommit(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path, err := active.FloorAppend(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if path < DefaultAppendLinger {
+			t.Fatalf("floor through the accumulator %v: below the %v linger (bare commit %v)", path, DefaultAppendLinger, raw)
+		}
+	}
+	for id, n := range c.nodes {
+		if n == active {
+			continue
+		}
+		if _, err := n.FloorAppend(ctx); !errors.Is(err, kerr.NotController) {
+			t.Fatalf("node %d (not active): %v, want NOT_CONTROLLER", id, err)
+		}
+	}
+}

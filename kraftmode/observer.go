@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -15,14 +16,24 @@ import (
 const fetchMaxWait = 500 * time.Millisecond
 
 // fetchLoop is the broker as a metadata-log observer: it long-polls the
-// active controller from the offset after its image, applies what comes
-// back (one image copy per answer), and loads a snapshot when it is behind
-// the log start.
+// active controller from the offset after everything it has fetched, keeps
+// what is above the high watermark aside, publishes (one image copy per
+// answer) only up to the high watermark each answer carries, and loads a
+// snapshot when it is behind the log start.
+//
+// Kafka's observers do the same: they fetch the leader's uncommitted tail
+// too, and their listeners see records only up to the high watermark
+// (Kafka 3.9, KafkaRaftClient.handleFetchResponse and
+// updateFollowerHighWatermark, the broker's MetadataLoader reading
+// handleCommit). So whether a fetch answer brings the news that a record
+// committed depends on when the leader completes parked fetches (park,
+// purgatory.go), which is where Kafka 3.9 and 4.1 differ.
 func (b *broker) fetchLoop(ctx context.Context) {
 	defer b.wg.Done()
-	st := newMetaState(b.clusterID)
+	o := &observerLog{st: newMetaState(b.clusterID), epoch: -1, hwm: -1}
 	for ctx.Err() == nil {
-		p, err := b.fetch(ctx, st.img.Offset+1)
+		next := o.next()
+		p, err := b.fetch(ctx, next, o.hwm)
 		if err != nil {
 			if ctx.Err() == nil {
 				b.log.Debug("metadata fetch failed", "err", err)
@@ -37,22 +48,101 @@ func (b *broker) fetchLoop(ctx context.Context) {
 				sleep(ctx, 50*time.Millisecond)
 				continue
 			}
-			st = snap
+			o.reset(snap, p.CurrentLeader.LeaderEpoch)
 			b.snapshotLoads.Add(1)
-			b.publish(st)
+			b.publish(o.st)
 			continue
 		}
-		if len(p.RecordBatches) == 0 {
-			continue
+		if !o.sameLeader(p.CurrentLeader.LeaderEpoch, next) {
+			continue // fetch again from the published offset
 		}
-		if err := b.applySegment(st, p.RecordBatches); err != nil {
+		if err := o.take(p.RecordBatches); err != nil {
 			b.log.Error("metadata fetch answer not applied", "err", err)
 			sleep(ctx, 50*time.Millisecond)
+			continue
+		}
+		b.fetched.Store(o.fetched)
+		if o.publish(p.HighWatermark, b.log) {
+			b.publish(o.st)
 		}
 	}
 }
 
-func (b *broker) fetch(ctx context.Context, next int64) (*kmsg.FetchResponseTopicPartition, error) {
+// observerLog is a broker's copy of the metadata log: the published state,
+// and the entries fetched above it that the high watermark does not cover
+// yet.
+type observerLog struct {
+	st      *metaState     // published: every entry up to st.img.Offset
+	pending []segmentEntry // fetched, above st.img.Offset, not known committed
+	fetched int64          // the last offset fetched (published or pending)
+	epoch   int32          // the leader epoch pending came from
+	hwm     int64          // the high watermark last received; -1 unknown
+}
+
+func (o *observerLog) next() int64 { return max(o.st.img.Offset, o.fetched) + 1 }
+
+// reset replaces everything with a snapshot's state.
+func (o *observerLog) reset(st *metaState, epoch int32) {
+	o.st, o.pending, o.fetched, o.epoch = st, nil, st.img.Offset, epoch
+}
+
+// sameLeader checks an answer's leader epoch. Entries above the high
+// watermark can be truncated by a new leader, so on a new epoch the
+// pending ones are dropped; an answer to a fetch from beyond the published
+// offset is then dropped too, and the caller fetches again from the
+// published offset. (Kafka's observers truncate to the diverging epoch
+// instead; dropping what is not committed is the simpler safe rule.)
+func (o *observerLog) sameLeader(epoch int32, next int64) bool {
+	if epoch == o.epoch {
+		return true
+	}
+	o.epoch, o.pending, o.fetched, o.hwm = epoch, nil, o.st.img.Offset, -1
+	return next == o.st.img.Offset+1
+}
+
+// take keeps the entries of a fetch answer (a segment written by readLog).
+func (o *observerLog) take(seg []byte) error {
+	if len(seg) == 0 {
+		return nil
+	}
+	last, entries, err := decodeSegment(seg)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.offset > o.fetched {
+			o.pending = append(o.pending, e)
+		}
+	}
+	o.fetched = max(o.fetched, last)
+	return nil
+}
+
+// publish applies the pending entries below the high watermark hwm (the
+// offset after the last committed entry) to the state, copy-on-write, and
+// reports whether the state moved.
+func (o *observerLog) publish(hwm int64, log *slog.Logger) bool {
+	o.hwm = hwm
+	upTo := min(hwm-1, o.fetched)
+	if upTo <= o.st.img.Offset {
+		return false
+	}
+	a := newApplier(o.st, true)
+	n := 0
+	for ; n < len(o.pending) && o.pending[n].offset <= upTo; n++ {
+		if err := a.apply(o.pending[n].offset, o.pending[n].recs); err != nil {
+			log.Error("metadata record not applied", "err", err)
+		}
+	}
+	o.pending = o.pending[n:]
+	a.setOffset(upTo)
+	return true
+}
+
+// fetch sends one metadata fetch from next. hwm is the high watermark the
+// broker knows; Kafka 4.1's replicas send it (KIP-1166), and the leader
+// answers at once when its own is ahead.
+func (b *broker) fetch(ctx context.Context, next, hwm int64) (*kmsg.FetchResponseTopicPartition, error) {
 	req := kmsg.NewPtrFetchRequest()
 	req.Version = fetchVersion
 	req.ReplicaID = b.cfg.NodeID
@@ -63,6 +153,9 @@ func (b *broker) fetch(ctx context.Context, next int64) (*kmsg.FetchResponseTopi
 	rt.Topic = metadataTopic
 	fp := kmsg.NewFetchRequestTopicPartition()
 	fp.FetchOffset, fp.PartitionMaxBytes, fp.CurrentLeaderEpoch = next, fetchMaxBytes, b.hint.epoch.Load()
+	if b.cfg.KafkaVersion.FastHighWatermark() {
+		fp.HighWatermark = hwm // -1 when not known yet; 3.9 leaves Kafka's default, "not supported"
+	}
 	rt.Partitions = []kmsg.FetchRequestTopicPartition{fp}
 	req.Topics = []kmsg.FetchRequestTopic{rt}
 	ctx, cancel := context.WithTimeout(ctx, fetchMaxWait+b.cfg.RequestTimeout)
@@ -88,26 +181,6 @@ func (b *broker) fetch(ctx context.Context, next int64) (*kmsg.FetchResponseTopi
 		return nil, fmt.Errorf("metadata fetch: %w", kerr.ErrorForCode(part.ErrorCode))
 	}
 	return part, nil
-}
-
-// applySegment applies a fetch answer to st (copy-on-write) and publishes it.
-func (b *broker) applySegment(st *metaState, seg []byte) error {
-	last, entries, err := decodeSegment(seg)
-	if err != nil {
-		return err
-	}
-	if last <= st.img.Offset {
-		return nil
-	}
-	a := newApplier(st, true)
-	for _, e := range entries {
-		if err := a.apply(e.offset, e.recs); err != nil {
-			b.log.Error("metadata record not applied", "err", err)
-		}
-	}
-	a.setOffset(last)
-	b.publish(st)
-	return nil
 }
 
 func (b *broker) publish(st *metaState) {

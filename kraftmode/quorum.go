@@ -12,7 +12,8 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	wal "github.com/hashicorp/raft-wal"
+	"github.com/hashicorp/raft-wal/metadb"
 )
 
 // metadataDir is where the Raft log, stable store and snapshots live inside
@@ -23,11 +24,25 @@ const metadataDir = "__cluster_metadata-0"
 // fetches of the log tail do not read the disk (Kafka's page cache).
 const logCacheEntries = 4096
 
+// walSegmentBytes is the size of a log segment file, which raft-wal
+// preallocates: Kafka's smallest metadata log segment
+// (metadata.log.segment.min.bytes, 8 MiB, Kafka 3.9 KRaftConfigs.java), not
+// its 1 GiB default, so that idle test clusters and containers do not
+// reserve a gigabyte each.
+const walSegmentBytes = 8 << 20
+
+// boltLogFile is where kraftbench kept the Raft log before it used raft-wal.
+const boltLogFile = "raft.db"
+
 // quorum is a controller's Raft machinery and its durable stores.
 type quorum struct {
 	raft  *raft.Raft
-	logs  raft.LogStore // the cached log: what fetches read
-	bolt  *raftboltdb.BoltStore
+	logs  *watchedLog // the cached log: what fetches read, and what wakes them
+	store *wal.WAL    // the log and the stable store (term, vote)
+	// meta is the store's metadata database, which wal.WAL.Close leaves
+	// open (raft-wal v0.4.0): closing it frees its file lock, so the same
+	// process can open the directory again (an in-process restart).
+	meta  *metadb.BoltMetaDB
 	snaps *raft.FileSnapshotStore
 	mux   *mux
 }
@@ -36,16 +51,31 @@ type quorum struct {
 // port and starts Raft. A first start (no Raft state on disk) bootstraps the
 // quorum from controller.quorum.voters; every voter does so with the same
 // configuration, which is what hashicorp/raft requires.
+//
+// The log is a raft-wal segment log: one fsync per append, as Kafka flushes
+// its metadata log once per appended batch on the leader and once per
+// fetched batch on a follower (Kafka 3.9, KafkaRaftClient.flushLeaderLog;
+// RaftManager.scala, the metadata log flushed on every append). raft-boltdb,
+// which kraftbench used before, fsyncs twice per append (bbolt's data pages,
+// then its meta page).
 func openQuorum(cfg *Config, f *fsm) (*quorum, error) {
 	dir := filepath.Join(cfg.MetadataLogDir, metadataDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("metadata.log.dir: %w", err)
 	}
-	bolt, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(dir, "raft.db")}) // fsync on every append
+	if _, err := os.Stat(filepath.Join(dir, boltLogFile)); err == nil {
+		return nil, fmt.Errorf("metadata.log.dir %s holds a Raft log in the raft-boltdb format (%s) of an older kraftbench; "+
+			"this one keeps the log in raft-wal segments: format the directory again",
+			cfg.MetadataLogDir, boltLogFile)
+	}
+	hl := hclog.New(&hclog.LoggerOptions{Name: "raft-wal", Level: hclog.Warn, Output: slogWriter{cfg.Logger}})
+	meta := &metadb.BoltMetaDB{}
+	store, err := wal.Open(dir, wal.WithSegmentSize(walSegmentBytes), wal.WithLogger(hl), wal.WithMetaStore(meta))
 	if err != nil {
+		meta.Close()
 		return nil, fmt.Errorf("open raft log in %s: %w", dir, err)
 	}
-	q := &quorum{bolt: bolt}
+	q := &quorum{store: store, meta: meta}
 	if err := q.start(cfg, f, dir); err != nil {
 		q.close(true)
 		return nil, err
@@ -59,9 +89,11 @@ func (q *quorum) start(cfg *Config, f *fsm, dir string) error {
 	if q.snaps, err = raft.NewFileSnapshotStoreWithLogger(dir, 2, hl); err != nil {
 		return fmt.Errorf("open snapshots in %s: %w", dir, err)
 	}
-	if q.logs, err = raft.NewLogCache(logCacheEntries, q.bolt); err != nil {
+	cache, err := raft.NewLogCache(logCacheEntries, q.store)
+	if err != nil {
 		return fmt.Errorf("log cache: %w", err)
 	}
+	q.logs = newWatchedLog(cache)
 	ln := cfg.ControllerListener
 	if ln == nil {
 		bind := cfg.ControllerListen
@@ -76,12 +108,12 @@ func (q *quorum) start(cfg *Config, f *fsm, dir string) error {
 	trans := raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream: streamLayer{q.mux}, MaxPool: 3, Timeout: 10 * time.Second, Logger: hl,
 	})
-	hasState, err := raft.HasExistingState(q.logs, q.bolt, q.snaps)
+	hasState, err := raft.HasExistingState(q.logs, q.store, q.snaps)
 	if err != nil {
 		trans.Close()
 		return fmt.Errorf("read raft state: %w", err)
 	}
-	if q.raft, err = raft.NewRaft(cfg.raftConfig(), f, q.logs, q.bolt, q.snaps, trans); err != nil {
+	if q.raft, err = raft.NewRaft(cfg.raftConfig(), f, q.logs, q.store, q.snaps, trans); err != nil {
 		trans.Close()
 		return fmt.Errorf("start raft: %w", err)
 	}
@@ -151,8 +183,8 @@ func (q *quorum) close(abrupt bool) error {
 	if q.mux != nil {
 		q.mux.abort() // the rest: connections raft or the front did not close
 	}
-	if q.bolt != nil {
-		errs = append(errs, q.bolt.Close())
+	if q.store != nil {
+		errs = append(errs, q.store.Close(), q.meta.Close())
 	}
 	return errors.Join(errs...)
 }

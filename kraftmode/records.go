@@ -307,6 +307,13 @@ func encodeBatch(recs []Record) []byte {
 	dst := make([]byte, 0, 16+32*len(recs))
 	dst = append(dst, batchVersion)
 	dst = kbin.AppendUvarint(dst, uint32(len(recs)))
+	return appendRecordBodies(dst, recs)
+}
+
+// appendRecordBodies appends each record framed, without the batch header:
+// the accumulator concatenates the records of several appends into one
+// batch.
+func appendRecordBodies(dst []byte, recs []Record) []byte {
 	for _, r := range recs {
 		dst = kbin.AppendUvarint(dst, frameVersion)
 		dst = kbin.AppendUvarint(dst, uint32(r.apiKey()))

@@ -116,7 +116,7 @@ func (n *Node) handleFetch(ctx context.Context, _ front.RequestHeader, r kmsg.Re
 		return resp, nil
 	}
 	rp := kmsg.NewFetchResponseTopicPartition()
-	n.ctrl.serveFetch(ctx, req.ReplicaID, fp.FetchOffset, time.Duration(req.MaxWaitMillis)*time.Millisecond, &rp)
+	n.ctrl.serveFetch(ctx, req.ReplicaID, fp, time.Duration(req.MaxWaitMillis)*time.Millisecond, &rp)
 	rt := kmsg.NewFetchResponseTopic()
 	rt.Topic = metadataTopic
 	rt.Partitions = []kmsg.FetchResponseTopicPartition{rp}
@@ -124,57 +124,77 @@ func (n *Node) handleFetch(ctx context.Context, _ front.RequestHeader, r kmsg.Re
 	return resp, nil
 }
 
-// serveFetch answers a broker's metadata fetch from offset next (the first
-// offset it lacks): committed entries only, long-polling up to maxWait when
-// there are none yet; a snapshot id when next is behind the log start.
-func (c *controller) serveFetch(ctx context.Context, replica int32, next int64, maxWait time.Duration, rp *kmsg.FetchResponseTopicPartition) {
+// serveFetch answers a broker's metadata fetch from fp.FetchOffset (the
+// first offset it lacks), as Kafka's leader answers an observer
+// (KafkaRaftClient.handleFetchRequest, Kafka 3.9): at once when the log
+// holds entries from that offset (committed or not: observers fetch the
+// uncommitted tail too), an error, or a snapshot id (the offset is behind
+// the log start); otherwise the fetch is parked (park) for up to maxWait.
+// Every answer carries the high watermark; brokers publish nothing above it
+// (observer.go), so they never serve an uncommitted record.
+//
+// Kafka 4.1 also answers at once when the replica's known high watermark,
+// sent in the request (FetchRequest HighWatermark, KIP-1166, KAFKA-14145),
+// is behind the leader's. Kafka sends that field from FetchRequest v18;
+// kraftbench nodes speak v12, and kmsg carries the tagged field at any
+// flexible version.
+func (c *controller) serveFetch(ctx context.Context, replica int32, fp *kmsg.FetchRequestTopicPartition, maxWait time.Duration, rp *kmsg.FetchResponseTopicPartition) {
+	next := fp.FetchOffset
+	defer func() {
+		if rp.ErrorCode == 0 {
+			c.observe(replica, next, rp.HighWatermark-1)
+		}
+	}()
+	if c.tryFetch(next, rp) || maxWait <= 0 {
+		return
+	}
+	if c.cfg.KafkaVersion.FastHighWatermark() && fp.HighWatermark < rp.HighWatermark {
+		return
+	}
+	if c.park(ctx, next, rp.HighWatermark, maxWait) {
+		*rp = kmsg.NewFetchResponseTopicPartition()
+		c.tryFetch(next, rp)
+	}
+}
+
+// tryFetch fills rp from the log at next and reports whether the answer is
+// complete (entries, an error or a snapshot id); an empty answer may be
+// parked. It is Kafka's tryCompleteFetchRequest.
+func (c *controller) tryFetch(next int64, rp *kmsg.FetchResponseTopicPartition) bool {
 	leader, term := c.q.leader()
 	rp.CurrentLeader.LeaderID, rp.CurrentLeader.LeaderEpoch = leader, int32(term)
 	if !c.isActive() {
 		rp.ErrorCode = kerr.NotLeaderForPartition.Code
-		return
+		return true
 	}
-	committed := c.waitCommitted(ctx, next, maxWait)
+	hwm := c.highWatermark() // before reading: what is sent is committed
 	first, _ := c.q.logs.FirstIndex()
-	rp.HighWatermark, rp.LogStartOffset, rp.LastStableOffset = committed+1, int64(first), committed+1
-	if next <= committed {
-		if first == 0 || next < int64(first) {
-			c.setSnapshotID(rp) // compacted away: the broker loads a snapshot
-			return
-		}
-		seg, err := c.readLog(next, committed)
-		if errors.Is(err, raft.ErrLogNotFound) {
-			c.setSnapshotID(rp)
-			return
-		}
-		if err != nil {
-			rp.ErrorCode = kerr.UnknownServerError.Code
-			return
-		}
-		rp.RecordBatches = seg
+	last, _ := c.q.logs.LastIndex()
+	rp.HighWatermark, rp.LogStartOffset, rp.LastStableOffset = hwm, int64(first), hwm
+	if next > int64(last) {
+		return false
 	}
-	c.observe(replica, next, committed)
-}
-
-// waitCommitted returns the committed offset once it reaches next, or after
-// maxWait.
-func (c *controller) waitCommitted(ctx context.Context, next int64, maxWait time.Duration) int64 {
-	t := time.NewTimer(maxWait)
-	defer t.Stop()
-	for {
-		ch := c.fsm.waitCh()
-		committed := c.fsm.Image().Offset
-		if committed >= next || !c.isActive() {
-			return committed
-		}
-		select {
-		case <-ch:
-		case <-t.C:
-			return c.fsm.Image().Offset
-		case <-ctx.Done():
-			return c.fsm.Image().Offset
-		}
+	if first == 0 || next < int64(first) {
+		c.setSnapshotID(rp) // compacted away: the broker loads a snapshot
+		return true
 	}
+	seg, err := c.readLog(next, int64(last))
+	switch {
+	case errors.Is(err, raft.ErrLogNotFound):
+		c.setSnapshotID(rp)
+		return true
+	case err != nil:
+		rp.ErrorCode = kerr.UnknownServerError.Code
+		return true
+	}
+	// The uncommitted tail read above belongs to the leader of term: if
+	// leadership moved while reading, it may already be overwritten.
+	if c.q.raft.CurrentTerm() != term || !c.isActive() {
+		rp.ErrorCode = kerr.NotLeaderForPartition.Code
+		return true
+	}
+	rp.RecordBatches = seg
+	return true
 }
 
 // readLog encodes the committed entries from next to committed as a fetch

@@ -219,6 +219,14 @@ func ReadResult(path string) (*Result, error) {
 	return &r, nil
 }
 
-// FloorOp is the op name of store-floor samples (a bare ZooKeeper create or
-// Raft commit measured in the same run).
+// FloorOp is the op name of store-floor samples measured in the same run: a
+// bare ZooKeeper create, or in KRaft mode a commit through the controller's
+// append linger (the floor of a write as Kafka makes it).
 const FloorOp = "floor"
+
+// FloorRawOp is KRaft mode's second floor: the bare Raft commit, under
+// FloorOp's commit through the controller's append linger.
+const FloorRawOp = "floor_raw"
+
+// IsFloor says whether op is one of the floors rather than a workload op.
+func IsFloor(op string) bool { return op == FloorOp || op == FloorRawOp }

@@ -16,8 +16,12 @@ import (
 
 // FloorOp is the op name of a store-floor sample, the same for both modes so
 // the comparison puts them side by side: a bare ZooKeeper create on the
-// cluster's ensemble, or a bare Raft commit on the cluster's quorum.
+// cluster's ensemble, or a commit through the KRaft controller's append
+// linger on the cluster's quorum (the floor of a write as Kafka makes it).
 const FloorOp = metrics.FloorOp
+
+// FloorRawOp is KRaft mode's bare Raft commit, without the linger.
+const FloorRawOp = metrics.FloorRawOp
 
 // floor measures only the store's floor (see measureFloor).
 type floor struct{ samples int }
@@ -42,15 +46,19 @@ func (w *floor) Run(ctx context.Context, env *Env) (Outcome, error) {
 //   - ZooKeeper mode: a create of a 100-byte persistent znode on the
 //     cluster's own ensemble, from this process over loopback, as the
 //     controller's writes go (removed afterwards).
-//   - KRaft mode: one NoOpRecord committed through Raft by the active
-//     controller (one fsynced append on a majority), timed inside the
-//     controller, so without the client's hop.
+//   - KRaft mode: one NoOpRecord committed by the active controller
+//     through its accumulator, so after the append linger
+//     (controller.quorum.append.linger.ms) that every Kafka controller write
+//     waits (op FloorOp), and one committed bare through Raft (one fsynced
+//     append on a majority, op FloorRawOp), alternately; both timed inside
+//     the controller, so without the client's hop. Ratios to FloorOp show
+//     the harness's overhead over Kafka's own path.
 func measureFloor(ctx context.Context, env *Env, n int) (string, error) {
 	switch env.Cluster.Spec().Mode {
 	case cluster.ModeZK:
 		return "floor: bare ZooKeeper create (100 bytes, persistent) on the cluster's ensemble, timed at the client", zkFloor(ctx, env, n)
 	case cluster.ModeKRaft:
-		return "floor: bare Raft commit of a NoOpRecord on the cluster's quorum, timed inside the active controller", raftFloor(ctx, env, n)
+		return "floor: a NoOpRecord committed through the active controller's append linger; floor_raw: a bare Raft commit of one; both on the cluster's quorum, timed inside the active controller", raftFloor(ctx, env, n)
 	}
 	return "", fmt.Errorf("floor: unknown mode %q", env.Cluster.Spec().Mode)
 }
@@ -100,9 +108,11 @@ func raftFloor(ctx context.Context, env *Env, n int) error {
 	}
 	client := &http.Client{Timeout: 10 * time.Second}
 	for i := 0; i < n && ctx.Err() == nil; i++ {
-		d, err := floorCommit(ctx, client, addr)
-		end := time.Now()
-		env.Rec.Record(metrics.Sample{Op: FloorOp, Start: end.Add(-d), End: end, Err: err})
+		for _, f := range []struct{ op, path string }{{FloorOp, "/floor/append"}, {FloorRawOp, "/floor/commit"}} {
+			d, err := floorCommit(ctx, client, addr, f.path)
+			end := time.Now()
+			env.Rec.Record(metrics.Sample{Op: f.op, Start: end.Add(-d), End: end, Err: err})
+		}
 	}
 	return ctx.Err()
 }
@@ -129,8 +139,10 @@ func activeControllerStatus(ctx context.Context, c cluster.Cluster) (string, err
 	return "", errors.New("floor: no active controller found within 30s")
 }
 
-func floorCommit(ctx context.Context, client *http.Client, addr string) (time.Duration, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+"/floor/commit", nil)
+// floorCommit asks a node's status listener for one floor sample: path is
+// /floor/append (through the append linger) or /floor/commit (bare).
+func floorCommit(ctx context.Context, client *http.Client, addr, path string) (time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+path, nil)
 	if err != nil {
 		return 0, err
 	}

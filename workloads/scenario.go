@@ -36,8 +36,10 @@ type Scenario struct {
 	// Output is the folder results are written to.
 	Output string `yaml:"output"`
 	// Floor, when above 0, measures that many samples of the store's floor
-	// (a bare ZooKeeper create or Raft commit, op "floor") on the same
-	// cluster after the workload, so figures can be read as ratios to it.
+	// (a bare ZooKeeper create, or a KRaft commit through the append linger,
+	// op "floor"; KRaft also records the bare Raft commit, op "floor_raw")
+	// on the same cluster after the workload, so figures can be read as
+	// ratios to it.
 	Floor int `yaml:"floor"`
 }
 

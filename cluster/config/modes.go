@@ -15,6 +15,7 @@ func (r *reader) loadKRaft(n *Node) {
 	n.HeartbeatInterval = r.duration("broker.heartbeat.interval.ms", time.Millisecond)
 	n.SessionTimeout = r.duration("broker.session.timeout.ms", time.Millisecond)
 	n.MaxIdleInterval = r.duration("metadata.max.idle.interval.ms", 0)
+	n.AppendLinger = r.duration("controller.quorum.append.linger.ms", 0)
 	n.SnapshotInterval = r.duration("metadata.log.max.snapshot.interval.ms", 0)
 	n.SnapshotBytes, _ = r.int("metadata.log.max.record.bytes.between.snapshots", 0)
 	n.MetadataLogDir = r.str("metadata.log.dir")

@@ -72,6 +72,7 @@ type Node struct {
 	SnapshotBytes      int64
 	SnapshotInterval   time.Duration
 	MaxIdleInterval    time.Duration
+	AppendLinger       time.Duration // controller.quorum.append.linger.ms
 
 	LogDirs           []string
 	Rack              string

@@ -89,6 +89,10 @@ func startKRaft(ctx context.Context, n *config.Node, env nodeEnv) (cluster.Contr
 		MigrationEnabled: n.MigrationEnabled, ZKConnect: n.ZKConnect, ZKSessionTimeout: n.ZKSessionTimeout,
 		InterBrokerListener: n.InterBrokerListenerName,
 	}
+	// Kafka's 0 means off for both (no NoOpRecords; no linger); kraftmode
+	// reads zero as "Kafka's default" and negative as off.
+	cfg.MaxIdleInterval = zeroIsOff(n.MaxIdleInterval)
+	cfg.AppendLinger = zeroIsOff(n.AppendLinger)
 	if n.HasRole(cluster.RoleController) {
 		bind, _, ok := n.ControllerListener()
 		if !ok {
@@ -158,4 +162,13 @@ func newRandomUUIDCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// zeroIsOff maps a Kafka duration property where 0 switches the behaviour
+// off onto kraftmode's convention (zero takes the default, negative is off).
+func zeroIsOff(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }

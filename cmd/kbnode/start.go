@@ -125,9 +125,33 @@ type floorCommitter interface {
 	FloorCommit(ctx context.Context) (time.Duration, error)
 }
 
+// floorAppender is a node that can also measure a commit through its
+// write path: KRaft's active controller, through its append linger.
+type floorAppender interface {
+	FloorAppend(ctx context.Context) (time.Duration, error)
+}
+
+// floorHandler answers one floor sample as {"commit_ns": N}, or the error
+// with its Kafka code.
+func floorHandler(measure func(context.Context) (time.Duration, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		defer cancel()
+		d, err := measure(ctx)
+		w.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			w.WriteHeader(http.StatusConflict)
+			json.NewEncoder(w).Encode(map[string]any{"error": err.Error(), "code": cluster.ErrorCode(err)})
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]int64{"commit_ns": d.Nanoseconds()})
+	}
+}
+
 // startStatus serves GET /status (the node's cluster.Status and build as
 // JSON) on kraftbench.status.listener, for providers and people, and POST
-// /floor/commit on a node that can measure its store's floor.
+// /floor/commit (and /floor/append) on a node that can measure its store's
+// floor.
 func startStatus(n *config.Node, node cluster.Controller, log *slog.Logger) (*http.Server, error) {
 	if n.StatusListener == "" {
 		return nil, nil
@@ -145,18 +169,10 @@ func startStatus(n *config.Node, node cluster.Controller, log *slog.Logger) (*ht
 		}{node.Status(), buildinfo.Read()})
 	})
 	if f, ok := node.(floorCommitter); ok {
-		mux.HandleFunc("POST /floor/commit", func(w http.ResponseWriter, r *http.Request) {
-			ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-			defer cancel()
-			d, err := f.FloorCommit(ctx)
-			w.Header().Set("Content-Type", "application/json")
-			if err != nil {
-				w.WriteHeader(http.StatusConflict)
-				json.NewEncoder(w).Encode(map[string]any{"error": err.Error(), "code": cluster.ErrorCode(err)})
-				return
-			}
-			json.NewEncoder(w).Encode(map[string]int64{"commit_ns": d.Nanoseconds()})
-		})
+		mux.HandleFunc("POST /floor/commit", floorHandler(f.FloorCommit))
+	}
+	if f, ok := node.(floorAppender); ok {
+		mux.HandleFunc("POST /floor/append", floorHandler(f.FloorAppend))
 	}
 	s := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {

@@ -79,7 +79,7 @@ func collect(results []*metrics.Result, stats []string) (*series, error) {
 				}
 				k := Key{Workload: r.Workload, Mode: r.Mode, Op: o.Op, Stat: st, Basis: Absolute}
 				add(k, v)
-				if !hasFloor || o.Op == metrics.FloorOp || floor.Latency.Count == 0 {
+				if !hasFloor || metrics.IsFloor(o.Op) || floor.Latency.Count == 0 {
 					continue
 				}
 				if f, _ := statValue(floor.Latency, st); f > 0 {

@@ -121,5 +121,5 @@ func errorsText(s *Series) string {
 	return strings.Join(parts, ", ")
 }
 
-// isFloor says whether op is the store floor itself.
-func isFloor(op *Op) bool { return op.Name == metrics.FloorOp }
+// isFloor says whether op is a store floor itself.
+func isFloor(op *Op) bool { return metrics.IsFloor(op.Name) }

@@ -150,7 +150,7 @@ func Group(runs []*Run) ([]*Workload, error) {
 				s.Errors[code] += n
 			}
 			ro := RunOp{Run: r, OpResult: o}
-			if o.Op != metrics.FloorOp {
+			if !metrics.IsFloor(o.Op) {
 				ro.FloorP50Ns = floor
 			}
 			s.Runs = append(s.Runs, ro)

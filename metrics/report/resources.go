@@ -42,7 +42,7 @@ func kindTitle(kind string) string {
 // ("phase_<name>"), each a part of one "startup" sample.
 func countedOp(op string) bool {
 	switch op {
-	case metrics.FloorOp, "metadata", "propagation_broker":
+	case metrics.FloorOp, metrics.FloorRawOp, "metadata", "propagation_broker":
 		return false
 	}
 	return !strings.HasPrefix(op, "phase_")
