@@ -30,6 +30,9 @@ type quorum struct {
 	bolt  *raftboltdb.BoltStore
 	snaps *raft.FileSnapshotStore
 	mux   *mux
+	// Kafka's election timers (election.go).
+	arrivals *arrivalClock
+	watchdog *electionWatchdog
 }
 
 // openQuorum opens the stores in metadata.log.dir, listens on the controller
@@ -62,6 +65,8 @@ func (q *quorum) start(cfg *Config, f *fsm, dir string) error {
 	if q.logs, err = raft.NewLogCache(logCacheEntries, q.bolt); err != nil {
 		return fmt.Errorf("log cache: %w", err)
 	}
+	q.arrivals = &arrivalClock{LogStore: q.logs}
+	q.logs = q.arrivals
 	ln := cfg.ControllerListener
 	if ln == nil {
 		bind := cfg.ControllerListen
@@ -81,7 +86,7 @@ func (q *quorum) start(cfg *Config, f *fsm, dir string) error {
 		trans.Close()
 		return fmt.Errorf("read raft state: %w", err)
 	}
-	if q.raft, err = raft.NewRaft(cfg.raftConfig(), f, q.logs, q.bolt, q.snaps, trans); err != nil {
+	if q.raft, err = raft.NewRaft(cfg.raftConfig(), f, q.logs, q.bolt, q.snaps, cfg.electionTransport(trans)); err != nil {
 		trans.Close()
 		return fmt.Errorf("start raft: %w", err)
 	}
@@ -91,6 +96,7 @@ func (q *quorum) start(cfg *Config, f *fsm, dir string) error {
 			return fmt.Errorf("bootstrap quorum: %w", err)
 		}
 	}
+	q.watchdog = startElectionWatchdog(cfg, q.raft, q.arrivals)
 	return nil
 }
 
@@ -137,6 +143,9 @@ func (q *quorum) close(abrupt bool) error {
 		// single voter, or none reachable) the quorum elects as after a
 		// crash.
 		_ = q.raft.LeadershipTransfer().Error()
+	}
+	if q.watchdog != nil {
+		q.watchdog.close()
 	}
 	if q.mux != nil {
 		if abrupt {
