@@ -40,6 +40,7 @@ type controller struct {
 	rng        *rand.Rand
 	lastAppend time.Time
 	sessions   map[int32]time.Time // broker id -> last heartbeat
+	hb         brokerHeartbeats    // reported offsets, controlled shutdowns (heartbeats.go)
 	observers  map[int32]observer
 	resync     chan struct{}
 	// activation is how long the last activation took, from noticing
@@ -126,6 +127,7 @@ func (c *controller) activate(ctx context.Context) {
 	// does: it cannot know when they last heartbeated to the old one.
 	now := time.Now()
 	clear(c.sessions)
+	c.hb.reset()
 	for id := range st.img.Brokers {
 		c.sessions[id] = now
 	}
