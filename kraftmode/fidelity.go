@@ -219,12 +219,15 @@ func ElectionCheck(ctx context.Context, run ElectionRun) (fidelity.Check, error)
 //     the later of the two wins the pre-vote and the vote at once (nothing
 //     is persisted before a pre-vote, so they rarely cross): the first round.
 //
-// Margins: 100 ms below (timer ticks), 500 ms above (a loaded machine).
+// Margins: 100 ms below (timer ticks); 1 s above, for a loaded machine and
+// for the rare second split (both candidates' timeouts ending within a vote's
+// round trip: about 1 in 100 elections here, with Kafka's backoff a little
+// rarer).
 func electionExpectation(v cluster.KafkaVersion) fidelity.Check {
 	T, E, W := DefaultFetchTimeout, DefaultElectionTimeout, fetchMaxWait
 	c := fidelity.Check{Name: "election after kill -9 of the active controller (3 voters, defaults)",
 		Version:  string(v),
-		Expected: fidelity.Window{Min: T - W - 100*time.Millisecond, Max: T + 2*E + 500*time.Millisecond}}
+		Expected: fidelity.Window{Min: T - W - 100*time.Millisecond, Max: T + 2*E + time.Second}}
 	if v.PreVote() {
 		c.Rule = "stand T=2s after the last fetch; pre-vote refused until the voter's own fetch timer expires (KIP-996)"
 		c.ExpectedMedian = fidelity.Window{Min: T - W, Max: T + 200*time.Millisecond}
