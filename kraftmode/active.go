@@ -43,6 +43,7 @@ type controller struct {
 	acc       *accumulator // this term's; nil while inactive
 	rng       *rand.Rand
 	sessions  map[int32]time.Time // broker id -> last heartbeat
+	hb        brokerHeartbeats    // reported offsets, controlled shutdowns (heartbeats.go)
 	observers map[int32]observer
 	resync    chan struct{}
 	// activation is how long the last activation took, from noticing
@@ -144,6 +145,7 @@ func (c *controller) activate(ctx context.Context) bool {
 	// does: it cannot know when they last heartbeated to the old one.
 	now := time.Now()
 	clear(c.sessions)
+	c.hb.reset()
 	for id := range st.img.Brokers {
 		c.sessions[id] = now
 	}

@@ -183,13 +183,18 @@ func (b *broker) heartbeat(ctx context.Context) {
 	}
 }
 
-// controlledShutdown is what a Kafka broker does on a clean stop: it
-// heartbeats with WantShutdown until the active controller has fenced it,
-// moving the leadership of its partitions to other in-sync replicas, and
-// answers ShouldShutdown. Its registration then stays fenced, so the next
-// incarnation registers at once instead of waiting out the old session.
-// Bounded by d; a controller that does not answer in time leaves the broker
-// to be fenced by session expiry, as in Kafka.
+// controlledShutdown is what a Kafka broker does on a clean stop
+// (BrokerLifecycleManager.scala at 3.9, :287-295, :473-474, :552-563): it
+// heartbeats at once with wantShutDown (and wantFence only if it is still
+// fenced), then 50 ms after the first answer that does not let it go, then
+// every broker.heartbeat.interval.ms, until the active controller answers
+// ShouldShutdown. The controller first moves the leadership of its
+// partitions to other in-sync replicas and lets it go once the other
+// brokers' heartbeats report offsets past those moves (heartbeats.go); it
+// is then fenced, so the next incarnation registers at once instead of
+// waiting out the old session. Bounded by d; a controller that does not
+// answer in time leaves the broker to be fenced by session expiry, as in
+// Kafka.
 func (b *broker) controlledShutdown(ctx context.Context, d time.Duration) bool {
 	b.shuttingDown.Store(true)
 	if b.epoch.Load() < 0 {
@@ -197,24 +202,33 @@ func (b *broker) controlledShutdown(ctx context.Context, d time.Duration) bool {
 	}
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
+	answered := false
 	for ctx.Err() == nil {
 		req := kmsg.NewPtrBrokerHeartbeatRequest()
 		req.Version = brokerHeartbeatVersion
 		req.BrokerID, req.BrokerEpoch, req.CurrentMetadataOffset = b.cfg.NodeID, b.epoch.Load(), b.Image().Offset
-		req.WantFence, req.WantShutdown = true, true
+		req.WantFence, req.WantShutdown = b.fenced.Load(), true
 		resp, err := b.hbCli.do(ctx, req, func(r kmsg.Response) verdict {
 			return verdict{retry: r.(*kmsg.BrokerHeartbeatResponse).ErrorCode == kerr.NotController.Code, leader: -1}
 		})
+		wait := 50 * time.Millisecond // after a failure, or the first pending answer
 		if err == nil {
 			hr := resp.(*kmsg.BrokerHeartbeatResponse)
 			if hr.ErrorCode == 0 && hr.ShouldShutdown {
+				b.fenced.Store(true)
 				b.log.Info("controlled shutdown done: fenced, leadership moved")
 				return true
+			}
+			if hr.ErrorCode == 0 {
+				if answered {
+					wait = b.cfg.HeartbeatInterval
+				}
+				answered = true
 			}
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(wait):
 		}
 	}
 	b.log.Info("controlled shutdown not acknowledged in time", "waited", d)

@@ -223,18 +223,18 @@ func (c *Config) validateTimes(bad func(prop, format string, args ...any)) {
 func (c *Config) raftConfig() *raft.Config {
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(strconv.Itoa(int(c.NodeID)))
-	// A follower that hears nothing from the leader for HeartbeatTimeout
-	// (randomised to 1-2x) stands for election: Kafka's fetch timeout.
-	rc.HeartbeatTimeout = c.FetchTimeout
-	// A candidate that wins no election within ElectionTimeout (randomised
-	// to 1-2x, as Kafka randomises) starts a new one. hashicorp/raft refuses
-	// an ElectionTimeout below HeartbeatTimeout, which Kafka's defaults
-	// (1000 < 2000) are: the larger of the two is used.
-	rc.ElectionTimeout = max(c.ElectionTimeout, c.FetchTimeout)
-	// The leader steps down when it has not reached a majority within the
-	// lease: Kafka's check-quorum uses 1.5x the fetch timeout; hashicorp
-	// caps the lease at HeartbeatTimeout.
-	rc.LeaderLeaseTimeout = c.FetchTimeout
+	// Kafka's election timers are kept by the election watchdog
+	// (election.go), which lowers HeartbeatTimeout and ElectionTimeout to
+	// controller.quorum.election.timeout.ms to make a voter stand; outside
+	// a candidacy both sit above the fetch timeout, so hashicorp's own
+	// randomised checks never fire first.
+	e := c.electionTimeouts()
+	rc.HeartbeatTimeout, rc.ElectionTimeout = e.normal, e.normal
+	// hashicorp caps the lease at HeartbeatTimeout, hence at the election
+	// timeout; Kafka's check-quorum is 1.5x the fetch timeout (doc.go).
+	rc.LeaderLeaseTimeout = e.lease
+	// Pre-vote is Kafka 4.0's (KIP-996); 3.9 has none.
+	rc.PreVoteDisabled = !c.KafkaVersion.PreVote()
 	// Snapshots are triggered by bytes and time (Kafka's properties), by the
 	// node itself; raft's entry-count trigger is switched off.
 	rc.SnapshotThreshold = math.MaxUint64

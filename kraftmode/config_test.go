@@ -43,15 +43,21 @@ func TestValidateNamesKafkaProperties(t *testing.T) {
 	}
 }
 
+// Outside a candidacy hashicorp's timeouts sit above the fetch timeout and
+// the election timeout (the watchdog lowers them to the election timeout to
+// stand, election.go); the lease is capped by that lowered value.
 func TestRaftConfigMapping(t *testing.T) {
 	c := Config{NodeID: 3}.WithDefaults()
 	rc := c.raftConfig()
-	if rc.HeartbeatTimeout != 2*time.Second || rc.ElectionTimeout != 2*time.Second || rc.LeaderLeaseTimeout != 2*time.Second {
+	if rc.HeartbeatTimeout != 2*time.Second || rc.ElectionTimeout != 2*time.Second || rc.LeaderLeaseTimeout != time.Second {
 		t.Fatalf("Kafka defaults mapped to heartbeat %v election %v lease %v", rc.HeartbeatTimeout, rc.ElectionTimeout, rc.LeaderLeaseTimeout)
 	}
 	c.ElectionTimeout, c.FetchTimeout = 3*time.Second, time.Second
-	if rc := c.raftConfig(); rc.ElectionTimeout != 3*time.Second || rc.HeartbeatTimeout != time.Second || rc.LocalID != "3" {
-		t.Fatalf("election 3s / fetch 1s mapped to election %v heartbeat %v id %s", rc.ElectionTimeout, rc.HeartbeatTimeout, rc.LocalID)
+	rc = c.raftConfig()
+	if rc.ElectionTimeout != 3*time.Second+time.Millisecond || rc.HeartbeatTimeout != rc.ElectionTimeout ||
+		rc.LeaderLeaseTimeout != 1500*time.Millisecond || rc.LocalID != "3" {
+		t.Fatalf("election 3s / fetch 1s mapped to election %v heartbeat %v lease %v id %s",
+			rc.ElectionTimeout, rc.HeartbeatTimeout, rc.LeaderLeaseTimeout, rc.LocalID)
 	}
 }
 

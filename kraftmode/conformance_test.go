@@ -24,7 +24,7 @@ func TestConformance(t *testing.T) {
 				}
 				t.Cleanup(a.Close)
 				return clustertest.Cluster{Admin: a, Brokers: c.brokerIDs, Bootstrap: c.bootstrap(),
-					Propagation: 5 * time.Second}
+					Propagation: 5 * time.Second, ControllerPerAnswer: true}
 			})
 		})
 	}

@@ -49,7 +49,11 @@
 //     PartitionChangeRecords moving leadership to another live ISR member
 //     (leader epoch bumped; -1 when none, the last ISR member kept, as
 //     Kafka does). It is unfenced when it heartbeats with wantFence=false
-//     having caught up to its own registration.
+//     having caught up to its own registration. A clean stop is a
+//     controlled shutdown: its leaderships move first, and it is let go
+//     only once the other brokers' heartbeats report offsets past those
+//     moves (heartbeats.go). Metadata names a random live broker as the
+//     controller in each answer, as Kafka's brokers do (controllerid.go).
 //   - A broker's image holds only what the high watermark of its last
 //     fetch answer covers: like Kafka's observers, brokers fetch the
 //     uncommitted tail too but never publish it (observer.go). When that
@@ -80,23 +84,33 @@
 //
 // # Timeouts: Kafka properties onto hashicorp/raft
 //
-//	controller.quorum.fetch.timeout.ms (2000)    -> HeartbeatTimeout and LeaderLeaseTimeout
-//	controller.quorum.election.timeout.ms (1000) -> ElectionTimeout = max(election, fetch timeout)
-//	controller.quorum.election.backoff.max.ms    -> no equivalent (hashicorp backs off by its own randomised timeouts)
+//	controller.quorum.fetch.timeout.ms (2000)       -> the watchdog's fetch timer (election.go)
+//	controller.quorum.election.timeout.ms (1000)    -> the watchdog's Unattached timer; HeartbeatTimeout,
+//	                                                   ElectionTimeout and LeaderLeaseTimeout while standing
+//	controller.quorum.election.backoff.max.ms       -> no equivalent (a timed-out candidate retries at once)
 //	metadata.log.max.record.bytes.between.snapshots, metadata.log.max.snapshot.interval.ms
-//	                                             -> the node's own snapshot trigger (raft's entry-count trigger is off)
-//	Config.TrailingLogs                          -> TrailingLogs (entries kept behind a snapshot)
+//	                                                -> the node's own snapshot trigger (raft's entry-count trigger is off)
+//	Config.TrailingLogs                             -> TrailingLogs (entries kept behind a snapshot)
+//	kafka.version                                   -> PreVoteDisabled (3.9) or hashicorp's pre-vote (4.1)
 //
-// Where they differ: Kafka's voter stands for election exactly fetch.timeout
-// after its last successful fetch; hashicorp randomises the follower's
-// HeartbeatTimeout to 1-2x, so failure detection takes 2-4 s at the
-// defaults instead of 2 s. hashicorp refuses an ElectionTimeout below
-// HeartbeatTimeout, which Kafka's defaults are, so the candidate timeout is
-// the fetch timeout (randomised 1-2x, as Kafka randomises its election
-// timeout); it only matters after a split vote. Kafka's leader resigns when
-// a majority has not fetched within 1.5x fetch.timeout; hashicorp's lease
-// can be at most HeartbeatTimeout, so it resigns after 1x. Followers learn
-// the commit index on the next AppendEntries (at most CommitTimeout, 50 ms,
+// hashicorp tests a follower's last contact on a ticker re-armed at
+// U(T, 2T), pre-votes by default and refuses votes while it still has a
+// leader, so left alone it detected a dead leader after 2-6 s and elected
+// only once the slower follower had. The watchdog keeps Kafka's clocks
+// instead: a voter stands exactly fetch.timeout after its last fetch (an
+// entry's arrival, or a 500 ms max-wait boundary the leader was alive for),
+// Unattached voters after election.timeout randomised to [T, 2T), and raft
+// is made to act through ReloadConfig (a decrease of HeartbeatTimeout wakes
+// its follower timer at once). In 3.9 votes carry hashicorp's
+// leadership-transfer flag, so followers grant them as Kafka 3.9's do (no
+// stickiness). After a kill -9 of the active controller a new one is
+// elected in 1.5-2.0 s, or, in 3.9 when the two survivors stand together
+// and split the vote, one election timeout later (2.5-4.0 s); in 4.1 the
+// later survivor wins its pre-vote at once. What remains different: the
+// leader resigns after election.timeout (hashicorp caps its lease at the
+// lowered HeartbeatTimeout) instead of 1.5x fetch.timeout; a timed-out
+// candidate retries without Kafka's 0-100 ms backoff. Followers learn the
+// commit index on the next AppendEntries (at most CommitTimeout, 50 ms,
 // when idle), where Kafka's voters learn it from their next fetch.
 //
 // # Simplifications (documented, deliberate)

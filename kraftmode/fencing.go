@@ -38,7 +38,7 @@ func (c *controller) registerBroker(ctx context.Context, req *kmsg.BrokerRegistr
 		}
 		var recs []Record
 		if registered && !old.Fenced {
-			recs = fenceRecords(st, req.BrokerID, old.Epoch)
+			recs = c.fenceLocked(st, req.BrokerID, old.Epoch)
 		}
 		c.sessions[req.BrokerID] = time.Now()
 		return append(recs, rec), nil
@@ -53,10 +53,9 @@ func (c *controller) registerBroker(ctx context.Context, req *kmsg.BrokerRegistr
 }
 
 // heartbeat handles BrokerHeartbeat on the active controller: it renews the
-// broker's session and fences or unfences it. A broker is unfenced when it
-// does not want to be fenced and its metadata offset has reached its own
-// registration (it has caught up); the answer waits for that change to
-// commit.
+// broker's session, records the metadata offset the broker reports, and
+// moves it between Kafka's broker control states (see nextBrokerState). The
+// answer waits for the records of a change to commit.
 func (c *controller) heartbeat(ctx context.Context, req *kmsg.BrokerHeartbeatRequest) *kmsg.BrokerHeartbeatResponse {
 	resp := kmsg.NewPtrBrokerHeartbeatResponse()
 	resp.IsFenced = true
@@ -75,32 +74,30 @@ func (c *controller) heartbeat(ctx context.Context, req *kmsg.BrokerHeartbeatReq
 		resp.ErrorCode = kerr.StaleBrokerEpoch.Code
 		return resp
 	}
-	caughtUp := req.CurrentMetadataOffset >= committed.Epoch
-	fenced := true
-	_, err := c.submit(ctx, func(st *metaState) ([]Record, error) {
-		b, ok := st.img.Brokers[req.BrokerID]
-		if !ok {
+	var next brokerControlState
+	off, err := c.submit(ctx, func(st *metaState) ([]Record, error) {
+		if _, ok := st.img.Brokers[req.BrokerID]; !ok {
 			return nil, cluster.Errorf(kerr.BrokerIDNotRegistered, "broker %d", req.BrokerID)
 		}
 		c.sessions[req.BrokerID] = time.Now()
-		fenced = b.Fenced
-		switch {
-		case b.Fenced && !req.WantFence && !req.WantShutdown && caughtUp:
-			fenced = false
-			return unfenceRecords(st, req.BrokerID, committed.Epoch), nil
-		case !b.Fenced && (req.WantFence || req.WantShutdown):
-			fenced = true
-			return fenceRecords(st, req.BrokerID, committed.Epoch), nil
-		}
-		return nil, nil
+		var recs []Record
+		next, recs = c.nextBrokerState(st, req, committed.Epoch)
+		c.touchLocked(req.BrokerID, next, req.CurrentMetadataOffset)
+		return recs, nil
 	})
 	if err != nil {
+		c.mu.Lock()
+		delete(c.hb.shutdownOffsets, req.BrokerID) // the records that would have started it did not commit
+		c.mu.Unlock()
 		resp.ErrorCode = cluster.ErrorCode(err)
 		return resp
 	}
-	resp.IsCaughtUp = caughtUp
-	resp.IsFenced = fenced
-	resp.ShouldShutdown = req.WantShutdown && fenced
+	if next == stateControlledShutdown {
+		c.setShutdownOffset(req.BrokerID, off)
+	}
+	resp.IsCaughtUp = req.CurrentMetadataOffset >= committed.Epoch
+	resp.IsFenced = next == stateFenced || next == stateShutdownNow
+	resp.ShouldShutdown = next == stateShutdownNow
 	return resp
 }
 
@@ -126,7 +123,7 @@ func (c *controller) expireSessions(ctx context.Context) {
 			}
 			c.log.Info("fencing broker: session expired", "broker", id, "last_heartbeat", c.sessions[id])
 			committed, _, _ := c.fsm.committedBroker(id)
-			return fenceRecords(st, id, committed.Epoch), nil
+			return c.fenceLocked(st, id, committed.Epoch), nil
 		})
 		if err != nil {
 			c.log.Info("could not fence broker", "broker", id, "err", err)
@@ -134,16 +131,24 @@ func (c *controller) expireSessions(ctx context.Context) {
 	}
 }
 
-// fenceRecords fences broker id: a BrokerRegistrationChangeRecord, and a
-// PartitionChangeRecord for every partition whose ISR holds it: it leaves
-// the ISR (unless it is the last member, which Kafka keeps), and where it led,
-// leadership moves to the first other live ISR member in replica order, or to
-// -1 when there is none. The leader epoch is bumped by the change.
+// fenceRecords fences broker id: a BrokerRegistrationChangeRecord, and the
+// leaveRecords taking it out of every ISR and leadership.
 func fenceRecords(st *metaState, id int32, epoch int64) []Record {
 	recs := []Record{&BrokerRegistrationChangeRecord{BrokerID: id, BrokerEpoch: epoch, Fenced: FenceFenced}}
+	return append(recs, leaveRecords(st, id, nil)...)
+}
+
+// leaveRecords is a PartitionChangeRecord for every partition whose ISR
+// holds broker id: it leaves the ISR (unless it is the last member, which
+// Kafka keeps), and where it led, leadership moves to the first other live
+// ISR member in replica order that is not excluded (brokers in controlled
+// shutdown are not eligible, as in Kafka), or to -1 when there is none. The
+// leader epoch is bumped by the change.
+func leaveRecords(st *metaState, id int32, excluded func(int32) bool) []Record {
+	var recs []Record
 	live := func(b int32) bool {
 		x, ok := st.img.Brokers[b]
-		return ok && !x.Fenced && b != id
+		return ok && !x.Fenced && b != id && (excluded == nil || !excluded(b))
 	}
 	for _, name := range st.img.TopicNames() {
 		t := st.img.Topics[name]

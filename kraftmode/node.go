@@ -32,6 +32,7 @@ type Node struct {
 	cli       *ctrlClient // forwards writes and DescribeQuorum
 	snapCache snapshotCache
 	digest    digestCache
+	pick      *controllerPicker // the controller id told to clients (controllerid.go)
 
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -77,6 +78,7 @@ func Start(ctx context.Context, cfg Config, srv *front.Server) (*Node, error) {
 	log := cfg.Logger.With("node", cfg.NodeID)
 	cfg.Logger = log
 	n := &Node{cfg: cfg, log: log, clusterID: clusterID, hint: newLeaderHint()}
+	n.pick = newControllerPicker(cfg.Seed, cfg.NodeID)
 	runCtx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
 	var local func() int32
@@ -166,9 +168,9 @@ func (n *Node) DeleteTopics(ctx context.Context, names []string) ([]cluster.Topi
 // Image returns the image this node serves: a broker's own (fetched, or
 // for a combined node the local controller's), a controller's applied one.
 // ControllerID is, as Kafka's KRaft brokers tell clients, a live broker
-// (which forwards writes), not the Raft leader: kraftbench picks the lowest
-// live broker id, so every broker with the same image names the same one. A
-// controller-only node reports the active controller.
+// (which forwards writes), not the Raft leader, drawn at random for each
+// call, so for each Metadata answer (controllerid.go). A controller-only
+// node reports the active controller.
 func (n *Node) Image() *cluster.Image {
 	var img *cluster.Image
 	if n.brk != nil {
@@ -186,10 +188,7 @@ func (n *Node) visibleControllerID(img *cluster.Image) int32 {
 		id, _ := n.q.leader()
 		return id
 	}
-	if live := img.LiveBrokerIDs(); len(live) > 0 {
-		return live[0]
-	}
-	return -1
+	return n.pick.pick(img.LiveBrokerIDs())
 }
 
 // Status reports the node's roles, the active controller and Raft term as

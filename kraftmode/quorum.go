@@ -45,6 +45,9 @@ type quorum struct {
 	meta  *metadb.BoltMetaDB
 	snaps *raft.FileSnapshotStore
 	mux   *mux
+	// Kafka's election timers (election.go).
+	arrivals *arrivalClock
+	watchdog *electionWatchdog
 }
 
 // openQuorum opens the stores in metadata.log.dir, listens on the controller
@@ -93,7 +96,10 @@ func (q *quorum) start(cfg *Config, f *fsm, dir string) error {
 	if err != nil {
 		return fmt.Errorf("log cache: %w", err)
 	}
-	q.logs = newWatchedLog(cache)
+	// Appends stamp the election watchdog's clock (election.go), then wake
+	// parked fetches (purgatory.go).
+	q.arrivals = &arrivalClock{LogStore: cache}
+	q.logs = newWatchedLog(q.arrivals)
 	ln := cfg.ControllerListener
 	if ln == nil {
 		bind := cfg.ControllerListen
@@ -113,7 +119,7 @@ func (q *quorum) start(cfg *Config, f *fsm, dir string) error {
 		trans.Close()
 		return fmt.Errorf("read raft state: %w", err)
 	}
-	if q.raft, err = raft.NewRaft(cfg.raftConfig(), f, q.logs, q.store, q.snaps, trans); err != nil {
+	if q.raft, err = raft.NewRaft(cfg.raftConfig(), f, q.logs, q.store, q.snaps, cfg.electionTransport(trans)); err != nil {
 		trans.Close()
 		return fmt.Errorf("start raft: %w", err)
 	}
@@ -123,6 +129,7 @@ func (q *quorum) start(cfg *Config, f *fsm, dir string) error {
 			return fmt.Errorf("bootstrap quorum: %w", err)
 		}
 	}
+	q.watchdog = startElectionWatchdog(cfg, q.raft, q.arrivals)
 	return nil
 }
 
@@ -169,6 +176,9 @@ func (q *quorum) close(abrupt bool) error {
 		// single voter, or none reachable) the quorum elects as after a
 		// crash.
 		_ = q.raft.LeadershipTransfer().Error()
+	}
+	if q.watchdog != nil {
+		q.watchdog.close()
 	}
 	if q.mux != nil {
 		if abrupt {

@@ -49,3 +49,51 @@ func TestControlledShutdownMovesLeadershipAndAllowsQuickReturn(t *testing.T) {
 	}
 	t.Logf("controlled shutdown in %v, back unfenced %v after restart", time.Since(t0)-time.Since(t1), time.Since(t1))
 }
+
+// Controlled shutdown is gated as Kafka's BrokerHeartbeatManager gates it:
+// the broker's leaderships move away at once, but SHUTDOWN_NOW waits until
+// every other active broker has reported, in a heartbeat, a metadata offset
+// at or past those moves. With the other brokers' heartbeats held back it
+// is not granted (and the broker stays unfenced, in controlled shutdown);
+// once they heartbeat again it is.
+func TestControlledShutdownWaitsForReportedOffsets(t *testing.T) {
+	c := newTCluster(t, false, func(cfg *Config) { cfg.SessionTimeout = 20 * time.Second })
+	active := c.active(30 * time.Second)
+	c.waitUnfenced(30 * time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := createOne(ctx, active, "gate", 6); err != nil {
+		t.Fatal(err)
+	}
+	victim, others := c.brokerIDs[0], c.brokerIDs[1:]
+	if !leadsAny(active.ctrl.fsm.cloneState(), victim) {
+		t.Fatalf("broker %d leads nothing: the test needs it to lead", victim)
+	}
+	for _, id := range others {
+		c.nodes[id].brk.paused.Store(true)
+	}
+	brk := c.nodes[victim].brk
+	if brk.controlledShutdown(ctx, 1500*time.Millisecond) {
+		t.Fatal("shutdown granted while the other brokers had not reported the leadership moves")
+	}
+	img := active.Image()
+	if b := img.Brokers[victim]; b == nil || b.Fenced {
+		t.Fatalf("broker %d fenced during controlled shutdown (Kafka keeps it unfenced until SHUTDOWN_NOW): %+v", victim, b)
+	}
+	for _, p := range img.Topics["gate"].Partitions {
+		if p.Leader == victim {
+			t.Fatalf("partition %d still led by broker %d in controlled shutdown", p.ID, victim)
+		}
+	}
+	for _, id := range others {
+		c.nodes[id].brk.paused.Store(false)
+	}
+	t0 := time.Now()
+	if !brk.controlledShutdown(ctx, 5*time.Second) {
+		t.Fatal("shutdown not granted after the other brokers heartbeated again")
+	}
+	if b := active.Image().Brokers[victim]; b == nil || !b.Fenced {
+		t.Fatalf("broker %d not fenced after SHUTDOWN_NOW: %+v", victim, b)
+	}
+	t.Logf("granted %v after the other brokers resumed heartbeating", time.Since(t0))
+}

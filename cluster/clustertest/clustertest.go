@@ -45,6 +45,11 @@ type Cluster struct {
 	Bootstrap []string
 	// Propagation bounds every wait for brokers to converge; 15 s when zero.
 	Propagation time.Duration
+	// ControllerPerAnswer says the brokers name a random live broker as
+	// the controller in each Metadata answer, as Kafka's KRaft brokers do
+	// (KRaftMetadataCache.getControllerId); the suite then checks that each
+	// names a live broker, not that they agree.
+	ControllerPerAnswer bool
 }
 
 // suite is one Run's state.

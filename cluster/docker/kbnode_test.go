@@ -67,7 +67,8 @@ func conformance(t *testing.T, spec cluster.Spec) {
 		for _, n := range c.plan.Brokers() {
 			brokers = append(brokers, n.ID)
 		}
-		return clustertest.Cluster{Admin: a, Brokers: brokers, Bootstrap: c.Bootstrap(), Propagation: 20 * time.Second}
+		return clustertest.Cluster{Admin: a, Brokers: brokers, Bootstrap: c.Bootstrap(), Propagation: 20 * time.Second,
+			ControllerPerAnswer: spec.Mode == cluster.ModeKRaft}
 	})
 }
 

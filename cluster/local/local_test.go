@@ -56,7 +56,8 @@ func conformance(t *testing.T, spec cluster.Spec) {
 				}
 			}
 		}
-		return clustertest.Cluster{Admin: adm, Brokers: brokers, Bootstrap: c.Bootstrap()}
+		return clustertest.Cluster{Admin: adm, Brokers: brokers, Bootstrap: c.Bootstrap(),
+			ControllerPerAnswer: spec.Mode == cluster.ModeKRaft}
 	})
 }
 

@@ -36,5 +36,6 @@ tools work against a kraftbench cluster.`,
 	root.AddCommand(newCompareCmd())
 	root.AddCommand(newMigrateCmd())
 	root.AddCommand(newDashboardsCmd())
+	root.AddCommand(newFidelityCmd())
 	return root
 }
