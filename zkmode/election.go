@@ -191,7 +191,7 @@ func (c *controller) resign(why string) {
 		c.cm.shutdown()
 	}
 	c.cm, c.cc = nil, nil
-	c.incomplete, c.deleting = map[string]bool{}, map[string]bool{}
+	c.deleting = map[string]bool{}
 	c.waiters.failAll(cluster.ErrorCode(errNotController()))
 	c.log.Info("resigned as controller", "epoch", c.epoch, "why", why)
 }

@@ -160,7 +160,10 @@ func TestCreateTopicsAnswersWhenBrokersKnow(t *testing.T) {
 }
 
 // TestDeleteTopicsGoesThroughAdminDeleteTopics deletes a topic: the marker is
-// written, every znode of the topic disappears, and no broker serves it.
+// written, the answer comes once the controller's own broker has dropped the
+// topic (Kafka's DelayedDeleteTopics, 3.9 DelayedDeleteTopics.scala:80-82),
+// and then every znode of the topic disappears and no broker serves or
+// hosts it.
 func TestDeleteTopicsGoesThroughAdminDeleteTopics(t *testing.T) {
 	c := newTestCluster(t, 3)
 	ctrl := c.ready()
@@ -173,22 +176,25 @@ func TestDeleteTopicsGoesThroughAdminDeleteTopics(t *testing.T) {
 	if res[0].Code != 0 || res[1].Code != kerr.UnknownTopicOrPartition.Code {
 		t.Fatalf("DeleteTopics = %+v", res)
 	}
+	if _, ok := ctrl.Image().Topics["doomed"]; ok {
+		t.Fatal("DeleteTopics answered while the controller's broker still serves the topic")
+	}
 	z := c.zk()
 	for _, p := range []string{topicPath("doomed"), topicConfigPath("doomed"), deleteTopicPath("doomed")} {
-		if _, _, err := z.get(p); !errors.Is(err, zk.ErrNoNode) {
-			t.Errorf("%s still there after DeleteTopics (%v)", p, err)
-		}
+		waitFor(t, 10*time.Second, p+" deleted", func() bool {
+			_, _, err := z.get(p)
+			return errors.Is(err, zk.ErrNoNode)
+		})
 	}
 	for _, id := range c.ids() {
-		img := c.node(id).Image()
-		if _, ok := img.Topics["doomed"]; ok {
-			t.Errorf("broker %d still serves the deleted topic", id)
-		}
-		if _, ok := img.Topics["kept"]; !ok {
+		n := c.node(id)
+		waitFor(t, 10*time.Second, fmt.Sprintf("broker %d to drop doomed", id), func() bool {
+			_, served := n.Image().Topics["doomed"]
+			_, hosted := n.broker.hosted()[tp{"doomed", 0}]
+			return !served && !hosted
+		})
+		if _, ok := n.Image().Topics["kept"]; !ok {
 			t.Errorf("broker %d lost the other topic", id)
-		}
-		if _, ok := c.node(id).broker.hosted()[tp{"doomed", 0}]; ok {
-			t.Errorf("broker %d still hosts doomed-0 after StopReplica", id)
 		}
 	}
 	// The name is free again.

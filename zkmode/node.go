@@ -59,7 +59,7 @@ func Start(ctx context.Context, cfg Config, srv *front.Server) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start zk broker %d: %w", cfg.NodeID, err)
 	}
-	n.z = z
+	n.z = z.withMaxInFlight(cfg.MaxInFlightRequests)
 	clusterID, err := n.initZK()
 	if err != nil {
 		z.close()
