@@ -74,7 +74,7 @@ func Start(ctx context.Context, cfg Config, srv *front.Server) (*Node, error) {
 		z.close()
 		return nil, fmt.Errorf("start zk broker %d: %w", cfg.NodeID, err)
 	}
-	n.ctrl.enqueue("Startup", n.ctrl.elect)
+	n.ctrl.enqueue("Startup", n.ctrl.startup)
 	go n.ctrl.run()
 	return n, nil
 }
@@ -151,7 +151,7 @@ func (n *Node) reregister(id int64) error {
 	if err := n.broker.register(context.Background(), n.z, encodeBroker(n.cfg.Endpoints, n.cfg.Rack), n.cfg.SessionTimeout); err != nil {
 		return err
 	}
-	return n.ctrl.elect()
+	return n.ctrl.reelect() // processRegisterBrokerAndReelect
 }
 
 // Image returns the metadata this broker serves: its cache, as the

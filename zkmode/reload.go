@@ -33,9 +33,6 @@ func (c *controller) loadContext() (*controllerContext, error) {
 	for _, b := range brokers {
 		cc.brokers[b.ID] = b
 	}
-	if err := c.watchBrokerModifications(cc.liveIDs()); err != nil {
-		return nil, err
-	}
 	names, err := c.children(topicsPath, c.onTopicChange)
 	if err != nil {
 		return nil, fmt.Errorf("load topics: %w", err)
@@ -46,6 +43,9 @@ func (c *controller) loadContext() (*controllerContext, error) {
 	}
 	for _, t := range topics {
 		cc.topics[t.name] = t
+	}
+	if err := c.watchBrokerModifications(cc.liveIDs()); err != nil {
+		return nil, err
 	}
 	if err := c.readStates(cc); err != nil {
 		return nil, err
@@ -295,20 +295,25 @@ func (c *controller) failoverFailed(err error) error {
 }
 
 // failoverChecks are the reads Kafka's onControllerFailover makes before
-// the context load (KafkaController.scala:296-305): the children of
-// /log_dir_event_notification and /isr_change_notification (whose entries
-// it deletes; kraftbench brokers write none) and the existence of
+// the context load (KafkaController.scala:286-305): /feature
+// (maybeSetupFeatureVersioning, :430-431; Kafka creates it once per
+// cluster, kraftbench never does), the existence of
 // /admin/preferred_replica_election and /admin/reassign_partitions, where
-// it registers handlers.
+// it registers handlers, and the children of /log_dir_event_notification
+// and /isr_change_notification, whose entries it deletes (kraftbench
+// brokers write none).
 func (c *controller) failoverChecks() error {
 	z := c.n.z
-	for _, p := range []string{logDirEventsPath, isrChangesPath} {
-		if _, err := z.children(p); err != nil && !errors.Is(err, zk.ErrNoNode) {
-			return err
-		}
+	if _, _, err := z.get(featurePath); err != nil && !errors.Is(err, zk.ErrNoNode) {
+		return err
 	}
 	for _, p := range []string{preferredElectionPath, reassignPartitionsPath} {
 		if _, err := z.exists(p); err != nil {
+			return err
+		}
+	}
+	for _, p := range []string{logDirEventsPath, isrChangesPath} {
+		if _, err := z.children(p); err != nil && !errors.Is(err, zk.ErrNoNode) {
 			return err
 		}
 	}

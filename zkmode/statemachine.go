@@ -248,7 +248,8 @@ func (c *controller) readUncleanConfigs(offline []tp) error {
 // states and, where the ISR holds the replica, a write that takes it out
 // (the leader becomes NoLeader if it was the replica; an ISR of one is left
 // as it is). LeaderAndIsr goes to the other replicas and UpdateMetadata to
-// every live broker, except for topics being deleted.
+// every live broker for every partition read, written or not, except for
+// topics being deleted.
 func (c *controller) offlineReplicas(byReplica map[int32][]tp, b *requestBatch) error {
 	for _, id := range sortedKeys(byReplica) {
 		var parts []tp
@@ -275,6 +276,11 @@ func (c *controller) offlineReplicas(byReplica map[int32][]tp, b *requestBatch) 
 			for _, p := range have {
 				if ch, ok := removeFromISR(c.cc.partition(p), id); ok {
 					changes = append(changes, leaderChange{p: p, leader: ch.leader, isr: ch.isr})
+				} else if rs := recipients(p); rs != nil {
+					// Kafka pushes the state it read unchanged as well
+					// (leaderAndIsrsWithoutReplica, :395-402).
+					b.addLeaderAndIsr(rs, p, false)
+					b.addUpdateMetadata(c.cc.liveIDs(), p)
 				}
 			}
 			if parts, err = c.writeStates(changes, b, recipients); err != nil {

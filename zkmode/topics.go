@@ -192,9 +192,19 @@ func (c *controller) processTopicDeletion() error {
 	return c.startDeletion(names)
 }
 
-// resumeDeletions restarts the deletions queued before a failover.
+// resumeDeletions restarts the deletions queued before a failover (Kafka's
+// tryTopicDeletion, from the context the failover loaded: no new read).
 func (c *controller) resumeDeletions() error {
-	return c.processTopicDeletion()
+	var names []string
+	for _, n := range c.cc.sortedTopicNames() {
+		if c.cc.topics[n].deleting {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return c.startDeletion(names)
 }
 
 // startDeletion is Kafka's TopicDeletionManager.onTopicDeletion (3.9

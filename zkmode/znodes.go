@@ -30,6 +30,7 @@ const (
 	isrChangesPath         = "/isr_change_notification"
 	preferredElectionPath  = "/admin/preferred_replica_election"
 	reassignPartitionsPath = "/admin/reassign_partitions"
+	featurePath            = "/feature"
 )
 
 // persistentPaths are created at broker start-up (Kafka's
