@@ -85,6 +85,14 @@ type Config struct {
 	// the controller's reload reads and state writes and the admin path's
 	// requests together (Kafka's ZooKeeperClient semaphore).
 	MaxInFlightRequests int
+	// LogDir is the first entry of log.dirs: where the broker lays out its
+	// replica logs as Kafka does (package cluster/replicalog). Empty means no
+	// replica logs, as does ReplicaLogsDisabled.
+	LogDir string
+	// ReplicaLogsDisabled is the negation of kraftbench.replica.logs
+	// (default true): when set, LeaderAndIsr and StopReplica touch no files,
+	// for runs that measure the control plane alone.
+	ReplicaLogsDisabled bool
 	// Logger receives the node's events; nothing is logged when nil.
 	Logger *slog.Logger
 	// Rand draws replica placements, topic ids and the cluster id. It is

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -199,4 +201,39 @@ func TestDeleteTopicsGoesThroughAdminDeleteTopics(t *testing.T) {
 	}
 	// The name is free again.
 	mustCreate(t, ctrl, cluster.TopicSpec{Name: "doomed", NumPartitions: 1, ReplicationFactor: 1})
+}
+
+// TestReplicaLogsFollowLeaderAndIsr checks that every replica's log exists,
+// as Kafka lays it out, once CreateTopics answers (the controller's broker
+// answered LeaderAndIsr first, and the others' LeaderAndIsr went before
+// their UpdateMetadata), and is gone from every broker's log.dirs after the
+// deletion (renamed to -delete by StopReplica, removed later).
+func TestReplicaLogsFollowLeaderAndIsr(t *testing.T) {
+	c := newTestCluster(t, 3)
+	ctrl := c.ready()
+	mustCreate(t, ctrl, cluster.TopicSpec{Name: "logs", NumPartitions: 2, ReplicationFactor: 2})
+	c.waitConverged(10 * time.Second)
+	for _, p := range ctrl.Image().Topics["logs"].Partitions {
+		for _, r := range p.Replicas {
+			dir := filepath.Join(c.node(r).cfg.LogDir, fmt.Sprintf("logs-%d", p.ID))
+			st, err := os.Stat(filepath.Join(dir, "00000000000000000000.index"))
+			if err != nil || st.Size() != 10485760 {
+				t.Errorf("broker %d partition %d: index %v (%v)", r, p.ID, st, err)
+			}
+		}
+	}
+	if _, err := ctrl.DeleteTopics(context.Background(), []string{"logs"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range c.ids() {
+		root := c.node(id).cfg.LogDir
+		waitFor(t, 10*time.Second, fmt.Sprintf("broker %d's logs to go", id), func() bool {
+			for p := 0; p < 2; p++ {
+				if _, err := os.Stat(filepath.Join(root, fmt.Sprintf("logs-%d", p))); err == nil {
+					return false
+				}
+			}
+			return true
+		})
+	}
 }

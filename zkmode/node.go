@@ -15,6 +15,7 @@ import (
 
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/front"
+	"github.com/kraftbench/kraftbench/cluster/replicalog"
 )
 
 // Node is one ZooKeeper-mode broker: a broker that registers in ZooKeeper and
@@ -66,6 +67,12 @@ func Start(ctx context.Context, cfg Config, srv *front.Server) (*Node, error) {
 		return nil, fmt.Errorf("start zk broker %d: %w", cfg.NodeID, err)
 	}
 	n.broker = newBroker(cfg.NodeID, clusterID, n.log.With("component", "broker"))
+	if cfg.LogDir != "" && !cfg.ReplicaLogsDisabled {
+		if n.broker.logs, err = replicalog.Open(cfg.LogDir, replicalog.Options{}); err != nil {
+			z.close()
+			return nil, fmt.Errorf("start zk broker %d: %w", cfg.NodeID, err)
+		}
+	}
 	n.broker.registerHandlers(srv)
 	srv.Handle(kmsg.ControlledShutdown, 1, controlledShutdownVersion, n.handleControlledShutdown)
 	n.session.Store(z.sessionID())
@@ -230,6 +237,9 @@ func (n *Node) stop(kill bool) {
 			n.z.close()
 		}
 		n.broker.registered.Store(false)
+		if n.broker.logs != nil {
+			_ = n.broker.logs.Close()
+		}
 		n.log.Info("node stopped", "killed", kill)
 	})
 }

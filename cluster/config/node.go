@@ -49,6 +49,7 @@ type Node struct {
 	ZKConnect           string
 	ZKSessionTimeout    time.Duration
 	ZKConnectionTimeout time.Duration
+	ZKMaxInFlight       int  // zookeeper.max.in.flight.requests
 	MigrationEnabled    bool // zookeeper.metadata.migration.enable
 
 	// ControlledShutdown* are controlled.shutdown.enable, .max.retries and
@@ -74,6 +75,7 @@ type Node struct {
 	MaxIdleInterval    time.Duration
 
 	LogDirs           []string
+	ReplicaLogs       bool // kraftbench.replica.logs
 	Rack              string
 	Defaults          cluster.Defaults
 	DeleteTopicEnable bool
