@@ -21,7 +21,8 @@ import (
 // broker is the broker half of a node: its registration in /brokers/ids,
 // its metadata cache, which only the controller's UpdateMetadata pushes
 // change (Kafka's ZkMetadataCache), and the replicas LeaderAndIsr and
-// StopReplica assign to it (Kafka's ReplicaManager, without logs).
+// StopReplica assign to it (Kafka's ReplicaManager) with their logs on
+// disk, without data.
 type broker struct {
 	id  int32
 	log *slog.Logger

@@ -125,11 +125,17 @@
 // reports the reload, push and state-change times.
 //
 // Not modelled: adding partitions (the PartitionModifications watch only
-// reports a grown assignment), reassignments, preferred-leader rebalancing,
-// and the exists check Kafka's admin path
-// makes on /admin/delete_topics/<t> before creating a topic (the topic znode
-// still exists while it is being deleted, so NODEEXISTS gives the same
-// TOPIC_ALREADY_EXISTS).
+// reports a grown assignment), reassignments and preferred-leader
+// rebalancing.
+//
+// # Replica logs
+//
+// A broker creates each replica's log under log.dirs as Kafka lays it out
+// (package cluster/replicalog) before it answers the LeaderAndIsr that makes
+// it a replica, and deletes it on StopReplica with delete; with
+// kraftbench.replica.logs=false (Config.ReplicaLogsDisabled) it touches no
+// files. An UpdateMetadata that carries partitions first copies every
+// partition state of the cache, as ZkMetadataCache does.
 //
 // # Benchmarks
 //
