@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -77,29 +78,92 @@ func (n *Node) planRandLocked() *rand.Rand {
 	return n.planRand
 }
 
-// writeTopic is AdminZkClient.createTopicWithAssignment: the config znode
-// (created, or set if a failed attempt left one), then the assignment.
+// writeTopic is what ZkAdminManager.createTopics does for one topic once
+// it is placed (3.9 ZkAdminManager.scala:204-216), request by request:
+// AdminZkClient.validateTopicCreate's checks (AdminZkClient.scala:133-146:
+// exists /admin/delete_topics/<t>, exists /brokers/topics/<t>, and the
+// children of /brokers/topics when the name holds '.' or '_'), then
+// createTopicWithAssignment: setOrCreateEntityConfigs (KafkaZkClient.scala:
+// 484-540: getData /controller, a multi that checks /controller's version
+// and sets /config/topics/<t>, which fails NONODE for a new topic, then the
+// create), the topic znode (createTopicAssignment), and the topic id read
+// back for the answer (populateIds, a getData of the topic znode).
 func (n *Node) writeTopic(t *cluster.Topic) error {
 	z := n.z
-	cfg := encodeConfig(t.Configs)
-	err := z.create(topicConfigPath(t.Name), cfg, 0)
+	if marked, err := z.exists(deleteTopicPath(t.Name)); err != nil {
+		return err
+	} else if marked {
+		return cluster.Errorf(kerr.TopicAlreadyExists, "Topic '%s' is marked for deletion.", t.Name)
+	}
+	if ok, err := z.exists(topicPath(t.Name)); err != nil {
+		return err
+	} else if ok {
+		return cluster.Errorf(kerr.TopicAlreadyExists, "Topic '%s' already exists.", t.Name)
+	}
+	if strings.ContainsAny(t.Name, "._") {
+		if _, err := z.children(topicsPath); err != nil {
+			return err
+		}
+	}
+	if err := n.setOrCreateTopicConfig(t); err != nil {
+		return err
+	}
+	err := z.create(topicPath(t.Name), encodeTopic(t), 0)
 	if errors.Is(err, zk.ErrNodeExists) {
-		_, err = z.set(topicConfigPath(t.Name), cfg, -1)
+		return cluster.Errorf(kerr.TopicAlreadyExists, "Topic '%s' already exists.", t.Name)
 	}
 	if err != nil {
 		return err
 	}
-	err = z.create(topicPath(t.Name), encodeTopic(t), 0)
+	_, _, err = z.get(topicPath(t.Name))
+	return err
+}
+
+// setOrCreateTopicConfig is KafkaZkClient.setOrCreateEntityConfigs with the
+// controller check on (a broker's KafkaZkClient has
+// enableEntityConfigControllerCheck = true, KafkaZkClient.scala:2283): the write is conditioned on the version of
+// /controller read just before, so a broker that lost the controllership
+// meanwhile writes nothing (NOT_CONTROLLER).
+func (n *Node) setOrCreateTopicConfig(t *cluster.Topic) error {
+	z := n.z
+	_, st, err := z.get(controllerPath)
+	if errors.Is(err, zk.ErrNoNode) {
+		return errNotController()
+	}
+	if err != nil {
+		return err
+	}
+	cfg := encodeConfig(t.Configs)
+	set := func() error {
+		_, err := z.multi([]op{
+			{kind: opCheck, path: controllerPath, version: st.Version},
+			{kind: opSet, path: topicConfigPath(t.Name), data: cfg, version: -1},
+		})
+		var me *multiError
+		if errors.As(err, &me) && me.Index == 0 {
+			return errNotController()
+		}
+		return err
+	}
+	err = set()
+	if !errors.Is(err, zk.ErrNoNode) {
+		return err
+	}
+	err = z.create(topicConfigPath(t.Name), cfg, 0)
 	if errors.Is(err, zk.ErrNodeExists) {
-		return cluster.Errorf(kerr.TopicAlreadyExists, "Topic '%s' already exists.", t.Name)
+		return set()
 	}
 	return err
 }
 
-// DeleteTopics is Kafka's ZooKeeper-mode deletion path: the controller
-// checks the topics against its metadata cache, creates
-// /admin/delete_topics/<t>, and waits (DelayedDeleteTopics) until its own
-// event loop has told every broker and removed the topic's znodes.
+// DeleteTopics is Kafka's ZooKeeper-mode deletion path (3.9
+// ZkAdminManager.deleteTopics, AdminZkClient.deleteTopic :193-205): the
+// controller checks the topics against its metadata cache, then for each
+// checks that /brokers/topics/<t> exists and creates
+// /admin/delete_topics/<t> (one already there is fine), and waits
+// (DelayedDeleteTopics) until its own broker's cache has dropped the topic,
+// which the controller's first UpdateMetadata of the deletion does; the
+// StopReplica round and the znode deletions come after the answer.
 func (n *Node) DeleteTopics(ctx context.Context, names []string) ([]cluster.TopicResult, error) {
 	if l := n.forwardTo(); l != nil {
 		return l.DeleteTopics(ctx, names)
@@ -118,15 +182,37 @@ func (n *Node) DeleteTopics(ctx context.Context, names []string) ([]cluster.Topi
 			continue
 		}
 		waits[i] = n.ctrl.waiters.add(deleteWait, r.Name)
-		err := n.z.create(deleteTopicPath(r.Name), nil, 0)
-		if err != nil && !errors.Is(err, zk.ErrNodeExists) {
+		if err := n.markForDeletion(r.Name); err != nil {
 			n.ctrl.waiters.remove(deleteWait, r.Name, waits[i])
 			waits[i] = nil
 			results[i] = cluster.ResultFor(r.Name, err)
+			continue
+		}
+		if _, cached := n.broker.img.Load().Topics[r.Name]; !cached {
+			// DelayedDeleteTopics' tryComplete: gone from the cache already.
+			n.ctrl.waiters.complete(deleteWait, r.Name, 0)
 		}
 	}
 	n.await(ctx, deleteWait, results, waits)
 	return results, nil
+}
+
+// markForDeletion is AdminZkClient.deleteTopic: the topic znode must exist,
+// then /admin/delete_topics/<t> is created; a topic marked already is fine
+// (ZkAdminManager swallows TopicAlreadyMarkedForDeletionException).
+func (n *Node) markForDeletion(name string) error {
+	ok, err := n.z.exists(topicPath(name))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return cluster.Errorf(kerr.UnknownTopicOrPartition, "Topic `%s` to delete does not exist", name)
+	}
+	err = n.z.create(deleteTopicPath(name), nil, 0)
+	if errors.Is(err, zk.ErrNodeExists) {
+		return nil
+	}
+	return err
 }
 
 // await fills in each waited result's code, REQUEST_TIMED_OUT for those

@@ -15,12 +15,14 @@ import (
 
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/front"
+	"github.com/kraftbench/kraftbench/cluster/replicalog"
 )
 
 // broker is the broker half of a node: its registration in /brokers/ids,
 // its metadata cache, which only the controller's UpdateMetadata pushes
 // change (Kafka's ZkMetadataCache), and the replicas LeaderAndIsr and
-// StopReplica assign to it (Kafka's ReplicaManager, without logs).
+// StopReplica assign to it (Kafka's ReplicaManager) with their logs on
+// disk, without data.
 type broker struct {
 	id  int32
 	log *slog.Logger
@@ -36,6 +38,9 @@ type broker struct {
 	mu              sync.Mutex
 	controllerEpoch int32 // highest seen in a push
 	replicas        map[tp]replicaState
+	// logs holds the replica logs under log.dirs; nil when they are off
+	// (kraftbench.replica.logs=false).
+	logs *replicalog.Dir
 }
 
 // replicaState is what LeaderAndIsr told this broker about one of its replicas.
@@ -163,6 +168,9 @@ func (b *broker) handleLeaderAndIsr(_ context.Context, _ front.RequestHeader, r 
 			// Kafka's ReplicaManager ignores a state older than the one it has.
 			if cur, ok := b.replicas[key]; ok && ps.LeaderEpoch < cur.leaderEpoch {
 				rp.ErrorCode = kerr.StaleControllerEpoch.Code
+			} else if err := b.createLog(key, ts.TopicID); err != nil {
+				b.log.Error("create replica log", "topic", key.topic, "partition", key.part, "err", err)
+				rp.ErrorCode = kerr.KafkaStorageError.Code
 			} else {
 				b.replicas[key] = replicaState{leader: ps.Leader, leaderEpoch: ps.LeaderEpoch}
 			}
@@ -186,15 +194,39 @@ func (b *broker) handleStopReplica(_ context.Context, _ front.RequestHeader, r k
 	}
 	for _, t := range req.Topics {
 		for _, ps := range t.PartitionStates {
-			if ps.Delete {
-				delete(b.replicas, tp{t.Topic, ps.Partition})
-			}
 			rp := kmsg.NewStopReplicaResponsePartition()
 			rp.Topic, rp.Partition = t.Topic, ps.Partition
+			if ps.Delete {
+				delete(b.replicas, tp{t.Topic, ps.Partition})
+				if err := b.deleteLog(tp{t.Topic, ps.Partition}); err != nil {
+					b.log.Error("delete replica log", "topic", t.Topic, "partition", ps.Partition, "err", err)
+					rp.ErrorCode = kerr.KafkaStorageError.Code
+				}
+			}
 			resp.Partitions = append(resp.Partitions, rp)
 		}
 	}
 	return resp, nil
+}
+
+// createLog is the log a LeaderAndIsr makes for each partition it names,
+// before the broker answers (3.9 ReplicaManager.becomeLeaderOrFollower ->
+// makeLeaders/makeFollowers -> Partition.createLogIfNotExists ->
+// LogManager.getOrCreateLog; see package replicalog).
+func (b *broker) createLog(p tp, topicID [16]byte) error {
+	if b.logs == nil {
+		return nil
+	}
+	return b.logs.Create(replicalog.Partition{Topic: p.topic, ID: p.part}, topicID)
+}
+
+// deleteLog is StopReplica with delete (ReplicaManager.stopPartitions ->
+// LogManager.asyncDelete): renamed at once, removed later.
+func (b *broker) deleteLog(p tp) error {
+	if b.logs == nil {
+		return nil
+	}
+	return b.logs.Delete(replicalog.Partition{Topic: p.topic, ID: p.part})
 }
 
 // hosted returns a copy of the replicas LeaderAndIsr assigned to the broker.

@@ -20,8 +20,9 @@ const (
 	// long the controller waits for a broker to answer a push.
 	DefaultControllerSocketTimeout = 30 * time.Second
 	// DefaultReloadConcurrency is how many ZooKeeper reads a new controller
-	// keeps in flight on its session while it loads the cluster.
-	DefaultReloadConcurrency = 64
+	// keeps in flight on its session while it loads the cluster: Kafka's
+	// bound on every request of the session, zookeeper.max.in.flight.requests.
+	DefaultReloadConcurrency = DefaultMaxInFlightRequests
 	// DefaultControlledShutdownMaxRetries is controlled.shutdown.max.retries.
 	DefaultControlledShutdownMaxRetries = 3
 	// DefaultControlledShutdownRetryBackoff is
@@ -79,9 +80,19 @@ type Config struct {
 	// (default 5000): the wait after an attempt that failed or left
 	// partitions led by this broker.
 	ControlledShutdownRetryBackoff time.Duration
-	// ReloadConcurrency bounds the ZooKeeper reads a new controller keeps in
-	// flight while loading the cluster (kraftbench-specific; default 64).
-	ReloadConcurrency int
+	// MaxInFlightRequests is zookeeper.max.in.flight.requests (default 10):
+	// how many requests the broker's ZooKeeper session keeps outstanding,
+	// the controller's reload reads and state writes and the admin path's
+	// requests together (Kafka's ZooKeeperClient semaphore).
+	MaxInFlightRequests int
+	// LogDir is the first entry of log.dirs: where the broker lays out its
+	// replica logs as Kafka does (package cluster/replicalog). Empty means no
+	// replica logs, as does ReplicaLogsDisabled.
+	LogDir string
+	// ReplicaLogsDisabled is the negation of kraftbench.replica.logs
+	// (default true): when set, LeaderAndIsr and StopReplica touch no files,
+	// for runs that measure the control plane alone.
+	ReplicaLogsDisabled bool
 	// Logger receives the node's events; nothing is logged when nil.
 	Logger *slog.Logger
 	// Rand draws replica placements, topic ids and the cluster id. It is
@@ -130,6 +141,9 @@ func (c *Config) Validate() error {
 	if c.Defaults.ReplicationFactor < 1 {
 		bad("default.replication.factor", "must be at least 1, got %d", c.Defaults.ReplicationFactor)
 	}
+	if c.MaxInFlightRequests < 0 {
+		bad("zookeeper.max.in.flight.requests", "must be at least 1, got %d", c.MaxInFlightRequests)
+	}
 	if c.ControllerSocketTimeout < 0 {
 		bad("controller.socket.timeout.ms", "must be positive, got %v", c.ControllerSocketTimeout)
 	}
@@ -162,8 +176,8 @@ func (c Config) withDefaults() Config {
 	if c.ControlledShutdownRetryBackoff == 0 {
 		c.ControlledShutdownRetryBackoff = DefaultControlledShutdownRetryBackoff
 	}
-	if c.ReloadConcurrency <= 0 {
-		c.ReloadConcurrency = DefaultReloadConcurrency
+	if c.MaxInFlightRequests <= 0 {
+		c.MaxInFlightRequests = DefaultMaxInFlightRequests
 	}
 	if c.Endpoint.Listener == "" {
 		c.Endpoint.Listener = "PLAINTEXT"

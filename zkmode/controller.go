@@ -38,7 +38,6 @@ type controller struct {
 	cm             *channelManager
 	armed          map[string]int64 // path -> token of its armed watch
 	nextToken      int64
-	incomplete     map[string]bool // topics with partitions still New
 	deleting       map[string]bool // topics whose deletion is under way
 	term           uint64          // counts elections won, to drop stale callbacks
 
@@ -60,7 +59,7 @@ func newController(n *Node) *controller {
 	c := &controller{
 		n: n, id: n.cfg.NodeID, log: n.log.With("component", "controller"),
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
-		armed: map[string]int64{}, incomplete: map[string]bool{}, deleting: map[string]bool{},
+		armed: map[string]int64{}, deleting: map[string]bool{},
 		waiters: newWaiters(),
 	}
 	c.activeID.Store(-1)
@@ -188,7 +187,12 @@ type FailoverStats struct {
 	Push time.Duration
 	// Total runs from winning the election to the end of Push.
 	Total time.Duration
-	At    time.Time
+	// StateChanges is the time from the end of the reload until the replica
+	// and partition state machines' start-up wrote their ZooKeeper changes:
+	// the OfflineReplica pass over dead brokers' replicas and the elections
+	// (their pushes may still be on their way).
+	StateChanges time.Duration
+	At           time.Time
 }
 
 // controllerMovedError is a controller write refused because the

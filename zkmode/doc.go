@@ -22,11 +22,16 @@
 //
 // # Election and fencing
 //
+// Every request of a broker's session, reads and writes, the controller's
+// and the admin path's, takes one of zookeeper.max.in.flight.requests (10)
+// slots, as Kafka's ZooKeeperClient semaphore does (inflight.go).
+//
 // Election is KafkaZkClient.registerControllerAndIncrementControllerEpoch:
 // read /controller_epoch, then one multi that creates the ephemeral
 // /controller and sets /controller_epoch to epoch+1 conditioned on the
-// version read. Every later controller write is a multi whose first op
-// checks /controller_epoch is still at the version the election left it, so
+// version read. Every later controller write is its own multi whose first
+// op checks /controller_epoch is still at the version the election left it
+// (one znode per transaction, pipelined, as Kafka writes; cwrites.go), so
 // a deposed controller's writes fail with BADVERSION and change nothing; the
 // controller then resigns. Brokers refuse pushes carrying an older controller
 // epoch (STALE_CONTROLLER_EPOCH) or an older broker epoch (the czxid of
@@ -37,16 +42,20 @@
 // CreateTopics is accepted only by the controller (others answer
 // NOT_CONTROLLER; kadm follows the controller id of Metadata answers). It
 // validates and places topics with cluster.PlanCreate against the node's own
-// metadata cache (Kafka validates against its metadata cache too), then
-// writes /config/topics/<t> and /brokers/topics/<t> directly, as Kafka's
-// AdminZkClient does; a concurrent creation of the same name loses on
-// NODEEXISTS (TOPIC_ALREADY_EXISTS). The controller's child watch on
+// metadata cache (Kafka validates against its metadata cache too), then,
+// topic by topic, makes AdminZkClient's requests: exists on
+// /admin/delete_topics/<t> and /brokers/topics/<t>, getData /controller, a
+// multi checking /controller's version and setting /config/topics/<t>
+// (NONODE for a new topic), the config create, the topic znode, and a
+// getData of it for the topic id; a concurrent creation of the same name
+// loses on NODEEXISTS (TOPIC_ALREADY_EXISTS). The controller's child watch on
 // /brokers/topics fires; its event reads the children and the new
 // assignments (each getData leaving Kafka's PartitionModifications watch on
 // the topic znode, as Kafka's ZooKeeperClient does with the same read),
-// creates the partition state znodes in multi batches of up to
-// 100 partitions (each batch conditioned on the controller epoch; leader =
-// first live replica, ISR = live replicas), and queues LeaderAndIsr to the
+// creates the partition znodes in Kafka's three waves (every /partitions,
+// then every /partitions/<p>, then every /partitions/<p>/state, each znode
+// its own epoch-checked create; leader = first live replica, ISR = live
+// replicas), and queues LeaderAndIsr to the
 // replicas and UpdateMetadata to every live broker. The CreateTopics answer
 // waits (Kafka's DelayedCreatePartitions) until the controller's own broker
 // has applied that UpdateMetadata, so every partition has a leader in its
@@ -56,12 +65,16 @@
 // ending first gives
 // REQUEST_TIMED_OUT.
 //
-// DeleteTopics writes /admin/delete_topics/<t>; the controller's watch sends
-// UpdateMetadata with leader -2 (LeaderDuringDelete) to every broker and
-// StopReplica(delete) to the live replicas and, once they answered, deletes
-// the topic's znodes (children first, epoch-checked multis). The answer waits
-// for that. Unlike Kafka, a deletion does not stall while a replica is
-// offline: there is no log to delete on it.
+// DeleteTopics checks /brokers/topics/<t> exists and writes
+// /admin/delete_topics/<t>; the controller's watch sends UpdateMetadata with
+// leader -2 (LeaderDuringDelete) to every broker, and the answer comes once
+// the controller's own broker applied it (DelayedDeleteTopics). The
+// controller then moves the live replicas to OfflineReplica (StopReplica
+// without delete, a re-read and an ISR write per replica and partition) and
+// to ReplicaDeletionStarted (StopReplica with delete) and, once they
+// answered, deletes the topic's znodes (Kafka's deleteRecursive, one
+// request at a time, each delete epoch-checked). Unlike Kafka, a deletion
+// does not stall while a replica is offline.
 //
 // # Pushes
 //
@@ -80,9 +93,10 @@
 // A broker whose /brokers/ids znode disappears (clean shutdown closes the
 // session; a crash lets it expire after zookeeper.session.timeout.ms, 18 s by
 // default) has its partitions' leaders re-elected (first live replica in the
-// ISR, in assignment order; unclean election off) and leaves the ISRs; the
-// state znodes are written and the pushes sent. With no ISR member left a
-// partition has leader -1 and keeps its last ISR member, as Kafka does.
+// ISR, in assignment order; unclean election off) and then leaves the ISRs
+// (Kafka's OfflineReplica), each step re-reading the state znodes before it
+// writes them one per transaction (statemachine.go). With no ISR member left
+// a partition has leader -1 and keeps its last ISR member, as Kafka does.
 // There is no replication to catch up, so a replica that comes back (a
 // broker starts, or a new controller finds it live) rejoins the ISR at once,
 // as the AlterPartition its leader would send (isr.go). Preferred-leader
@@ -92,26 +106,36 @@
 // (shutdown.go): the broker sends ControlledShutdown to the controller,
 // which moves the leadership of every replicated partition the broker leads
 // to another in-sync replica and drops the broker from the ISRs it is in,
-// one state znode read and write per partition, and answers with the
+// one state znode read and write per partition and step (the elections,
+// then the OfflineReplica pass), and answers with the
 // partitions it could not move; the broker retries up to
 // controlled.shutdown.max.retries times, controlled.shutdown.retry.backoff.ms
 // apart, then stops anyway. The answer waits for every live broker's
 // acknowledgement of the pushes, at most 5 s (Kafka answers once they are
 // queued).
 //
-// When /controller disappears, every broker races; the winner loads all
-// brokers, topics and partition states with pipelined reads (up to 64 in
-// flight on its session, as Kafka >= 1.1 does with its async client), pushes
-// full metadata, elects leaders for partitions whose leader is gone, creates
-// states a dead controller had not yet written, and resumes queued deletions.
-// Node.LastFailover reports the reload and push times.
+// When /controller disappears, every broker races; the winner follows
+// Kafka's onControllerFailover order: it loads all brokers, topics and
+// partition states with pipelined reads (up to 10 in flight), sends an
+// UpdateMetadata with the live brokers, then LeaderAndIsr for every online
+// replica with a second UpdateMetadata carrying every partition, runs the
+// OfflineReplica pass over the dead brokers' replicas, elects leaders for
+// the partitions whose leader is gone and creates states a dead controller
+// had not yet written, and resumes queued deletions. Node.LastFailover
+// reports the reload, push and state-change times.
 //
 // Not modelled: adding partitions (the PartitionModifications watch only
-// reports a grown assignment), reassignments, preferred-leader rebalancing,
-// and the exists check Kafka's admin path
-// makes on /admin/delete_topics/<t> before creating a topic (the topic znode
-// still exists while it is being deleted, so NODEEXISTS gives the same
-// TOPIC_ALREADY_EXISTS).
+// reports a grown assignment), reassignments and preferred-leader
+// rebalancing.
+//
+// # Replica logs
+//
+// A broker creates each replica's log under log.dirs as Kafka lays it out
+// (package cluster/replicalog) before it answers the LeaderAndIsr that makes
+// it a replica, and deletes it on StopReplica with delete; with
+// kraftbench.replica.logs=false (Config.ReplicaLogsDisabled) it touches no
+// files. An UpdateMetadata that carries partitions first copies every
+// partition state of the cache, as ZkMetadataCache does.
 //
 // # Benchmarks
 //

@@ -9,39 +9,45 @@ import (
 	"github.com/kraftbench/kraftbench/cluster"
 )
 
-// readController returns the id in /controller (-1 when there is none) and
-// keeps a watch on it: deletion triggers a re-election, creation or a data
-// change a resignation check (Kafka's ControllerChangeHandler).
-func (c *controller) readController() (int32, error) {
-	z := c.n.z
-	for {
-		if _, ok := c.armed[controllerPath]; ok {
-			b, _, err := z.get(controllerPath)
-			if errors.Is(err, zk.ErrNoNode) {
-				return -1, nil
-			}
-			if err != nil {
-				return -1, err
-			}
-			return decodeController(b)
-		}
-		b, _, ch, err := z.getW(controllerPath)
-		if err == nil {
-			c.watchPath(controllerPath, ch, c.onControllerWatch)
-			return decodeController(b)
-		}
-		if !errors.Is(err, zk.ErrNoNode) {
-			return -1, err
-		}
-		exists, ch, err := z.existsW(controllerPath)
-		if err != nil {
-			return -1, err
-		}
-		c.watchPath(controllerPath, ch, c.onControllerWatch)
-		if !exists {
-			return -1, nil
-		}
+// watchController is registerZNodeChangeHandlerAndCheckExistence for
+// Kafka's ControllerChangeHandler: an exists on /controller that leaves a
+// watch (one at a time: a watch already armed is not armed again), so that
+// deletion triggers a re-election and creation or a data change a
+// resignation check.
+func (c *controller) watchController() error {
+	if _, ok := c.armed[controllerPath]; ok {
+		_, err := c.n.z.exists(controllerPath)
+		return err
 	}
+	_, ch, err := c.n.z.existsW(controllerPath)
+	if err != nil {
+		return err
+	}
+	c.watchPath(controllerPath, ch, c.onControllerWatch)
+	return nil
+}
+
+// readController is KafkaZkClient.getControllerId: the id in /controller,
+// -1 when there is none.
+func (c *controller) readController() (int32, error) {
+	b, _, err := c.n.z.get(controllerPath)
+	if errors.Is(err, zk.ErrNoNode) {
+		return -1, nil
+	}
+	if err != nil {
+		return -1, err
+	}
+	return decodeController(b)
+}
+
+// startup is the controller's Startup event (3.9 KafkaController.scala
+// processStartup): watch /controller, then elect.
+func (c *controller) startup() error {
+	if err := c.watchController(); err != nil {
+		c.retryElectLater()
+		return fmt.Errorf("startup: %w", err)
+	}
+	return c.elect()
 }
 
 func (c *controller) onControllerWatch(ev zk.Event) error {
@@ -55,8 +61,9 @@ func (c *controller) setActiveID(id int32) {
 	c.activeID.Store(id)
 }
 
-// elect is Kafka's KafkaController.elect: if nobody holds /controller, try
-// to take it and bump the epoch; the winner loads the cluster.
+// elect is Kafka's KafkaController.elect (KafkaController.scala:1547-1580):
+// if nobody holds /controller, try to take it and bump the epoch; the winner
+// loads the cluster.
 func (c *controller) elect() error {
 	id, err := c.readController()
 	if err != nil {
@@ -69,9 +76,8 @@ func (c *controller) elect() error {
 	}
 	epoch, ver, err := c.registerController()
 	if errors.Is(err, errControllerMoved) {
-		id, rerr := c.readController()
-		c.setActiveID(id)
-		c.log.Info("lost the controller election", "controller", id)
+		rerr := c.maybeResign()
+		c.log.Info("lost the controller election", "controller", c.activeID.Load())
 		return rerr
 	}
 	if err != nil {
@@ -95,7 +101,7 @@ func (c *controller) retryElectLater() {
 			if c.active {
 				return nil
 			}
-			return c.elect()
+			return c.startup()
 		})
 	})
 }
@@ -157,9 +163,13 @@ func (c *controller) isOurs(epoch int32) (int32, int32, bool) {
 	return epoch, st.Version, true
 }
 
-// maybeResign re-reads /controller and resigns if another broker holds it.
+// maybeResign is Kafka's (KafkaController.scala:1538-1545): watch
+// /controller, re-read it, and resign if another broker holds it.
 func (c *controller) maybeResign() error {
 	wasActive := c.active
+	if err := c.watchController(); err != nil {
+		return err
+	}
 	id, err := c.readController()
 	if err != nil {
 		return err
@@ -171,7 +181,7 @@ func (c *controller) maybeResign() error {
 	return nil
 }
 
-// reelect follows the deletion of /controller.
+// reelect follows the deletion of /controller (processReelect).
 func (c *controller) reelect() error {
 	if err := c.maybeResign(); err != nil {
 		return err
@@ -191,7 +201,7 @@ func (c *controller) resign(why string) {
 		c.cm.shutdown()
 	}
 	c.cm, c.cc = nil, nil
-	c.incomplete, c.deleting = map[string]bool{}, map[string]bool{}
+	c.deleting = map[string]bool{}
 	c.waiters.failAll(cluster.ErrorCode(errNotController()))
 	c.log.Info("resigned as controller", "epoch", c.epoch, "why", why)
 }

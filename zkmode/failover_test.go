@@ -38,7 +38,8 @@ func TestStaleControllerWriteIsFenced(t *testing.T) {
 		<-release
 		p := old.ctrl.cc.partition(tp{"fence", 0})
 		next := slices.DeleteFunc(slices.Clone(p.Replicas), func(r int32) bool { return r == p.Leader })
-		err := old.ctrl.updateStates([]leaderChange{{p: tp{"fence", 0}, leader: next[0], isr: next}}, old.ctrl.newBatch())
+		_, err := old.ctrl.writeStates([]leaderChange{{p: tp{"fence", 0}, leader: next[0], isr: next}}, old.ctrl.newBatch(),
+			func(tp) []int32 { return nil })
 		result <- err
 		return err
 	})

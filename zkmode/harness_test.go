@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -106,6 +107,8 @@ type testCluster struct {
 	mu    sync.Mutex
 	nodes map[int32]*Node
 	srvs  map[int32]*front.Server
+	// logRoot holds each broker's log.dirs (replica logs).
+	logRoot string
 }
 
 func newTestCluster(t testing.TB, n int) *testCluster {
@@ -130,7 +133,7 @@ func newEmptyClusterOn(t testing.TB, ens *ensemble.Ensemble) *testCluster {
 	c := &testCluster{
 		t: t, log: newTestLogger(t), seed: uint64(chrootSeq.Add(1)),
 		connect: fmt.Sprintf("%s/kbtest-%s-%d", ens.Connect(), name, chrootSeq.Load()),
-		nodes:   map[int32]*Node{}, srvs: map[int32]*front.Server{},
+		nodes:   map[int32]*Node{}, srvs: map[int32]*front.Server{}, logRoot: t.TempDir(),
 	}
 	t.Cleanup(c.stopAll)
 	return c
@@ -159,6 +162,7 @@ func (c *testCluster) startErr(id int32) (*Node, error) {
 		Endpoint: cluster.Endpoint{Listener: "PLAINTEXT", Host: "127.0.0.1", Port: int32(ln.Addr().(*net.TCPAddr).Port)},
 		Defaults: cluster.Defaults{NumPartitions: 1, ReplicationFactor: 1},
 		Logger:   c.log, Rand: rand.New(rand.NewPCG(c.seed, uint64(id))),
+		LogDir: filepath.Join(c.logRoot, fmt.Sprintf("broker-%d", id)),
 
 		// The last broker of a cluster cannot hand its leaderships over and
 		// retries; Kafka's 5 s backoff would add 15 s to every teardown.

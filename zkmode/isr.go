@@ -47,5 +47,18 @@ func (c *controller) expandISRs(b *requestBatch) error {
 		return nil
 	}
 	c.log.Info("replicas back in sync", "partitions", len(changes))
-	return c.updateStates(changes, b)
+	// Kafka's processAlterPartition (3.9 KafkaController.scala) writes the
+	// states from its context, without a re-read, and tells every broker
+	// with UpdateMetadata only: the leader asked for the change.
+	retry, err := c.writeStates(changes, b, func(tp) []int32 { return nil })
+	if err != nil {
+		return err
+	}
+	live := c.cc.liveIDs()
+	for _, ch := range changes {
+		if !slices.Contains(retry, ch.p) {
+			b.addUpdateMetadata(live, ch.p)
+		}
+	}
+	return nil
 }

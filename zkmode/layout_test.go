@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -160,7 +162,10 @@ func TestCreateTopicsAnswersWhenBrokersKnow(t *testing.T) {
 }
 
 // TestDeleteTopicsGoesThroughAdminDeleteTopics deletes a topic: the marker is
-// written, every znode of the topic disappears, and no broker serves it.
+// written, the answer comes once the controller's own broker has dropped the
+// topic (Kafka's DelayedDeleteTopics, 3.9 DelayedDeleteTopics.scala:80-82),
+// and then every znode of the topic disappears and no broker serves or
+// hosts it.
 func TestDeleteTopicsGoesThroughAdminDeleteTopics(t *testing.T) {
 	c := newTestCluster(t, 3)
 	ctrl := c.ready()
@@ -173,24 +178,62 @@ func TestDeleteTopicsGoesThroughAdminDeleteTopics(t *testing.T) {
 	if res[0].Code != 0 || res[1].Code != kerr.UnknownTopicOrPartition.Code {
 		t.Fatalf("DeleteTopics = %+v", res)
 	}
+	if _, ok := ctrl.Image().Topics["doomed"]; ok {
+		t.Fatal("DeleteTopics answered while the controller's broker still serves the topic")
+	}
 	z := c.zk()
 	for _, p := range []string{topicPath("doomed"), topicConfigPath("doomed"), deleteTopicPath("doomed")} {
-		if _, _, err := z.get(p); !errors.Is(err, zk.ErrNoNode) {
-			t.Errorf("%s still there after DeleteTopics (%v)", p, err)
-		}
+		waitFor(t, 10*time.Second, p+" deleted", func() bool {
+			_, _, err := z.get(p)
+			return errors.Is(err, zk.ErrNoNode)
+		})
 	}
 	for _, id := range c.ids() {
-		img := c.node(id).Image()
-		if _, ok := img.Topics["doomed"]; ok {
-			t.Errorf("broker %d still serves the deleted topic", id)
-		}
-		if _, ok := img.Topics["kept"]; !ok {
+		n := c.node(id)
+		waitFor(t, 10*time.Second, fmt.Sprintf("broker %d to drop doomed", id), func() bool {
+			_, served := n.Image().Topics["doomed"]
+			_, hosted := n.broker.hosted()[tp{"doomed", 0}]
+			return !served && !hosted
+		})
+		if _, ok := n.Image().Topics["kept"]; !ok {
 			t.Errorf("broker %d lost the other topic", id)
-		}
-		if _, ok := c.node(id).broker.hosted()[tp{"doomed", 0}]; ok {
-			t.Errorf("broker %d still hosts doomed-0 after StopReplica", id)
 		}
 	}
 	// The name is free again.
 	mustCreate(t, ctrl, cluster.TopicSpec{Name: "doomed", NumPartitions: 1, ReplicationFactor: 1})
+}
+
+// TestReplicaLogsFollowLeaderAndIsr checks that every replica's log exists,
+// as Kafka lays it out, once CreateTopics answers (the controller's broker
+// answered LeaderAndIsr first, and the others' LeaderAndIsr went before
+// their UpdateMetadata), and is gone from every broker's log.dirs after the
+// deletion (renamed to -delete by StopReplica, removed later).
+func TestReplicaLogsFollowLeaderAndIsr(t *testing.T) {
+	c := newTestCluster(t, 3)
+	ctrl := c.ready()
+	mustCreate(t, ctrl, cluster.TopicSpec{Name: "logs", NumPartitions: 2, ReplicationFactor: 2})
+	c.waitConverged(10 * time.Second)
+	for _, p := range ctrl.Image().Topics["logs"].Partitions {
+		for _, r := range p.Replicas {
+			dir := filepath.Join(c.node(r).cfg.LogDir, fmt.Sprintf("logs-%d", p.ID))
+			st, err := os.Stat(filepath.Join(dir, "00000000000000000000.index"))
+			if err != nil || st.Size() != 10485760 {
+				t.Errorf("broker %d partition %d: index %v (%v)", r, p.ID, st, err)
+			}
+		}
+	}
+	if _, err := ctrl.DeleteTopics(context.Background(), []string{"logs"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range c.ids() {
+		root := c.node(id).cfg.LogDir
+		waitFor(t, 10*time.Second, fmt.Sprintf("broker %d's logs to go", id), func() bool {
+			for p := 0; p < 2; p++ {
+				if _, err := os.Stat(filepath.Join(root, fmt.Sprintf("logs-%d", p))); err == nil {
+					return false
+				}
+			}
+			return true
+		})
+	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/front"
+	"github.com/kraftbench/kraftbench/cluster/replicalog"
 )
 
 // Node is one ZooKeeper-mode broker: a broker that registers in ZooKeeper and
@@ -59,13 +60,19 @@ func Start(ctx context.Context, cfg Config, srv *front.Server) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start zk broker %d: %w", cfg.NodeID, err)
 	}
-	n.z = z
+	n.z = z.withMaxInFlight(cfg.MaxInFlightRequests)
 	clusterID, err := n.initZK()
 	if err != nil {
 		z.close()
 		return nil, fmt.Errorf("start zk broker %d: %w", cfg.NodeID, err)
 	}
 	n.broker = newBroker(cfg.NodeID, clusterID, n.log.With("component", "broker"))
+	if cfg.LogDir != "" && !cfg.ReplicaLogsDisabled {
+		if n.broker.logs, err = replicalog.Open(cfg.LogDir, replicalog.Options{}); err != nil {
+			z.close()
+			return nil, fmt.Errorf("start zk broker %d: %w", cfg.NodeID, err)
+		}
+	}
 	n.broker.registerHandlers(srv)
 	srv.Handle(kmsg.ControlledShutdown, 1, controlledShutdownVersion, n.handleControlledShutdown)
 	n.session.Store(z.sessionID())
@@ -74,7 +81,7 @@ func Start(ctx context.Context, cfg Config, srv *front.Server) (*Node, error) {
 		z.close()
 		return nil, fmt.Errorf("start zk broker %d: %w", cfg.NodeID, err)
 	}
-	n.ctrl.enqueue("Startup", n.ctrl.elect)
+	n.ctrl.enqueue("Startup", n.ctrl.startup)
 	go n.ctrl.run()
 	return n, nil
 }
@@ -151,7 +158,7 @@ func (n *Node) reregister(id int64) error {
 	if err := n.broker.register(context.Background(), n.z, encodeBroker(n.cfg.Endpoints, n.cfg.Rack), n.cfg.SessionTimeout); err != nil {
 		return err
 	}
-	return n.ctrl.elect()
+	return n.ctrl.reelect() // processRegisterBrokerAndReelect
 }
 
 // Image returns the metadata this broker serves: its cache, as the
@@ -230,6 +237,9 @@ func (n *Node) stop(kill bool) {
 			n.z.close()
 		}
 		n.broker.registered.Store(false)
+		if n.broker.logs != nil {
+			_ = n.broker.logs.Close()
+		}
 		n.log.Info("node stopped", "killed", kill)
 	})
 }

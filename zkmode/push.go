@@ -98,6 +98,13 @@ func applyUpdateMetadata(old *cluster.Image, req *kmsg.UpdateMetadataRequest) *c
 	img := old.Clone()
 	if isFullUpdateMetadata(req) {
 		img.Topics = make(map[string]*cluster.Topic, len(req.TopicStates))
+	} else if len(req.TopicStates) > 0 {
+		// ZkMetadataCache.updateMetadata copies every partition state of the
+		// cache before it applies a request that carries any (3.9
+		// ZkMetadataCache.scala:561-566): O(partitions) per UpdateMetadata.
+		for name, t := range img.Topics {
+			img.Topics[name] = &cluster.Topic{Name: t.Name, ID: t.ID, Partitions: slices.Clone(t.Partitions), Configs: t.Configs}
+		}
 	}
 	img.Offset = old.Offset + 1
 	img.ControllerID = req.ControllerID

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -12,11 +13,13 @@ import (
 	"github.com/kraftbench/kraftbench/cluster"
 )
 
-// loadContext is Kafka's initializeControllerContext: with child watches
-// armed on /brokers/ids, /brokers/topics and /admin/delete_topics, read every
-// broker registration, every topic assignment and every partition state.
-// The reads are pipelined (up to ReloadConcurrency in flight on the session),
-// as Kafka >= 1.1 does; the cost is still one read per partition.
+// loadContext is Kafka's initializeControllerContext (3.9
+// KafkaController.scala:951-983): with child watches armed on /brokers/ids
+// and /brokers/topics, read every broker registration, every topic
+// assignment and every partition state, then the children of
+// /admin/delete_topics. The reads are pipelined with at most
+// zookeeper.max.in.flight.requests in flight, as Kafka's ZooKeeperClient
+// sends them; the cost is one read per partition.
 func (c *controller) loadContext() (*controllerContext, error) {
 	cc := newControllerContext()
 	ids, err := c.children(brokerIDsPath, c.onBrokerChange)
@@ -41,6 +44,14 @@ func (c *controller) loadContext() (*controllerContext, error) {
 	for _, t := range topics {
 		cc.topics[t.name] = t
 	}
+	if err := c.watchBrokerModifications(cc.liveIDs()); err != nil {
+		return nil, err
+	}
+	if err := c.readStates(cc); err != nil {
+		return nil, err
+	}
+	// fetchTopicDeletionsInProgress (KafkaController.scala:1019-1030) comes
+	// after the context load.
 	dels, err := c.children(deleteTopicsPath, c.onTopicDeletion)
 	if err != nil {
 		return nil, fmt.Errorf("load topic deletions: %w", err)
@@ -50,10 +61,21 @@ func (c *controller) loadContext() (*controllerContext, error) {
 			t.deleting = true
 		}
 	}
-	if err := c.readStates(cc); err != nil {
-		return nil, err
-	}
 	return cc, nil
+}
+
+// watchBrokerModifications is registerBrokerModificationsHandler (3.9
+// KafkaController.scala:613-620): an exists on each broker's registration,
+// one at a time, where Kafka's BrokerModifications handler watches for a
+// changed registration. kraftbench brokers never rewrite theirs, so the
+// watch is not kept.
+func (c *controller) watchBrokerModifications(ids []int32) error {
+	for _, id := range ids {
+		if _, err := c.n.z.exists(brokerPath(id)); err != nil {
+			return fmt.Errorf("load brokers: %w", err)
+		}
+	}
+	return nil
 }
 
 // readBrokers reads the registrations of ids; a broker gone meanwhile is
@@ -69,7 +91,7 @@ func (c *controller) readBrokers(ids []string) ([]*cluster.Broker, error) {
 		nums[i], paths[i] = int32(id), brokerPath(int32(id))
 	}
 	var out []*cluster.Broker
-	for i, r := range c.n.z.getMany(paths, c.n.cfg.ReloadConcurrency) {
+	for i, r := range c.n.z.getMany(paths, c.n.cfg.MaxInFlightRequests) {
 		if errors.Is(r.err, zk.ErrNoNode) {
 			continue
 		}
@@ -103,7 +125,7 @@ func (c *controller) readTopics(names []string) ([]*ctxTopic, error) {
 		_, armed[i] = c.armed[p]
 	}
 	unarmed := func(i int) bool { return !armed[i] }
-	for i, r := range c.n.z.getManyW(paths, c.n.cfg.ReloadConcurrency, unarmed) {
+	for i, r := range c.n.z.getManyW(paths, c.n.cfg.MaxInFlightRequests, unarmed) {
 		if r.watch != nil {
 			name := names[i]
 			c.watchPath(paths[i], r.watch, func(zk.Event) error { return c.onPartitionModification(name) })
@@ -167,7 +189,7 @@ func (c *controller) readStates(cc *controllerContext) error {
 			paths = append(paths, statePath(t.name, int32(p)))
 		}
 	}
-	for i, r := range c.n.z.getMany(paths, c.n.cfg.ReloadConcurrency) {
+	for i, r := range c.n.z.getMany(paths, c.n.cfg.MaxInFlightRequests) {
 		if errors.Is(r.err, zk.ErrNoNode) {
 			continue
 		}
@@ -185,18 +207,24 @@ func (c *controller) readStates(cc *controllerContext) error {
 	return nil
 }
 
-// onControllerFailover is what a newly elected controller does (Kafka's
-// KafkaController.onControllerFailover): load the cluster from ZooKeeper,
-// open a channel to every live broker, push the full metadata (UpdateMetadata
-// marked FULL, and a full LeaderAndIsr to every replica), bring New and
-// Offline partitions online, and resume pending topic deletions.
+// onControllerFailover is what a newly elected controller does, in the
+// order of Kafka's KafkaController.onControllerFailover (3.9
+// KafkaController.scala:285-333): the notification and admin znodes it
+// checks, the context load (initializeControllerContext), the topic
+// deletions in progress, an UpdateMetadata with the live brokers to every
+// live broker, the replica state machine's start-up (LeaderAndIsr to every
+// online replica, which carries a second UpdateMetadata with every
+// partition, then the OfflineReplica pass over the replicas on dead
+// brokers), the partition state machine's start-up (New partitions created,
+// Offline ones elected), and the resumed deletions.
 func (c *controller) onControllerFailover() error {
 	start := time.Now()
+	if err := c.failoverChecks(); err != nil {
+		return c.failoverFailed(err)
+	}
 	cc, err := c.loadContext()
 	if err != nil {
-		c.resign("failover failed")
-		c.dropController()
-		return fmt.Errorf("controller failover: %w", err)
+		return c.failoverFailed(err)
 	}
 	stats := FailoverStats{Epoch: c.epoch, Brokers: len(cc.brokers), Topics: len(cc.topics),
 		Partitions: cc.partitionCount(), Reload: time.Since(start), At: start}
@@ -205,36 +233,155 @@ func (c *controller) onControllerFailover() error {
 	for _, b := range cc.liveBrokers() {
 		c.cm.addBroker(b)
 	}
-	full := c.newBatch()
-	full.umAll, full.laiFull = true, true
-	full.addUpdateMetadata(cc.liveIDs())
-	for _, name := range cc.sortedTopicNames() {
-		t := cc.topics[name]
-		for i := range t.parts {
-			if p := &t.parts[i]; p.hasState && !t.deleting {
-				full.addLeaderAndIsr(cc.liveReplicas(p), tp{name, p.ID}, false)
-			}
-		}
-	}
-	pushStart := time.Now()
-	full.send(func(aborted bool) {
-		if aborted {
-			return
-		}
-		stats.Push, stats.Total = time.Since(pushStart), time.Since(start)
-		c.failover.Store(&stats)
-	})
 	c.log.Info("controller context loaded", "brokers", stats.Brokers, "topics", stats.Topics,
 		"partitions", stats.Partitions, "reload", stats.Reload)
-	b, err := c.onlinePartitions(c.newPartitions(), true)
+	brokersOnly := c.newBatch()
+	brokersOnly.addUpdateMetadata(cc.liveIDs())
+	brokersOnly.send(nil)
+	full := c.onlineReplicasBatch()
+	pushStart := time.Now()
+	rec := &failoverRecord{c: c, s: stats}
+	full.send(func(aborted bool) {
+		if !aborted {
+			rec.pushed(time.Since(pushStart), time.Since(start))
+		}
+	})
+	elected, err := c.failoverStateChanges()
 	if err != nil {
 		return err
 	}
-	if err := c.expandISRs(b); err != nil { // isr.go
+	took := time.Since(pushStart)
+	rec.changed(took)
+	c.log.Info("controller failover state changes done", "elected", elected, "took", took)
+	return c.resumeDeletions()
+}
+
+// failoverRecord publishes FailoverStats once both the full push is
+// acknowledged (a channel goroutine learns it) and the state changes are
+// written (the loop does).
+type failoverRecord struct {
+	c      *controller
+	mu     sync.Mutex
+	s      FailoverStats
+	nparts int
+}
+
+func (r *failoverRecord) pushed(push, total time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.s.Push, r.s.Total = push, total
+	r.publishLocked()
+}
+
+func (r *failoverRecord) changed(d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.s.StateChanges = d
+	r.publishLocked()
+}
+
+func (r *failoverRecord) publishLocked() {
+	if r.nparts++; r.nparts == 2 {
+		s := r.s
+		r.c.failover.Store(&s)
+	}
+}
+
+// failoverFailed resigns after a failed start: another broker will try.
+func (c *controller) failoverFailed(err error) error {
+	c.resign("failover failed")
+	c.dropController()
+	return fmt.Errorf("controller failover: %w", err)
+}
+
+// failoverChecks are the reads Kafka's onControllerFailover makes before
+// the context load (KafkaController.scala:286-305): /feature
+// (maybeSetupFeatureVersioning, :430-431; Kafka creates it once per
+// cluster, kraftbench never does), the existence of
+// /admin/preferred_replica_election and /admin/reassign_partitions, where
+// it registers handlers, and the children of /log_dir_event_notification
+// and /isr_change_notification, whose entries it deletes (kraftbench
+// brokers write none).
+func (c *controller) failoverChecks() error {
+	z := c.n.z
+	if _, _, err := z.get(featurePath); err != nil && !errors.Is(err, zk.ErrNoNode) {
 		return err
 	}
-	b.send(nil)
-	return c.resumeDeletions()
+	for _, p := range []string{preferredElectionPath, reassignPartitionsPath} {
+		if _, err := z.exists(p); err != nil {
+			return err
+		}
+	}
+	for _, p := range []string{logDirEventsPath, isrChangesPath} {
+		if _, err := z.children(p); err != nil && !errors.Is(err, zk.ErrNoNode) {
+			return err
+		}
+	}
+	return nil
+}
+
+// onlineReplicasBatch is ReplicaStateMachine.startup's OnlineReplica step
+// (ReplicaStateMachine.scala:36-41): LeaderAndIsr to every online replica of
+// a partition that has a state, which brings UpdateMetadata with those
+// partitions to every live broker. That UpdateMetadata is sent marked FULL
+// (KIP-866's Type field) so a broker drops topics it missed the deletion
+// of; Kafka 3.9 merges it into the cache.
+func (c *controller) onlineReplicasBatch() *requestBatch {
+	full := c.newBatch()
+	full.umAll, full.laiFull = true, true
+	full.addUpdateMetadata(c.cc.liveIDs())
+	for _, name := range c.cc.sortedTopicNames() {
+		t := c.cc.topics[name]
+		for i := range t.parts {
+			if p := &t.parts[i]; p.hasState && !t.deleting {
+				full.addLeaderAndIsr(c.cc.liveReplicas(p), tp{name, p.ID}, false)
+			}
+		}
+	}
+	return full
+}
+
+// failoverStateChanges runs the rest of the two state machines' start-up:
+// the OfflineReplica pass over the replicas on brokers that are not live,
+// then triggerOnlinePartitionStateChange, then the ISR expansion kraftbench
+// models (isr.go). Each step sends its own batch, as Kafka's
+// handleStateChanges calls do. It returns how many elections succeeded.
+func (c *controller) failoverStateChanges() (int, error) {
+	offline := c.newBatch()
+	if err := c.offlineReplicas(c.replicasOn(c.deadReplicaBrokers(), false), offline); err != nil {
+		return 0, err
+	}
+	offline.send(nil)
+	b := c.newBatch()
+	online, elected, err := c.triggerOnlinePartitionStateChange(b)
+	if err != nil {
+		return 0, err
+	}
+	c.sendCompleting(b, c.onlineTopics(online))
+	isr := c.newBatch()
+	if err := c.expandISRs(isr); err != nil {
+		return elected, err
+	}
+	isr.send(nil)
+	return elected, nil
+}
+
+// deadReplicaBrokers lists the brokers assigned a replica that are not live
+// (Kafka's onlineAndOfflineReplicas, offline side).
+func (c *controller) deadReplicaBrokers() []int32 {
+	seen := map[int32]bool{}
+	var out []int32
+	for _, t := range c.cc.topics {
+		for i := range t.parts {
+			for _, r := range t.parts[i].Replicas {
+				if !seen[r] && !c.cc.isLive(r) {
+					seen[r] = true
+					out = append(out, r)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // dropController deletes /controller if this node holds it, so that the
@@ -247,42 +394,6 @@ func (c *controller) dropController() {
 	if id, err := decodeController(b); err == nil && id == c.id {
 		_ = c.n.z.delete(controllerPath, st.Version)
 	}
-}
-
-// newPartitions lists the partitions of live topics that have no state yet.
-func (c *controller) newPartitions() []tp {
-	var out []tp
-	for _, name := range c.cc.sortedTopicNames() {
-		t := c.cc.topics[name]
-		for i := range t.parts {
-			if !t.parts[i].hasState && !t.deleting {
-				out = append(out, tp{name, int32(i)})
-			}
-		}
-	}
-	return out
-}
-
-// onlinePartitions brings New partitions (newParts) online and, with elect,
-// re-elects the leaders and shrinks the ISRs that non-live brokers require
-// (a scan of every partition, so topic creation skips it). It returns the
-// batch of pushes for the caller to send.
-func (c *controller) onlinePartitions(newParts []tp, elect bool) (*requestBatch, error) {
-	b := c.newBatch()
-	if _, err := c.initPartitions(newParts, b); err != nil {
-		return nil, err
-	}
-	if elect {
-		if err := c.updateStates(c.leaderChanges(), b); err != nil {
-			return nil, err
-		}
-	}
-	for _, p := range newParts {
-		if t, ok := c.cc.topics[p.topic]; ok && !t.deleting && !t.parts[p.part].hasState {
-			c.incomplete[p.topic] = true
-		}
-	}
-	return b, nil
 }
 
 // onlineTopics returns the topics among parts whose partitions all have a
@@ -302,22 +413,6 @@ func (c *controller) onlineTopics(parts []tp) []string {
 		}
 	}
 	return out
-}
-
-// incompleteParts lists every partition of the topics still waiting for a
-// live replica, and forgets them (onlinePartitions notes those still stuck).
-func (c *controller) incompleteParts() []tp {
-	var parts []tp
-	for n := range c.incomplete {
-		if t, ok := c.cc.topics[n]; ok {
-			for p := range t.parts {
-				parts = append(parts, tp{n, int32(p)})
-			}
-		}
-	}
-	c.incomplete = map[string]bool{}
-	slices.SortFunc(parts, compareTP)
-	return parts
 }
 
 // sendCompleting sends b and, once the controller's own broker acknowledged

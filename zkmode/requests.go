@@ -81,7 +81,26 @@ func (b *requestBatch) sendWatching(broker int32, onWatch func(aborted bool)) {
 	b.sendBatch(pb)
 }
 
+// sendAll sends the batches in order (each broker's queue keeps that order)
+// and calls onDone once every request of all of them was answered or
+// dropped.
+func sendAll(batches []*requestBatch, onDone func(aborted bool)) {
+	pb := newPushBatch(onDone)
+	for _, b := range batches {
+		b.queue(pb)
+	}
+	pb.seal()
+}
+
 func (b *requestBatch) sendBatch(pb *pushBatch) {
+	b.queue(pb)
+	pb.seal()
+}
+
+// queue sends the batch's requests under pb, without sealing it: LeaderAndIsr
+// first, then UpdateMetadata, then StopReplica, as Kafka's
+// sendRequestsToBrokers (3.9 ControllerChannelManager.scala:742-747).
+func (b *requestBatch) queue(pb *pushBatch) {
 	c := b.c
 	if c.cm != nil {
 		for _, id := range sortedKeys(b.lai) {
@@ -99,7 +118,6 @@ func (b *requestBatch) sendBatch(pb *pushBatch) {
 			c.cm.send(id, b.stopReplica(id), pb)
 		}
 	}
-	pb.seal()
 }
 
 func sortedKeys[V any](m map[int32]V) []int32 {

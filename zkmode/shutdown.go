@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-zookeeper/zk"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -167,8 +166,14 @@ func (n *Node) handleControlledShutdown(ctx context.Context, _ front.RequestHead
 	return resp, nil
 }
 
-// processControlledShutdown is the ControlledShutdown event. It answers on
-// reply once the pushes it caused are acknowledged (or at once on error).
+// processControlledShutdown is the ControlledShutdown event, Kafka's
+// doControlledShutdown (3.9 KafkaController.scala:1360-1409): mark the
+// broker shutting down; elect new leaders for the replicated partitions it
+// leads (ControlledShutdownPartitionLeaderElectionStrategy: re-read, elect,
+// write); tell it StopReplica (without delete) for those it follows; then
+// move its replicas of those to OfflineReplica (re-read, remove it from the
+// ISRs that hold it). It answers on reply once the pushes it caused are
+// acknowledged (or at once on error).
 func (c *controller) processControlledShutdown(id int32, brokerEpoch int64, reply chan<- csResult) error {
 	fail := func(code int16) error { reply <- csResult{code: code}; return nil }
 	if !c.active {
@@ -183,22 +188,24 @@ func (c *controller) processControlledShutdown(id int32, brokerEpoch int64, repl
 	}
 	c.cc.shuttingDown[id] = true
 	led, followed := c.partitionsToActOn(id)
-	if err := c.refreshStates(append(slices.Clone(led), followed...)); err != nil {
+	elections := c.newBatch()
+	moved, err := c.electLeaders(led, c.controlledShutdownElection, elections)
+	if err != nil {
 		reply <- csResult{code: cluster.ErrorCode(err)}
 		return err
 	}
-	batch := c.newBatch()
-	changes := c.controlledShutdownChanges(id, led, followed)
-	if err := c.updateStates(changes, batch); err != nil {
-		reply <- csResult{code: cluster.ErrorCode(err)}
-		return err
-	}
+	stops := c.newBatch()
 	for _, p := range followed {
-		batch.addStopReplicaKeep(id, p)
+		stops.addStopReplicaKeep(id, p)
+	}
+	offline := c.newBatch()
+	if err := c.offlineReplicas(map[int32][]tp{id: followed}, offline); err != nil {
+		reply <- csResult{code: cluster.ErrorCode(err)}
+		return err
 	}
 	remaining := c.ledReplicated(id)
 	c.log.Info("controlled shutdown", "broker", id, "led", len(led), "followed", len(followed),
-		"state_changes", len(changes), "remaining", len(remaining))
+		"moved", moved, "remaining", len(remaining))
 	answer := func(r csResult) {
 		select { // the first of the acknowledgements and csAckWait answers
 		case reply <- r:
@@ -206,7 +213,7 @@ func (c *controller) processControlledShutdown(id int32, brokerEpoch int64, repl
 		}
 	}
 	timer := time.AfterFunc(csAckWait, func() { answer(csResult{remaining: remaining}) })
-	batch.send(func(aborted bool) {
+	sendAll([]*requestBatch{elections, stops, offline}, func(aborted bool) {
 		timer.Stop()
 		if aborted {
 			answer(csResult{code: kerr.NotController.Code})
@@ -222,9 +229,9 @@ func (c *controller) processControlledShutdown(id int32, brokerEpoch int64, repl
 // expired yet never acknowledges, and must not hold a shutdown for long.
 const csAckWait = 5 * time.Second
 
-// partitionsToActOn splits the replicated partitions (more than one
-// replica, with a state, topic not being deleted) hosted on broker id into
-// those it leads and those it follows while in their ISR.
+// partitionsToActOn splits the partitions hosted on broker id that Kafka's
+// doControlledShutdown acts on (more than one replica, a state, topic not
+// being deleted) into those it leads and those it follows.
 func (c *controller) partitionsToActOn(id int32) (led, followed []tp) {
 	for _, name := range c.cc.sortedTopicNames() {
 		t := c.cc.topics[name]
@@ -236,10 +243,9 @@ func (c *controller) partitionsToActOn(id int32) (led, followed []tp) {
 			if !p.hasState || len(p.Replicas) < 2 || !slices.Contains(p.Replicas, id) {
 				continue
 			}
-			switch {
-			case p.Leader == id:
+			if p.Leader == id {
 				led = append(led, tp{name, p.ID})
-			case slices.Contains(p.ISR, id):
+			} else {
 				followed = append(followed, tp{name, p.ID})
 			}
 		}
@@ -247,37 +253,8 @@ func (c *controller) partitionsToActOn(id int32) (led, followed []tp) {
 	return led, followed
 }
 
-// controlledShutdownChanges computes the new states: Kafka's
-// ControlledShutdownPartitionLeaderElectionStrategy for the partitions id
-// leads (no change when no replica qualifies: the partition stays in the
-// answer), and the removal of id from the ISR of those it follows (an ISR
-// of one is left alone, as Kafka does).
-func (c *controller) controlledShutdownChanges(id int32, led, followed []tp) []leaderChange {
-	var out []leaderChange
-	for _, p := range led {
-		cp := c.cc.partition(p)
-		if cp == nil || cp.Leader != id {
-			continue
-		}
-		leader := electLeader(cp.Replicas, cp.ISR, c.cc.canLead)
-		if leader == cluster.NoLeader {
-			continue
-		}
-		isr := slices.DeleteFunc(slices.Clone(cp.ISR), func(r int32) bool { return c.cc.shuttingDown[r] })
-		out = append(out, leaderChange{p: p, leader: leader, isr: isr})
-	}
-	for _, p := range followed {
-		cp := c.cc.partition(p)
-		if cp == nil || cp.Leader == id || len(cp.ISR) < 2 || !slices.Contains(cp.ISR, id) {
-			continue
-		}
-		out = append(out, leaderChange{p: p, leader: cp.Leader, isr: without(cp.ISR, id)})
-	}
-	return out
-}
-
 // ledReplicated lists the replicated partitions broker id still leads
-// (Kafka's replicatedPartitionsBrokerLeads).
+// (Kafka's partitionLeadersOnBroker).
 func (c *controller) ledReplicated(id int32) []tp {
 	var out []tp
 	for _, name := range c.cc.sortedTopicNames() {
@@ -292,38 +269,4 @@ func (c *controller) ledReplicated(id int32) []tp {
 		}
 	}
 	return out
-}
-
-// refreshStates reads the state znodes of parts, pipelined, into the
-// context (Kafka reads them before electing or shrinking an ISR). A state
-// written by a later controller means this one was deposed.
-func (c *controller) refreshStates(parts []tp) error {
-	paths := make([]string, len(parts))
-	for i, p := range parts {
-		paths[i] = statePath(p.topic, p.part)
-	}
-	for i, r := range c.n.z.getMany(paths, c.n.cfg.ReloadConcurrency) {
-		if errors.Is(r.err, zk.ErrNoNode) {
-			continue
-		}
-		if r.err != nil {
-			return fmt.Errorf("read partition states: %w", r.err)
-		}
-		s, err := decodeState(paths[i], r.data)
-		if err != nil {
-			return err
-		}
-		if s.ControllerEpoch > c.epoch {
-			return &controllerMovedError{expected: c.epochZkVersion, err: fmt.Errorf("%s written in controller epoch %d", paths[i], s.ControllerEpoch)}
-		}
-		cp := c.cc.partition(parts[i])
-		cp.Leader, cp.LeaderEpoch, cp.ISR, cp.controllerEpoch = s.Leader, s.LeaderEpoch, s.ISR, s.ControllerEpoch
-		cp.zkVersion = r.stat.Version
-	}
-	return nil
-}
-
-// without returns vs without x.
-func without(vs []int32, x int32) []int32 {
-	return slices.DeleteFunc(slices.Clone(vs), func(v int32) bool { return v == x })
 }

@@ -11,11 +11,13 @@ func (c *controller) onTopicChange(zk.Event) error   { return c.processTopicChan
 func (c *controller) onBrokerChange(zk.Event) error  { return c.processBrokerChange() }
 func (c *controller) onTopicDeletion(zk.Event) error { return c.processTopicDeletion() }
 
-// processTopicChange is Kafka's TopicChange event: diff the children of
-// /brokers/topics against the context, read the new topics' assignments, and
-// bring their partitions online (onNewPartitionCreation). Waiting
-// CreateTopics calls complete when every live broker acknowledged the
-// UpdateMetadata that carries their topic.
+// processTopicChange is Kafka's TopicChange event (3.9
+// KafkaController.scala:1683-1708): diff the children of /brokers/topics
+// against the context, read the new topics' assignments, and bring their
+// partitions online (onNewPartitionCreation, :699-709: the three creation
+// waves, then LeaderAndIsr and UpdateMetadata). Waiting CreateTopics calls
+// complete when the controller's own broker applied the UpdateMetadata that
+// carries their topic.
 func (c *controller) processTopicChange() error {
 	if !c.active {
 		return nil
@@ -35,23 +37,25 @@ func (c *controller) processTopicChange() error {
 	for n := range c.cc.topics {
 		if !current[n] {
 			delete(c.cc.topics, n)
-			delete(c.incomplete, n)
 		}
 	}
 	topics, err := c.readTopics(added)
 	if err != nil {
 		return err
 	}
+	var parts []tp
 	for _, t := range topics {
 		c.cc.topics[t.name] = t
-		c.incomplete[t.name] = true
+		for p := range t.parts {
+			parts = append(parts, tp{t.name, int32(p)})
+		}
 	}
-	parts := c.incompleteParts()
-	b, err := c.onlinePartitions(parts, false)
+	b := c.newBatch()
+	online, err := c.initPartitions(parts, b)
 	if err != nil {
 		return err
 	}
-	c.sendCompleting(b, c.onlineTopics(parts))
+	c.sendCompleting(b, c.onlineTopics(online))
 	return nil
 }
 
@@ -107,6 +111,12 @@ func (c *controller) processBrokerChange() error {
 	return nil
 }
 
+// onBrokerFailure is Kafka's onBrokerFailure and onReplicasBecomeOffline
+// (3.9 KafkaController.scala:635-697): the partitions the dead brokers led
+// go Offline; triggerOnlinePartitionStateChange elects them (re-read,
+// elect, write); then the dead brokers' replicas go OfflineReplica (re-read,
+// leave the ISRs). If nothing changed, an UpdateMetadata with the live
+// brokers tells everyone who left.
 func (c *controller) onBrokerFailure(gone []int32) error {
 	c.log.Info("brokers failed", "brokers", gone)
 	for _, id := range gone {
@@ -114,48 +124,60 @@ func (c *controller) onBrokerFailure(gone []int32) error {
 		delete(c.cc.shuttingDown, id)
 		c.cm.removeBroker(id, false)
 	}
-	b := c.newBatch()
-	if err := c.updateStates(c.leaderChanges(), b); err != nil {
+	elections := c.newBatch()
+	online, elected, err := c.triggerOnlinePartitionStateChange(elections)
+	if err != nil {
 		return err
 	}
-	b.addUpdateMetadata(c.cc.liveIDs())
-	b.send(nil)
+	c.sendCompleting(elections, c.onlineTopics(online))
+	replicas := c.replicasOn(gone, true)
+	offline := c.newBatch()
+	if err := c.offlineReplicas(replicas, offline); err != nil {
+		return err
+	}
+	if len(replicas) == 0 && elected == 0 {
+		offline.addUpdateMetadata(c.cc.liveIDs())
+	}
+	offline.send(nil)
 	return nil
 }
 
+// onBrokerStartup is Kafka's onBrokerStartup (KafkaController.scala:572-606):
+// UpdateMetadata with the brokers to the others, the full metadata to the
+// new ones, LeaderAndIsr to their replicas (OnlineReplica, which also sends
+// those partitions to every broker), then triggerOnlinePartitionStateChange
+// (they may lead Offline partitions, or be the first live replica of New
+// ones). The ISR expansion kraftbench models follows (isr.go).
 func (c *controller) onBrokerStartup(joined []int32) error {
 	c.log.Info("brokers started", "brokers", joined)
-	full := c.newBatch()
-	full.umAll = true
-	full.addUpdateMetadata(joined)
-	for _, name := range c.cc.sortedTopicNames() {
-		t := c.cc.topics[name]
-		for i := range t.parts {
-			p := &t.parts[i]
-			if !p.hasState || t.deleting {
-				continue
-			}
-			for _, r := range p.Replicas {
-				if slices.Contains(joined, r) {
-					full.addLeaderAndIsr([]int32{r}, tp{name, p.ID}, false)
-				}
-			}
-		}
-	}
-	full.send(nil)
 	others := c.newBatch()
 	others.addUpdateMetadata(slices.DeleteFunc(c.cc.liveIDs(), func(id int32) bool { return slices.Contains(joined, id) }))
 	others.send(nil)
-	parts := c.incompleteParts()
-	b, err := c.onlinePartitions(parts, true)
+	full := c.newBatch()
+	full.umAll = true
+	full.addUpdateMetadata(joined)
+	full.send(nil)
+	replicas := c.newBatch()
+	live := c.cc.liveIDs()
+	for id, parts := range c.replicasOn(joined, true) {
+		for _, p := range parts {
+			if cp := c.cc.partition(p); cp.hasState {
+				replicas.addLeaderAndIsr([]int32{id}, p, false)
+				replicas.addUpdateMetadata(live, p)
+			}
+		}
+	}
+	replicas.send(nil)
+	b := c.newBatch()
+	online, _, err := c.triggerOnlinePartitionStateChange(b)
 	if err != nil {
 		return err
 	}
 	if err := c.expandISRs(b); err != nil { // isr.go
 		return err
 	}
-	c.sendCompleting(b, c.onlineTopics(parts))
-	return nil
+	c.sendCompleting(b, c.onlineTopics(online))
+	return c.watchBrokerModifications(joined)
 }
 
 // processTopicDeletion is Kafka's TopicDeletion event.
@@ -170,24 +192,40 @@ func (c *controller) processTopicDeletion() error {
 	return c.startDeletion(names)
 }
 
-// resumeDeletions restarts the deletions queued before a failover.
+// resumeDeletions restarts the deletions queued before a failover (Kafka's
+// tryTopicDeletion, from the context the failover loaded: no new read).
 func (c *controller) resumeDeletions() error {
-	return c.processTopicDeletion()
+	var names []string
+	for _, n := range c.cc.sortedTopicNames() {
+		if c.cc.topics[n].deleting {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return c.startDeletion(names)
 }
 
-// startDeletion is Kafka's TopicDeletionManager: mark the topics, tell every
-// live broker (UpdateMetadata with leader -2) and every live replica
-// (StopReplica with delete) and, once they answered, delete the znodes.
+// startDeletion is Kafka's TopicDeletionManager.onTopicDeletion (3.9
+// TopicDeletionManager.scala:256-315): UpdateMetadata marking the topics'
+// partitions LeaderDuringDelete to every live broker, which the waiting
+// DeleteTopics calls complete on once the controller's own broker applied
+// it (DelayedDeleteTopics checks that broker's cache, 3.9
+// DelayedDeleteTopics.scala:80-82); then the live replicas go OfflineReplica
+// (StopReplica without delete, a re-read and an ISR write per replica and
+// partition), then ReplicaDeletionStarted (StopReplica with delete). Once
+// the replicas answered, the znodes are deleted (completeDeletion).
 func (c *controller) startDeletion(names []string) error {
 	var started []string
-	b := c.newBatch()
+	um := c.newBatch()
 	live := c.cc.liveIDs()
 	for _, n := range names {
 		t, ok := c.cc.topics[n]
 		if !ok || c.n.cfg.TopicDeletionDisabled {
 			// Kafka drops markers of unknown topics, and all of them when
-			// delete.topic.enable is false.
-			if _, err := c.cwrite([]op{{kind: opDelete, path: deleteTopicPath(n), version: -1}}); err != nil && !errors.Is(err, zk.ErrNoNode) {
+			// delete.topic.enable is false (KafkaController.scala:1787-1816).
+			if _, err := c.cwriteOne(op{kind: opDelete, path: deleteTopicPath(n), version: -1}); err != nil {
 				return err
 			}
 			c.waiters.complete(deleteWait, n, 0)
@@ -198,21 +236,50 @@ func (c *controller) startDeletion(names []string) error {
 		}
 		c.deleting[n] = true
 		t.deleting = true
-		delete(c.incomplete, n)
 		for i := range t.parts {
-			p := tp{n, int32(i)}
-			b.addUpdateMetadata(live, p)
-			for _, r := range c.cc.liveReplicas(&t.parts[i]) {
-				b.addStopReplica(r, p)
-			}
+			um.addUpdateMetadata(live, tp{n, int32(i)})
 		}
 		started = append(started, n)
 	}
 	if len(started) == 0 {
 		return nil
 	}
+	um.sendWatching(c.id, func(aborted bool) {
+		if !aborted {
+			for _, n := range started {
+				c.waiters.complete(deleteWait, n, 0)
+			}
+		}
+	})
+	return c.deleteReplicas(started)
+}
+
+// deleteReplicas moves the live replicas of the topics to OfflineReplica,
+// then to ReplicaDeletionStarted, and completes the deletion once every
+// StopReplica was answered.
+func (c *controller) deleteReplicas(names []string) error {
+	byReplica := map[int32][]tp{}
+	for _, n := range names {
+		t := c.cc.topics[n]
+		for i := range t.parts {
+			for _, r := range c.cc.liveReplicas(&t.parts[i]) {
+				byReplica[r] = append(byReplica[r], tp{n, int32(i)})
+			}
+		}
+	}
+	offline := c.newBatch()
+	if err := c.offlineReplicas(byReplica, offline); err != nil {
+		return err
+	}
+	offline.send(nil)
+	stop := c.newBatch()
+	for id, parts := range byReplica {
+		for _, p := range parts {
+			stop.addStopReplica(id, p)
+		}
+	}
 	term := c.term
-	b.send(func(aborted bool) {
+	stop.send(func(aborted bool) {
 		if aborted {
 			return
 		}
@@ -220,31 +287,29 @@ func (c *controller) startDeletion(names []string) error {
 			if !c.active || c.term != term {
 				return nil
 			}
-			return c.completeDeletion(started)
+			return c.completeDeletion(names)
 		})
 	})
 	return nil
 }
 
-// completeDeletion deletes the topics' znodes, children first, in multi
-// batches conditioned on the controller epoch.
+// completeDeletion is TopicDeletionManager.completeDeleteTopic with
+// ControllerDeletionClient.deleteTopic (TopicDeletionManager.scala:35-39,
+// 238-247): the topic znode deleted recursively (deleteRecursive, one
+// request at a time), then /config/topics/<t>, then
+// /admin/delete_topics/<t>, each an epoch-checked delete.
 func (c *controller) completeDeletion(names []string) error {
 	for _, n := range names {
-		t, ok := c.cc.topics[n]
-		if !ok {
+		if _, ok := c.cc.topics[n]; !ok {
 			continue
 		}
-		ops := make([]op, 0, 2*len(t.parts)+4)
-		for p := range t.parts {
-			ops = append(ops, op{kind: opDelete, path: statePath(n, int32(p)), version: -1},
-				op{kind: opDelete, path: partitionPath(n, int32(p)), version: -1})
-		}
-		ops = append(ops, op{kind: opDelete, path: partitionsPath(n), version: -1},
-			op{kind: opDelete, path: topicPath(n), version: -1},
-			op{kind: opDelete, path: topicConfigPath(n), version: -1},
-			op{kind: opDelete, path: deleteTopicPath(n), version: -1})
-		if err := c.deleteAll(ops); err != nil {
+		if err := c.deleteRecursive(topicPath(n)); err != nil {
 			return err
+		}
+		for _, path := range []string{topicConfigPath(n), deleteTopicPath(n)} {
+			if _, err := c.cwriteOne(op{kind: opDelete, path: path, version: -1}); err != nil {
+				return err
+			}
 		}
 		delete(c.cc.topics, n)
 		delete(c.deleting, n)
@@ -254,23 +319,24 @@ func (c *controller) completeDeletion(names []string) error {
 	return nil
 }
 
-// deleteAll runs deletions in order, in batches; if a znode is already gone
-// (a deletion cut short by a failover) it continues one by one.
-func (c *controller) deleteAll(ops []op) error {
-	for start := 0; start < len(ops); start += maxOpsPerMulti {
-		chunk := ops[start:min(start+maxOpsPerMulti, len(ops))]
-		_, err := c.cwrite(chunk)
-		if err == nil {
-			continue
-		}
-		if !errors.Is(err, zk.ErrNoNode) || errors.Is(err, errControllerMoved) {
+// deleteRecursive is KafkaZkClient.deleteRecursive (KafkaZkClient.scala:
+// 1876-1888): the children read (with a watch), each child deleted
+// recursively, then the znode itself, one request at a time, each delete
+// epoch-checked; a znode already gone is fine.
+func (c *controller) deleteRecursive(path string) error {
+	kids, _, err := c.n.z.childrenW(path)
+	if errors.Is(err, zk.ErrNoNode) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	slices.Sort(kids)
+	for _, k := range kids {
+		if err := c.deleteRecursive(path + "/" + k); err != nil {
 			return err
 		}
-		for _, o := range chunk {
-			if _, err := c.cwrite([]op{o}); err != nil && !errors.Is(err, zk.ErrNoNode) {
-				return err
-			}
-		}
 	}
-	return nil
+	_, err = c.cwriteOne(op{kind: opDelete, path: path, version: -1})
+	return err
 }

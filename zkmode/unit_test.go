@@ -111,36 +111,48 @@ func TestApplyUpdateMetadata(t *testing.T) {
 	}
 }
 
-func TestLeaderChangesAfterBrokerLoss(t *testing.T) {
+// TestElectionAndISRRemovalRules pins the per-partition rules of Kafka's
+// offline election (Election.scala leaderForOffline) and OfflineReplica ISR
+// removal (ReplicaStateMachine.doRemoveReplicasFromIsr) after broker 1 dies.
+func TestElectionAndISRRemovalRules(t *testing.T) {
 	cc := newControllerContext()
 	for _, id := range []int32{2, 3} {
 		cc.brokers[id] = &cluster.Broker{ID: id}
 	}
-	part := func(leader int32, isr ...int32) ctxPartition {
-		return ctxPartition{Partition: cluster.Partition{Replicas: []int32{1, 2, 3}, Leader: leader, ISR: isr}, hasState: true}
-	}
-	cc.topics["t"] = &ctxTopic{name: "t", parts: []ctxPartition{
-		part(1, 1, 2, 3), // leader lost: 2 leads, ISR shrinks
-		part(2, 1, 2, 3), // follower lost: same leader, ISR shrinks
-		part(2, 2, 3),    // untouched
-		part(1, 1),       // last ISR member lost: no leader, keeps it in the ISR
-	}}
-	for i := range cc.topics["t"].parts {
-		cc.topics["t"].parts[i].ID = int32(i)
+	part := func(leader int32, isr ...int32) *ctxPartition {
+		return &ctxPartition{Partition: cluster.Partition{Replicas: []int32{1, 2, 3}, Leader: leader, ISR: isr}, hasState: true}
 	}
 	c := &controller{cc: cc}
-	got := c.leaderChanges()
-	want := []leaderChange{
-		{p: tp{"t", 0}, leader: 2, isr: []int32{2, 3}},
-		{p: tp{"t", 1}, leader: 2, isr: []int32{2, 3}},
-		{p: tp{"t", 3}, leader: cluster.NoLeader, isr: []int32{1}},
+	// Leader lost: the first live ISR replica in assignment order leads and
+	// the ISR keeps its live members.
+	if l, isr, ok := c.offlineElection(part(1, 1, 3, 2)); !ok || l != 2 || !slices.Equal(isr, []int32{3, 2}) {
+		t.Errorf("offline election = %d %v %v, want 2 [3 2] true", l, isr, ok)
 	}
-	if len(got) != len(want) {
-		t.Fatalf("changes %+v, want %+v", got, want)
+	// No live ISR member: the election fails (unclean election is off).
+	if _, _, ok := c.offlineElection(part(1, 1)); ok {
+		t.Error("offline election with no live ISR member succeeded")
 	}
-	for i := range want {
-		if got[i].p != want[i].p || got[i].leader != want[i].leader || !slices.Equal(got[i].isr, want[i].isr) {
-			t.Errorf("change %d = %+v, want %+v", i, got[i], want[i])
+	// A shutting-down broker cannot lead and leaves the ISR.
+	cc.shuttingDown[2] = true
+	if l, isr, ok := c.offlineElection(part(1, 1, 2, 3)); !ok || l != 3 || !slices.Equal(isr, []int32{3}) {
+		t.Errorf("offline election with 2 shutting down = %d %v %v, want 3 [3] true", l, isr, ok)
+	}
+	delete(cc.shuttingDown, 2)
+	cases := []struct {
+		p      *ctxPartition
+		ok     bool
+		leader int32
+		isr    []int32
+	}{
+		{part(2, 1, 2, 3), true, 2, []int32{2, 3}},          // follower leaves the ISR
+		{part(1, 1, 2), true, cluster.NoLeader, []int32{2}}, // the leader leaves: NoLeader
+		{part(1, 1), true, cluster.NoLeader, []int32{1}},    // an ISR of one is kept
+		{part(2, 2, 3), false, 0, nil},                      // not in the ISR: no write
+	}
+	for i, tc := range cases {
+		ch, ok := removeFromISR(tc.p, 1)
+		if ok != tc.ok || (ok && (ch.leader != tc.leader || !slices.Equal(ch.isr, tc.isr))) {
+			t.Errorf("case %d: removeFromISR = %+v %v, want leader %d isr %v %v", i, ch, ok, tc.leader, tc.isr, tc.ok)
 		}
 	}
 }

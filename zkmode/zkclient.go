@@ -19,19 +19,22 @@ import (
 // can drop the connection the way a crashed process does.
 //
 // go-zookeeper pipelines requests on its one connection: concurrent calls
-// from many goroutines are all in flight at once, which is how the controller
-// reload keeps 64 reads outstanding on a single session, as Kafka's
-// ZooKeeperClient does with its async API.
+// from many goroutines are all in flight at once, as with Kafka's
+// ZooKeeperClient and its async API; fl bounds them to
+// zookeeper.max.in.flight.requests, as Kafka's semaphore does (inflight.go).
 type zkClient struct {
 	conn   *zk.Conn
 	root   string
 	dialer *killDialer
+	fl     *inFlight
 }
 
 var openACL = zk.WorldACL(zk.PermAll)
 
 // connectZK opens a session and waits for it, up to timeout. onEvent sees
 // every session event (it must not block).
+// The session keeps at most zookeeper.max.in.flight.requests (Kafka's
+// default 10) requests outstanding; withMaxInFlight changes that.
 func connectZK(ctx context.Context, connect string, sessionTimeout, timeout time.Duration,
 	log *slog.Logger, onEvent func(zk.Event)) (*zkClient, error) {
 	servers, root, err := parseConnect(connect)
@@ -63,7 +66,7 @@ func connectZK(ctx context.Context, connect string, sessionTimeout, timeout time
 		conn.Close()
 		return nil, fmt.Errorf("connect to zookeeper %s: no session within %v (zookeeper.connection.timeout.ms)", connect, timeout)
 	}
-	z := &zkClient{conn: conn, dialer: d}
+	z := &zkClient{conn: conn, dialer: d, fl: newInFlight(DefaultMaxInFlightRequests)}
 	if root != "" {
 		// Kafka creates a missing chroot before using it.
 		if err := z.ensurePath(root); err != nil {
@@ -73,6 +76,13 @@ func connectZK(ctx context.Context, connect string, sessionTimeout, timeout time
 		z.root = root
 	}
 	return z, nil
+}
+
+// withMaxInFlight sets zookeeper.max.in.flight.requests; call it before
+// the session is shared.
+func (z *zkClient) withMaxInFlight(n int) *zkClient {
+	z.fl = newInFlight(n)
+	return z
 }
 
 // close ends the session: ZooKeeper deletes its ephemeral znodes at once.
@@ -89,40 +99,67 @@ func (z *zkClient) sessionID() int64 { return z.conn.SessionID() }
 
 func (z *zkClient) p(path string) string { return z.root + path }
 
-func (z *zkClient) get(path string) ([]byte, *zk.Stat, error) {
-	b, st, err := z.conn.Get(z.p(path))
+func (z *zkClient) get(path string) (b []byte, st *zk.Stat, err error) {
+	err = z.fl.do("getData", path, nil, func() error {
+		b, st, err = z.conn.Get(z.p(path))
+		return err
+	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("get %s: %w", path, err)
 	}
 	return b, st, nil
 }
 
-func (z *zkClient) getW(path string) ([]byte, *zk.Stat, <-chan zk.Event, error) {
-	b, st, ch, err := z.conn.GetW(z.p(path))
+func (z *zkClient) getW(path string) (b []byte, st *zk.Stat, ch <-chan zk.Event, err error) {
+	err = z.fl.do("getData", path, nil, func() error {
+		b, st, ch, err = z.conn.GetW(z.p(path))
+		return err
+	})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("get %s: %w", path, err)
 	}
 	return b, st, ch, nil
 }
 
-func (z *zkClient) existsW(path string) (bool, <-chan zk.Event, error) {
-	ok, _, ch, err := z.conn.ExistsW(z.p(path))
+// exists is Kafka's pathExists (an ExistsRequest without a watch).
+func (z *zkClient) exists(path string) (ok bool, err error) {
+	err = z.fl.do("exists", path, nil, func() error {
+		ok, _, err = z.conn.Exists(z.p(path))
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("exists %s: %w", path, err)
+	}
+	return ok, nil
+}
+
+func (z *zkClient) existsW(path string) (ok bool, ch <-chan zk.Event, err error) {
+	err = z.fl.do("exists", path, nil, func() error {
+		ok, _, ch, err = z.conn.ExistsW(z.p(path))
+		return err
+	})
 	if err != nil {
 		return false, nil, fmt.Errorf("exists %s: %w", path, err)
 	}
 	return ok, ch, nil
 }
 
-func (z *zkClient) children(path string) ([]string, error) {
-	c, _, err := z.conn.Children(z.p(path))
+func (z *zkClient) children(path string) (c []string, err error) {
+	err = z.fl.do("getChildren", path, nil, func() error {
+		c, _, err = z.conn.Children(z.p(path))
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("children %s: %w", path, err)
 	}
 	return c, nil
 }
 
-func (z *zkClient) childrenW(path string) ([]string, <-chan zk.Event, error) {
-	c, _, ch, err := z.conn.ChildrenW(z.p(path))
+func (z *zkClient) childrenW(path string) (c []string, ch <-chan zk.Event, err error) {
+	err = z.fl.do("getChildren", path, nil, func() error {
+		c, _, ch, err = z.conn.ChildrenW(z.p(path))
+		return err
+	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("children %s: %w", path, err)
 	}
@@ -130,14 +167,21 @@ func (z *zkClient) childrenW(path string) ([]string, <-chan zk.Event, error) {
 }
 
 func (z *zkClient) create(path string, data []byte, flags int32) error {
-	if _, err := z.conn.Create(z.p(path), data, flags, openACL); err != nil {
+	err := z.fl.do("create", path, nil, func() error {
+		_, err := z.conn.Create(z.p(path), data, flags, openACL)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("create %s: %w", path, err)
 	}
 	return nil
 }
 
-func (z *zkClient) set(path string, data []byte, version int32) (*zk.Stat, error) {
-	st, err := z.conn.Set(z.p(path), data, version)
+func (z *zkClient) set(path string, data []byte, version int32) (st *zk.Stat, err error) {
+	err = z.fl.do("setData", path, nil, func() error {
+		st, err = z.conn.Set(z.p(path), data, version)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("set %s: %w", path, err)
 	}
@@ -145,7 +189,8 @@ func (z *zkClient) set(path string, data []byte, version int32) (*zk.Stat, error
 }
 
 func (z *zkClient) delete(path string, version int32) error {
-	if err := z.conn.Delete(z.p(path), version); err != nil {
+	err := z.fl.do("delete", path, nil, func() error { return z.conn.Delete(z.p(path), version) })
+	if err != nil {
 		return fmt.Errorf("delete %s: %w", path, err)
 	}
 	return nil
@@ -181,6 +226,10 @@ const (
 	opCheck
 )
 
+// opNames are the operations as Kafka's ZkOp names them (CreateOp,
+// SetDataOp, DeleteOp, CheckOp), for the request recorder.
+var opNames = [...]string{opCreate: "create", opSet: "setData", opDelete: "delete", opCheck: "check"}
+
 func (z *zkClient) zkOp(o op) any {
 	switch o.kind {
 	case opCreate:
@@ -211,10 +260,17 @@ func (e *multiError) Unwrap() error { return e.Err }
 // first operation ZooKeeper refused; a lost connection returns its error.
 func (z *zkClient) multi(ops []op) ([]zk.MultiResponse, error) {
 	reqs := make([]any, len(ops))
+	rec := make([]recordedOp, len(ops))
 	for i, o := range ops {
 		reqs[i] = z.zkOp(o)
+		rec[i] = recordedOp{Kind: opNames[o.kind], Path: o.path}
 	}
-	res, err := z.conn.Multi(reqs...)
+	var res []zk.MultiResponse
+	err := z.fl.do("multi", "", rec, func() error {
+		var err error
+		res, err = z.conn.Multi(reqs...)
+		return err
+	})
 	if err == nil {
 		return res, nil
 	}
@@ -235,7 +291,8 @@ type getResult struct {
 }
 
 // getMany reads paths with up to workers requests in flight on the session
-// (pipelined, as Kafka >= 1.1 reads a cluster on controller failover).
+// (pipelined, as Kafka's ZooKeeperClient.handleRequests sends a Seq of
+// requests), never more than zookeeper.max.in.flight.requests.
 func (z *zkClient) getMany(paths []string, workers int) []getResult {
 	return z.getManyW(paths, workers, func(int) bool { return false })
 }
@@ -244,6 +301,7 @@ func (z *zkClient) getMany(paths []string, workers int) []getResult {
 // is true.
 func (z *zkClient) getManyW(paths []string, workers int, watch func(i int) bool) []getResult {
 	out := make([]getResult, len(paths))
+	workers = min(workers, z.fl.max())
 	if workers > len(paths) {
 		workers = len(paths)
 	}

@@ -23,6 +23,14 @@ const (
 	deleteTopicsPath    = "/admin/delete_topics"
 	configTopicsPath    = "/config/topics"
 	clusterIDPath       = "/cluster/id"
+
+	// Checked by a new controller (onControllerFailover); kraftbench
+	// writes none of them.
+	logDirEventsPath       = "/log_dir_event_notification"
+	isrChangesPath         = "/isr_change_notification"
+	preferredElectionPath  = "/admin/preferred_replica_election"
+	reassignPartitionsPath = "/admin/reassign_partitions"
+	featurePath            = "/feature"
 )
 
 // persistentPaths are created at broker start-up (Kafka's

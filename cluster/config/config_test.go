@@ -80,6 +80,9 @@ func TestLoadZKModeDefaults(t *testing.T) {
 	if n.Mode != ModeZK || n.NodeID != 3 || n.ZKSessionTimeout != 18*time.Second || n.ZKConnectionTimeout != 18*time.Second {
 		t.Fatalf("%+v", n)
 	}
+	if n.ZKMaxInFlight != 10 || !n.ReplicaLogs {
+		t.Fatalf("zookeeper.max.in.flight.requests %d, kraftbench.replica.logs %v; want Kafka's 10 and true", n.ZKMaxInFlight, n.ReplicaLogs)
+	}
 	if _, adv, _ := n.BrokerListener(); adv.Addr() != "127.0.0.1:19092" {
 		t.Fatalf("advertised %v", adv)
 	}

@@ -30,6 +30,7 @@ var defs = []def{
 	{"zookeeper.connect", kindString, "", "ZooKeeper connect string host:port[,host:port...][/chroot] (ZooKeeper mode)"},
 	{"zookeeper.session.timeout.ms", kindInt, "18000", "ZooKeeper session timeout"},
 	{"zookeeper.metadata.migration.enable", kindBool, "false", "ZooKeeper-to-KRaft migration (KIP-866): on KRaft controllers (with zookeeper.connect) and on the brokers being migrated (with controller.quorum.voters)"},
+	{"zookeeper.max.in.flight.requests", kindInt, "10", "ZooKeeper mode: requests the broker's ZooKeeper session keeps outstanding (reads and writes)"},
 	{"zookeeper.connection.timeout.ms", kindInt, "", "time to wait for a ZooKeeper connection; defaults to the session timeout"},
 	{"controlled.shutdown.enable", kindBool, "true", "ZooKeeper mode: a clean stop first asks the controller to move this broker's leaderships"},
 	{"controlled.shutdown.max.retries", kindInt, "3", "ZooKeeper mode: controlled shutdown attempts before stopping anyway"},
@@ -60,6 +61,7 @@ var defs = []def{
 	{"socket.request.max.bytes", kindInt, "104857600", "largest request frame accepted"},
 	{"request.timeout.ms", kindInt, "30000", "timeout of node-to-node requests"},
 	{"kafka.version", kindString, "3.9", "Apache Kafka release whose behaviour the node models: 3.9 (both modes) or 4.1 (KRaft only: pre-vote, fast high-watermark propagation)"},
+	{"kraftbench.replica.logs", kindBool, "true", "brokers create and delete replica logs under log.dirs as Kafka lays them out (kraftbench); false measures the control plane alone"},
 	{"kraftbench.seed", kindLong, "1", "seed for replica placement and topic ids (kraftbench)"},
 	{"kraftbench.status.listener", kindString, "", "host:port of the node's HTTP status endpoint (kraftbench); off when empty"},
 }

@@ -73,6 +73,11 @@ func (r *reader) loadZK(n *Node) {
 	if _, ok := r.p.Get("zookeeper.connection.timeout.ms"); ok {
 		n.ZKConnectionTimeout = r.duration("zookeeper.connection.timeout.ms", time.Millisecond)
 	}
+	if v, _ := r.int("zookeeper.max.in.flight.requests", 10); v < 1 {
+		r.fail("zookeeper.max.in.flight.requests", "must be at least 1")
+	} else {
+		n.ZKMaxInFlight = int(v)
+	}
 	n.MigrationEnabled = r.bool("zookeeper.metadata.migration.enable")
 	if n.MigrationEnabled && n.Mode == ModeZK && len(n.Voters) == 0 {
 		r.fail("controller.quorum.voters", "zookeeper.metadata.migration.enable=true on a ZooKeeper-mode broker needs the KRaft controllers' voters")
@@ -124,6 +129,7 @@ func (r *reader) loadCommon(n *Node) {
 	if n.MetadataLogDir == "" {
 		n.MetadataLogDir = n.LogDirs[0]
 	}
+	n.ReplicaLogs = r.bool("kraftbench.replica.logs")
 	n.Rack = r.str("broker.rack")
 	parts, _ := r.int("num.partitions", 1)
 	if parts < 1 {

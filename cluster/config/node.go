@@ -49,6 +49,7 @@ type Node struct {
 	ZKConnect           string
 	ZKSessionTimeout    time.Duration
 	ZKConnectionTimeout time.Duration
+	ZKMaxInFlight       int  // zookeeper.max.in.flight.requests
 	MigrationEnabled    bool // zookeeper.metadata.migration.enable
 
 	// ControlledShutdown* are controlled.shutdown.enable, .max.retries and
@@ -75,6 +76,7 @@ type Node struct {
 	AppendLinger       time.Duration // controller.quorum.append.linger.ms
 
 	LogDirs           []string
+	ReplicaLogs       bool // kraftbench.replica.logs
 	Rack              string
 	Defaults          cluster.Defaults
 	DeleteTopicEnable bool

@@ -56,6 +56,7 @@ func startZK(ctx context.Context, n *config.Node, env nodeEnv) (cluster.Controll
 	node, err := zkmode.Start(ctx, zkmode.Config{
 		NodeID: n.NodeID, ZKConnect: n.ZKConnect,
 		SessionTimeout: n.ZKSessionTimeout, ConnectionTimeout: n.ZKConnectionTimeout,
+		MaxInFlightRequests: n.ZKMaxInFlight, LogDir: n.LogDirs[0], ReplicaLogsDisabled: !n.ReplicaLogs,
 		Endpoints: brokerEndpoints(n), InterBrokerListener: n.InterBrokerListenerName,
 		Rack: n.Rack, Defaults: n.Defaults,
 		TopicDeletionDisabled: !n.DeleteTopicEnable, Logger: env.Logger,

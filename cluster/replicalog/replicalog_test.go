@@ -1,0 +1,115 @@
+package replicalog
+
+import (
+	"encoding/base64"
+	"github.com/kraftbench/kraftbench/cluster"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestLayoutIsKafkas creates a log and checks Kafka 3.9's files: the empty
+// segment, the two indexes sized to segment.index.bytes rounded to their
+// entry sizes, the epoch checkpoint and, soon after, partition.metadata;
+// then deletes it: renamed to -delete at once, gone after the delay, and
+// the checkpoints no longer list it.
+func TestLayoutIsKafkas(t *testing.T) {
+	root := t.TempDir()
+	d, err := Open(root, Options{DeleteDelay: 50 * time.Millisecond, HighWatermarkEvery: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	p := Partition{Topic: "orders", ID: 3}
+	id := [16]byte{1, 2, 3}
+	if err := d.Create(p, id); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "orders-3")
+	for name, size := range map[string]int64{
+		"00000000000000000000.log": 0, "00000000000000000000.index": 10485760,
+		"00000000000000000000.timeindex": 10485756, "leader-epoch-checkpoint": 0,
+	} {
+		st, err := os.Stat(filepath.Join(dir, name))
+		if err != nil || st.Size() != size {
+			t.Errorf("%s: %v size %v, want %d", name, err, st, size)
+		}
+	}
+	meta := filepath.Join(dir, PartitionMetadataFile)
+	waitFor(t, "partition.metadata", func() bool { _, err := os.Stat(meta); return err == nil })
+	b, _ := os.ReadFile(meta)
+	if want := "version: 0\ntopic_id: " + base64.RawURLEncoding.EncodeToString(id[:]); string(b) != want {
+		t.Errorf("partition.metadata = %q, want %q", b, want)
+	}
+	waitFor(t, "the replication checkpoint", func() bool {
+		b, _ := os.ReadFile(filepath.Join(root, ReplicationCheckpoint))
+		return string(b) == "0\n1\norders 3 0\n"
+	})
+	if err := d.Delete(p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("%s still there after Delete", dir)
+	}
+	renamed := func() []string {
+		es, _ := os.ReadDir(root)
+		var out []string
+		for _, e := range es {
+			if strings.HasPrefix(e.Name(), "orders-3.") && strings.HasSuffix(e.Name(), "-delete") {
+				out = append(out, e.Name())
+			}
+		}
+		return out
+	}
+	if len(renamed()) != 1 {
+		t.Fatalf("renamed dirs %v, want one orders-3.<uuid>-delete", renamed())
+	}
+	b, _ = os.ReadFile(filepath.Join(root, RecoveryCheckpoint))
+	if string(b) != "0\n0\n" {
+		t.Errorf("recovery checkpoint after delete = %q", b)
+	}
+	waitFor(t, "the deferred removal", func() bool { return len(renamed()) == 0 })
+}
+
+// TestSyncImage creates the logs an image assigns to the broker and deletes
+// those it no longer assigns.
+func TestSyncImage(t *testing.T) {
+	root := t.TempDir()
+	d, err := Open(root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	img := cluster.NewImage("c")
+	img.Topics["a"] = &cluster.Topic{Name: "a", Partitions: []cluster.Partition{
+		{ID: 0, Replicas: []int32{1, 2}}, {ID: 1, Replicas: []int32{2, 3}}}}
+	if err := d.SyncImage(img, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Logs(); len(got) != 1 || got[0] != (Partition{"a", 0}) {
+		t.Fatalf("logs %v, want [a-0]", got)
+	}
+	delete(img.Topics, "a")
+	if err := d.SyncImage(img, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Logs(); len(got) != 0 {
+		t.Fatalf("logs %v after the topic left the image", got)
+	}
+	if _, err := os.Stat(filepath.Join(root, "a-0")); !os.IsNotExist(err) {
+		t.Fatalf("a-0 still there: %v", err)
+	}
+}
