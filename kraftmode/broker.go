@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/cluster/replicalog"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -41,6 +42,11 @@ type broker struct {
 	snapshotLoads atomic.Int64
 	kick          chan struct{}
 	wg            sync.WaitGroup
+
+	// logs are the broker's replica logs (nil when off or combined), synced
+	// after each publish from synced, the last image they follow.
+	logs   *replicalog.Dir
+	synced *cluster.Image
 
 	// fetched is the last metadata offset fetched, committed or not: the
 	// image may be behind it, never ahead (observer.go).
@@ -75,6 +81,11 @@ func (b *broker) stop() {
 	b.wg.Wait()
 	b.hbCli.close()
 	b.fetchCli.close()
+	if b.logs != nil {
+		if err := b.logs.Close(); err != nil {
+			b.log.Warn("closing the replica logs", "err", err)
+		}
+	}
 }
 
 // Image is the image the broker serves.

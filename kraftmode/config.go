@@ -82,6 +82,11 @@ type Config struct {
 	// KafkaVersion is kafka.version: the release whose KRaft behaviour the
 	// node follows where releases differ (cluster.KafkaVersion's methods).
 	KafkaVersion cluster.KafkaVersion
+	// LogDir is the first log.dirs entry, where a broker keeps its replica
+	// logs (cluster/replicalog); ReplicaLogsDisabled is the negation of
+	// kraftbench.replica.logs. Broker-only nodes; empty LogDir keeps none.
+	LogDir              string
+	ReplicaLogsDisabled bool
 	// TestCommitDelay is TEST-ONLY: the active controller waits this long
 	// before committing each CreateTopics, so a test can check that a slower
 	// commit path is caught as a regression. kbnode sets it only from the

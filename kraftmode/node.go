@@ -11,6 +11,7 @@ import (
 
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/front"
+	"github.com/kraftbench/kraftbench/cluster/replicalog"
 )
 
 // Node is one KRaft process: a controller, a broker, or both (combined).
@@ -81,6 +82,15 @@ func Start(ctx context.Context, cfg Config, srv *front.Server) (*Node, error) {
 	n.pick = newControllerPicker(cfg.Seed, cfg.NodeID)
 	runCtx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
+	// A broker-only node keeps replica logs (a combined node's broker half
+	// reads the controller's image and keeps none: docs/fidelity.md).
+	var logs *replicalog.Dir
+	if cfg.HasRole(cluster.RoleBroker) && !cfg.HasRole(cluster.RoleController) && cfg.LogDir != "" && !cfg.ReplicaLogsDisabled {
+		if logs, err = replicalog.Open(cfg.LogDir, replicalog.Options{}); err != nil {
+			cancel()
+			return nil, fmt.Errorf("start node %d: %w", cfg.NodeID, err)
+		}
+	}
 	var local func() int32
 	if cfg.HasRole(cluster.RoleController) {
 		if err := n.startController(runCtx, srv); err != nil {
@@ -96,6 +106,7 @@ func Start(ctx context.Context, cfg Config, srv *front.Server) (*Node, error) {
 			localImage = n.fsm.Image
 		}
 		n.brk = newBroker(&n.cfg, clusterID, n.hint, local, localImage)
+		n.brk.logs = logs
 		n.brk.start(runCtx)
 	}
 	log.Info("kraft node started", "roles", cfg.Roles, "cluster_id", clusterID)

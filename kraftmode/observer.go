@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -186,6 +187,23 @@ func (b *broker) fetch(ctx context.Context, next, hwm int64) (*kmsg.FetchRespons
 func (b *broker) publish(st *metaState) {
 	b.image.Store(st.img)
 	b.caughtUp(st.img.Offset)
+	b.syncLogs(st.img)
+}
+
+// syncLogs creates and deletes replica logs for what img changed, after the
+// image is published, as Kafka's KRaft broker does: BrokerMetadataPublisher
+// sets the metadata cache first (3.9 BrokerMetadataPublisher.scala:116) and
+// then applies the topics delta to the ReplicaManager (:134), which creates
+// the new partitions' logs. So, unlike ZooKeeper mode, a KRaft broker serves
+// a new topic before its logs exist, and CreateTopics waits for no broker.
+func (b *broker) syncLogs(img *cluster.Image) {
+	if b.logs == nil {
+		return
+	}
+	if err := b.logs.SyncDelta(b.synced, img, b.cfg.NodeID); err != nil {
+		b.log.Warn("replica logs not in step with the image", "offset", img.Offset, "err", err)
+	}
+	b.synced = img
 }
 
 // loadSnapshot fetches the snapshot ending at offset in chunks

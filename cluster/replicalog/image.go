@@ -37,3 +37,51 @@ func (d *Dir) SyncImage(img *cluster.Image, brokerID int32) error {
 	}
 	return errors.Join(errs...)
 }
+
+// SyncDelta is SyncImage for a broker that applied prev before img, as
+// Kafka's ReplicaManager.applyDelta works from the topics delta rather than
+// the whole image: only topics whose entry changed between the two images
+// (images are copy-on-write, so an unchanged topic is the same *Topic) are
+// looked at, which keeps an idle publish (a NoOpRecord every 500 ms) from
+// walking every partition. prev nil is a first image: SyncImage.
+func (d *Dir) SyncDelta(prev, img *cluster.Image, brokerID int32) error {
+	if prev == nil {
+		return d.SyncImage(img, brokerID)
+	}
+	var errs []error
+	hosted := func(t *cluster.Topic, fn func(Partition)) {
+		for _, p := range t.Partitions {
+			if slices.Contains(p.Replicas, brokerID) {
+				fn(Partition{Topic: t.Name, ID: p.ID})
+			}
+		}
+	}
+	for name, old := range prev.Topics {
+		t, ok := img.Topics[name]
+		if ok && t == old {
+			continue
+		}
+		hosted(old, func(p Partition) {
+			if !ok || t.ID != old.ID || !hosts(t, p.ID, brokerID) {
+				errs = append(errs, d.Delete(p))
+			}
+		})
+	}
+	for name, t := range img.Topics {
+		if old, ok := prev.Topics[name]; ok && old == t {
+			continue
+		}
+		hosted(t, func(p Partition) { errs = append(errs, d.Create(p, t.ID)) })
+	}
+	return errors.Join(errs...)
+}
+
+// hosts reports whether partition id of t names brokerID as a replica.
+func hosts(t *cluster.Topic, id, brokerID int32) bool {
+	for _, p := range t.Partitions {
+		if p.ID == id {
+			return slices.Contains(p.Replicas, brokerID)
+		}
+	}
+	return false
+}

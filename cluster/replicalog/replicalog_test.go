@@ -5,6 +5,7 @@ import (
 	"github.com/kraftbench/kraftbench/cluster"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -112,4 +113,49 @@ func TestSyncImage(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "a-0")); !os.IsNotExist(err) {
 		t.Fatalf("a-0 still there: %v", err)
 	}
+}
+
+// TestSyncDelta applies images one after the other: new topics' logs are
+// created, an unchanged topic (the same *Topic) is not looked at, a topic
+// re-created under the same name with a new id loses its old logs, and a
+// deleted topic's logs go.
+func TestSyncDelta(t *testing.T) {
+	d, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	topic := func(name string, id byte, replicas ...[]int32) *cluster.Topic {
+		tp := &cluster.Topic{Name: name, ID: cluster.TopicID{id}}
+		for i, r := range replicas {
+			tp.Partitions = append(tp.Partitions, cluster.Partition{ID: int32(i), Replicas: r})
+		}
+		return tp
+	}
+	step := func(prev *cluster.Image, topics ...*cluster.Topic) *cluster.Image {
+		img := cluster.NewImage("c")
+		for _, tp := range topics {
+			img.Topics[tp.Name] = tp
+		}
+		if err := d.SyncDelta(prev, img, 1); err != nil {
+			t.Fatal(err)
+		}
+		return img
+	}
+	want := func(what string, ps ...Partition) {
+		t.Helper()
+		if got := d.Logs(); !slices.Equal(got, ps) {
+			t.Fatalf("%s: logs %v, want %v", what, got, ps)
+		}
+	}
+	a := topic("a", 1, []int32{1, 2}, []int32{2, 3})
+	img := step(nil, a)
+	want("first image", Partition{"a", 0})
+	b := topic("b", 2, []int32{3, 1})
+	img = step(img, a, b)
+	want("b added", Partition{"a", 0}, Partition{"b", 0})
+	img = step(img, topic("a", 3, []int32{2, 3}, []int32{1, 2}), b)
+	want("a re-created elsewhere", Partition{"a", 1}, Partition{"b", 0})
+	step(img)
+	want("all deleted")
 }

@@ -86,6 +86,7 @@ func startKRaft(ctx context.Context, n *config.Node, env nodeEnv) (cluster.Contr
 		SessionTimeout: n.SessionTimeout, SnapshotBytes: n.SnapshotBytes, SnapshotInterval: n.SnapshotInterval,
 		MaxIdleInterval: n.MaxIdleInterval, RequestTimeout: n.RequestTimeout, Defaults: n.Defaults,
 		DisableTopicDelete: !n.DeleteTopicEnable, Logger: env.Logger, Seed: n.Seed, KafkaVersion: n.KafkaVersion,
+		LogDir: n.LogDirs[0], ReplicaLogsDisabled: !n.ReplicaLogs,
 		TestCommitDelay:  env.TestCommitDelay,
 		MigrationEnabled: n.MigrationEnabled, ZKConnect: n.ZKConnect, ZKSessionTimeout: n.ZKSessionTimeout,
 		InterBrokerListener: n.InterBrokerListenerName,
