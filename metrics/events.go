@@ -37,7 +37,15 @@ type Measure struct {
 	Value  float64           `json:"value"`
 	Unit   string            `json:"unit"` // "s", "By" or "" (a count)
 	AtNs   int64             `json:"at_ns"`
+	// NotMeasured, when set, says why the figure could not be measured
+	// (Value is then 0 and means nothing). A run records the figures it
+	// missed so that a report can count them: a missing figure must never
+	// read as a zero, nor vanish from an episode count unremarked.
+	NotMeasured string `json:"not_measured,omitempty"`
 }
+
+// Measured reports whether m holds a figure (see NotMeasured).
+func (m Measure) Measured() bool { return m.NotMeasured == "" }
 
 // Measure names the exporters know (see otel.go for their OTel names).
 const (
@@ -108,7 +116,10 @@ func (r *Recorder) FaultEnded(i int, at time.Time) {
 
 // Measure records a named figure. Labels are copied.
 func (r *Recorder) Measure(name string, labels map[string]string, value float64, unit string) {
-	m := Measure{Name: name, Labels: maps.Clone(labels), Value: value, Unit: unit}
+	r.observe(Measure{Name: name, Labels: maps.Clone(labels), Value: value, Unit: unit})
+}
+
+func (r *Recorder) observe(m Measure) {
 	r.mu.Lock()
 	m.AtNs = time.Since(r.base).Nanoseconds()
 	r.measures = append(r.measures, m)
@@ -118,6 +129,15 @@ func (r *Recorder) Measure(name string, labels map[string]string, value float64,
 			e.ObserveMeasure(m)
 		}
 	}
+}
+
+// NotMeasured records that the figure name with labels could not be
+// measured, and why. Sinks see it as a Measure whose NotMeasured is set.
+func (r *Recorder) NotMeasured(name string, labels map[string]string, unit, why string) {
+	if why == "" {
+		why = "not measured"
+	}
+	r.observe(Measure{Name: name, Labels: maps.Clone(labels), Unit: unit, NotMeasured: why})
 }
 
 // Faults returns the fault windows recorded so far.
@@ -134,11 +154,23 @@ func (r *Recorder) Measures() []Measure {
 	return slices.Clone(r.measures)
 }
 
-// MeasuresNamed returns r's measures called name.
+// MeasuresNamed returns r's measured figures called name (those it could
+// not measure are left out: see UnmeasuredNamed).
 func (r *Result) MeasuresNamed(name string) []Measure {
 	var out []Measure
 	for _, m := range r.Measures {
-		if m.Name == name {
+		if m.Name == name && m.Measured() {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// UnmeasuredNamed returns the figures called name that r could not measure.
+func (r *Result) UnmeasuredNamed(name string) []Measure {
+	var out []Measure
+	for _, m := range r.Measures {
+		if m.Name == name && !m.Measured() {
 			out = append(out, m)
 		}
 	}

@@ -216,8 +216,13 @@ func (s *OTelSink) SetNodeUsage(node string, cpuSeconds float64, rssBytes, netwo
 }
 
 // ObserveMeasure exports a run's measure on its instrument; measures of
-// other names are not exported (they stay in the result file).
+// other names are not exported (they stay in the result file), nor are
+// figures that were not measured: a histogram has no value for "unknown",
+// and a 0 would read as no unavailability at all.
 func (s *OTelSink) ObserveMeasure(m Measure) {
+	if !m.Measured() {
+		return
+	}
 	ctx := context.Background()
 	attrs := func(keys ...string) metric.MeasurementOption {
 		var kv []attribute.KeyValue

@@ -34,6 +34,10 @@ import (
 //   - converged: from healing the fault until every broker, the healed one
 //     included, is live and serves one digest.
 //
+// A measure the run could not take is recorded as not measured, with why
+// (Recorder.NotMeasured), besides a note: reports count it, and it never
+// reads as a zero.
+//
 // Each fault's window is on the run's clock (Result.Faults) and the probe's
 // samples keep their times (the recorder keeps a timeline), so the report
 // can draw latency over time with the faults shaded.
@@ -255,6 +259,7 @@ func (w *failover) episode(ctx context.Context, env *Env, p *probe, kind cluster
 			nc, at, err := awaitNewController(ctx, env.Cluster, ctl, w.timeout)
 			if err != nil {
 				note("new_controller not measured: %v", err)
+				env.Rec.NotMeasured(metrics.MeasureFailover, labels("new_controller"), "s", err.Error())
 				return
 			}
 			d := at.Sub(rec.Start)
@@ -267,6 +272,7 @@ func (w *failover) episode(ctx context.Context, env *Env, p *probe, kind cluster
 			at, err := w.awaitLeadersMoved(ctx, env, before.LiveBrokerIDs(), ep.node, led)
 			if err != nil {
 				note("leaders_moved not measured: %v", err)
+				env.Rec.NotMeasured(metrics.MeasureFailover, labels("leaders_moved"), "s", err.Error())
 				return
 			}
 			d := at.Sub(rec.Start)
@@ -285,38 +291,64 @@ func (w *failover) episode(ctx context.Context, env *Env, p *probe, kind cluster
 	conv, err := awaitConverged(ctx, env, before.LiveBrokerIDs(), w.timeout)
 	if err != nil {
 		note("converged not measured: %v", err)
+		env.Rec.NotMeasured(metrics.MeasureFailover, labels("converged"), "s", err.Error())
 	} else {
 		d := conv.Sub(ep.healed)
 		env.Rec.Measure(metrics.MeasureFailover, labels("converged"), d.Seconds(), "s")
 		env.Progressf("    healed; every broker serves one digest %v later", d.Round(time.Millisecond))
 	}
 
-	// Unavailability is read off the probe's writes started between the
-	// fault and now (the fault healed, the cluster whole again), once all
-	// of them have ended: each is bounded by the probe's write timeout.
-	cutoff := time.Now()
-	var writes []probeCall
-	err = pollUntil(ctx, w.write+5*time.Second, func() bool {
-		var ok bool
-		writes, ok = p.settledSince(rec.Start, cutoff)
-		return ok
-	})
-	if err != nil {
-		note("unavailable not measured: probe writes still outstanding %v after the cluster converged", w.write)
-		return ep, ctx.Err()
-	}
-	d, from, ok := unavailability(writes, w.stall)
-	switch {
-	case !ok:
-		note("unavailable not measured: no write succeeded between the first failure, %v after the fault, and the cluster converging", from.Sub(rec.Start).Round(time.Millisecond))
-	case d > 0:
+	if d, from, why := w.awaitUnavailable(ctx, p, rec.Start); why != "" {
+		note("unavailable not measured: %s", why)
+		env.Rec.NotMeasured(metrics.MeasureFailover, labels("unavailable"), "s", why)
+	} else {
 		env.Rec.Measure(metrics.MeasureFailover, labels("unavailable"), d.Seconds(), "s")
-		env.Progressf("    writes unavailable for %v (from %v after the fault)", d.Round(time.Millisecond), from.Sub(rec.Start).Round(time.Millisecond))
-	default:
-		env.Rec.Measure(metrics.MeasureFailover, labels("unavailable"), 0, "s")
-		env.Progressf("    no write failed or stalled")
+		if d > 0 {
+			env.Progressf("    writes unavailable for %v (from %v after the fault)", d.Round(time.Millisecond), from.Sub(rec.Start).Round(time.Millisecond))
+		} else {
+			env.Progressf("    no write failed or stalled")
+		}
 	}
 	return ep, ctx.Err()
+}
+
+// awaitUnavailable reads the write unavailability of a fault put in place
+// at fault off the probe's writes, once the fault is healed and the cluster
+// converged; why says why it could not, else it is empty.
+//
+// Convergence does not bound the window: when a KRaft controller dies
+// under separate controllers the brokers never diverge, so they agree at
+// once on healing, while their writes still fail until they find the new
+// leader (a first cut-off there left the window open in some runs, at
+// random). So the cut-off moves on, up to the workload's timeout, until
+// the window has closed. It is exact once the cut-off has passed the
+// window's end: every write started before the cut-off has ended, and one
+// started later cannot end before it.
+func (w *failover) awaitUnavailable(ctx context.Context, p *probe, fault time.Time) (d time.Duration, from time.Time, why string) {
+	deadline := time.Now().Add(w.timeout)
+	for {
+		cutoff := time.Now()
+		var writes []probeCall
+		err := pollUntil(ctx, w.write+5*time.Second, func() bool {
+			var ok bool
+			writes, ok = p.settledSince(fault, cutoff)
+			return ok
+		})
+		if err != nil {
+			return 0, time.Time{}, fmt.Sprintf("probe writes still outstanding %v after the cut-off (%v)", w.write+5*time.Second, err)
+		}
+		d, from, ok := unavailability(writes, w.stall)
+		if ok && !from.Add(d).After(cutoff) {
+			return d, from, ""
+		}
+		if !cutoff.Before(deadline) {
+			return 0, from, fmt.Sprintf("no write succeeded between the first failure, %v after the fault, and %v after the cluster converged",
+				from.Sub(fault).Round(time.Millisecond), w.timeout)
+		}
+		if err := sleepCtx(ctx, pollEvery); err != nil {
+			return 0, from, fmt.Sprintf("run ended before writes recovered: %v", err)
+		}
+	}
 }
 
 // pickBroker returns the broker, other than the active controller, that

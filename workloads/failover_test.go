@@ -160,6 +160,45 @@ func TestUnavailabilityWindow(t *testing.T) {
 	}
 }
 
+// The window is read past the cluster's convergence until it closes: under
+// separate KRaft controllers the brokers agree at once when a dead
+// controller is restarted, while writes keep failing until they find the
+// new leader. A first cut-off at convergence left such a window open (and
+// the measure missing) whenever the first good write started after it.
+func TestAwaitUnavailableWaitsForTheWindowToClose(t *testing.T) {
+	fault := time.Now().Add(-time.Second) // the writes below are in the past
+	fail := fmt.Errorf("NOT_CONTROLLER")
+	p := &probe{writes: []probeCall{
+		{Op: "create", Start: fault.Add(10 * time.Millisecond), End: fault.Add(20 * time.Millisecond), Err: fail},
+		{Op: "create", Start: fault.Add(30 * time.Millisecond), End: fault.Add(40 * time.Millisecond), Err: fail},
+	}}
+	recovered := make(chan time.Time)
+	go func() {
+		time.Sleep(300 * time.Millisecond) // well after the first cut-off
+		start := time.Now()
+		p.mu.Lock()
+		p.writes = append(p.writes, probeCall{Op: "create", Start: start, End: start.Add(5 * time.Millisecond)})
+		p.mu.Unlock()
+		recovered <- start.Add(5 * time.Millisecond)
+	}()
+	w := &failover{timeout: 10 * time.Second, write: time.Second, stall: time.Second}
+	d, from, why := w.awaitUnavailable(t.Context(), p, fault)
+	end := <-recovered
+	if why != "" {
+		t.Fatalf("not measured: %s", why)
+	}
+	if !from.Equal(fault.Add(10*time.Millisecond)) || !from.Add(d).Equal(end) {
+		t.Errorf("window %v from %v, want from the first failure to the recovered write's end (%v)", d, from.Sub(fault), end.Sub(fault))
+	}
+
+	// Writes that never recover within the timeout: not measured, and why.
+	p = &probe{writes: []probeCall{{Op: "create", Start: fault, End: fault.Add(time.Millisecond), Err: fail}}}
+	w.timeout = 200 * time.Millisecond
+	if _, _, why := w.awaitUnavailable(t.Context(), p, fault); !strings.Contains(why, "no write succeeded") {
+		t.Errorf("a window that never closed: why = %q", why)
+	}
+}
+
 func TestFailoverParamsAreChecked(t *testing.T) {
 	for _, p := range []Params{{"faults": "kill,explode"}, {"targets": "zookeeper"}, {"rate": "0"}, {"bogus": "1"}} {
 		_, err := New("failover", p)

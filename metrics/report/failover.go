@@ -38,7 +38,12 @@ func collectFailover(w *Workload) failoverValues {
 	out := failoverValues{}
 	for _, r := range w.Runs {
 		prof := profileOf(r)
-		for _, m := range r.MeasuresNamed(metrics.MeasureFailover) {
+		// Figures a run could not measure add no value, but their fault
+		// and measure still get a row, so the table can count them.
+		for _, m := range r.Measures {
+			if m.Name != metrics.MeasureFailover {
+				continue
+			}
 			k := faultKey{m.Labels["fault"], m.Labels["target"]}
 			if out[prof] == nil {
 				out[prof] = map[faultKey]map[string]map[string][]float64{}
@@ -49,7 +54,9 @@ func collectFailover(w *Workload) failoverValues {
 			if out[prof][k][m.Labels["measure"]] == nil {
 				out[prof][k][m.Labels["measure"]] = map[string][]float64{}
 			}
-			out[prof][k][m.Labels["measure"]][r.Mode] = append(out[prof][k][m.Labels["measure"]][r.Mode], m.Value)
+			if m.Measured() {
+				out[prof][k][m.Labels["measure"]][r.Mode] = append(out[prof][k][m.Labels["measure"]][r.Mode], m.Value)
+			}
 		}
 	}
 	return out
@@ -65,6 +72,9 @@ func recoveries(w *Workload, profile string, k faultKey) map[string][]float64 {
 		if profileOf(r) != profile {
 			continue
 		}
+		if len(unmeasuredRecovery(r, k)) > 0 {
+			continue // a part of its recovery is unknown, so the whole is
+		}
 		rec, seen := 0.0, false
 		for _, m := range r.MeasuresNamed(metrics.MeasureFailover) {
 			if m.Labels["fault"] != k.Kind || m.Labels["target"] != k.Target || m.Labels["measure"] == "converged" {
@@ -77,6 +87,55 @@ func recoveries(w *Workload, profile string, k faultKey) map[string][]float64 {
 		}
 	}
 	return out
+}
+
+// unmeasuredRecovery returns the parts of fault k's recovery (measures other
+// than converged) that run r could not measure.
+func unmeasuredRecovery(r *Run, k faultKey) []metrics.Measure {
+	return slices.DeleteFunc(unmeasured(r, k, ""), func(m metrics.Measure) bool { return m.Labels["measure"] == "converged" })
+}
+
+// unmeasured returns the failover figures of fault k (of measure meas, or
+// all when it is empty) that run r could not measure.
+func unmeasured(r *Run, k faultKey, meas string) []metrics.Measure {
+	return slices.DeleteFunc(r.UnmeasuredNamed(metrics.MeasureFailover), func(m metrics.Measure) bool {
+		return m.Labels["fault"] != k.Kind || m.Labels["target"] != k.Target || (meas != "" && m.Labels["measure"] != meas)
+	})
+}
+
+// notMeasuredCount counts, per mode, the episodes of profile in which fault
+// k's measure meas ("recovery": any part of it) was not measured.
+func notMeasuredCount(w *Workload, profile string, k faultKey, meas string) map[string]int {
+	out := map[string]int{}
+	for _, r := range w.Runs {
+		if profileOf(r) != profile {
+			continue
+		}
+		missed := unmeasured(r, k, meas)
+		if meas == "recovery" {
+			missed = unmeasuredRecovery(r, k)
+		}
+		if len(missed) > 0 {
+			out[r.Mode]++
+		}
+	}
+	return out
+}
+
+// episodes is the table's episode count per mode, "3/2", with the episodes
+// whose figure could not be measured beside it: "3/2 (KRaft: 1 not measured)".
+func episodes(zk, kraft []float64, missed map[string]int) string {
+	s := fmt.Sprintf("%d/%d", len(zk), len(kraft))
+	var parts []string
+	for _, mode := range []string{ModeZK, ModeKRaft} {
+		if n := missed[mode]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s: %d not measured", modeTitle(mode), n))
+		}
+	}
+	if len(parts) > 0 {
+		s += " (" + strings.Join(parts, ", ") + ")"
+	}
+	return s
 }
 
 func profileOf(r *Run) string {
@@ -142,7 +201,8 @@ func writeFailover(m *md, w *Workload, plots []string) {
 				} else {
 					byMode = vals[prof][k][meas]
 				}
-				if byMode == nil {
+				missed := notMeasuredCount(w, prof, k, meas)
+				if len(byMode) == 0 && len(missed) == 0 {
 					continue
 				}
 				zk, kr := byMode[ModeZK], byMode[ModeKRaft]
@@ -154,7 +214,7 @@ func writeFailover(m *md, w *Workload, plots []string) {
 				if meas == "recovery" {
 					name = "**recovery**"
 				}
-				m.row(k.Kind, k.Target, name, secs(zk), maxSecs(zk), secs(kr), maxSecs(kr), ratio, fmt.Sprintf("%d/%d", len(zk), len(kr)))
+				m.row(k.Kind, k.Target, name, secs(zk), maxSecs(zk), secs(kr), maxSecs(kr), ratio, episodes(zk, kr, missed))
 			}
 		}
 		m.linef("")
