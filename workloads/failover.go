@@ -77,14 +77,17 @@ func newFailover(p Params) (Workload, error) {
 	var errs []error
 	kinds, _ := r.raw("faults")
 	if kinds == "" {
-		kinds = "kill,stop,pause,partition"
+		kinds = cluster.JoinFaultKinds(slices.DeleteFunc(cluster.FaultKinds(), func(k cluster.FaultKind) bool { return !k.Heals() }), ",")
 	}
 	for _, k := range strings.Split(kinds, ",") {
-		switch f := cluster.FaultKind(strings.TrimSpace(k)); f {
-		case cluster.FaultKill, cluster.FaultStop, cluster.FaultPause, cluster.FaultPartition:
-			w.faults = append(w.faults, f)
+		f, err := cluster.ParseFaultKind(k)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("param faults: %w", err))
+		case !f.Heals():
+			errs = append(errs, fmt.Errorf("param faults: %s is over when it returns, so there is no fault to hold and heal", f))
 		default:
-			errs = append(errs, fmt.Errorf("param faults: %q is not one of kill, stop, pause, partition", k))
+			w.faults = append(w.faults, f)
 		}
 	}
 	targets, _ := r.raw("targets")
@@ -119,7 +122,7 @@ type episode struct {
 func (w *failover) Run(ctx context.Context, env *Env) (Outcome, error) {
 	spec := env.Cluster.Spec()
 	out := Outcome{Params: map[string]string{
-		"faults": joinKinds(w.faults), "targets": strings.Join(w.targets, ","),
+		"faults": cluster.JoinFaultKinds(w.faults, ","), "targets": strings.Join(w.targets, ","),
 		"rate": strconv.FormatFloat(w.rate, 'g', -1, 64), "replication_factor": strconv.Itoa(w.rf),
 		"topics": strconv.Itoa(w.topics), "hold": w.hold.String(), "settle": w.settle.String(),
 		"timeout": w.timeout.String(), "write_timeout": w.write.String(), "stall": w.stall.String(),
@@ -152,14 +155,20 @@ func (w *failover) Run(ctx context.Context, env *Env) (Outcome, error) {
 			if ctx.Err() != nil {
 				break
 			}
-			if kind == cluster.FaultPartition && spec.Provider == "local" {
-				note := fmt.Sprintf("%s of the %s: not run, the local provider cannot cut a process off the network (use the docker provider)", kind, target)
+			// Ask the cluster, not its provider's name, what it can do; a
+			// cluster that cannot say refuses at injection, with the same error.
+			err := cluster.CanFault(env.Cluster, kind)
+			var ep episode
+			if err == nil {
+				ep, err = w.episode(ctx, env, p, kind, target)
+				out.Notes = append(out.Notes, ep.notes...)
+			}
+			if errors.Is(err, cluster.ErrFaultUnsupported) {
+				note := fmt.Sprintf("%s of the %s: not run: %v", kind, target, err)
 				out.Notes = append(out.Notes, note)
 				env.Progressf("  %s", note)
 				continue
 			}
-			ep, err := w.episode(ctx, env, p, kind, target)
-			out.Notes = append(out.Notes, ep.notes...)
 			if err != nil {
 				runErr = fmt.Errorf("%s of the %s: %w", kind, target, err)
 				break
@@ -510,12 +519,4 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
-}
-
-func joinKinds(ks []cluster.FaultKind) string {
-	s := make([]string, len(ks))
-	for i, k := range ks {
-		s[i] = string(k)
-	}
-	return strings.Join(s, ",")
 }

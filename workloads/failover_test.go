@@ -27,7 +27,9 @@ func TestFailoverLocalKillStopPause(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runFailover(t, "kill,stop,pause", func(cluster.Spec) (cluster.Provider, error) {
+	// The local provider cannot partition a process: the run asks the
+	// cluster, notes the fault as not run, and goes on.
+	runFailover(t, "kill,stop,pause", "partition", func(cluster.Spec) (cluster.Provider, error) {
 		return local.New(local.Options{Kbnode: bin, Dir: t.TempDir(), NoZKFsync: true}), nil
 	})
 }
@@ -41,16 +43,22 @@ func TestFailoverDockerPartition(t *testing.T) {
 	if err := docker.Check(t.Context()); err != nil {
 		t.Skip("no Docker engine answers: " + err.Error())
 	}
-	runFailover(t, "partition", func(cluster.Spec) (cluster.Provider, error) {
+	runFailover(t, "partition", "", func(cluster.Spec) (cluster.Provider, error) {
 		return docker.New(docker.Options{}), nil
 	})
 }
 
-func runFailover(t *testing.T, faults string, provider func(cluster.Spec) (cluster.Provider, error)) {
+// runFailover runs faults, which must be measured, and unsupported, which
+// the provider cannot inject and the run must skip with a note.
+func runFailover(t *testing.T, faults, unsupported string, provider func(cluster.Spec) (cluster.Provider, error)) {
 	out := t.TempDir()
 	s := DefaultScenario()
 	s.Workload, s.Output, s.Profile = "failover", out, "tuned"
-	s.Params = Params{"faults": faults, "hold": "0s", "settle": "500ms", "topics": "6", "timeout": "45s", "write_timeout": "20s"}
+	all := faults
+	if unsupported != "" {
+		all += "," + unsupported
+	}
+	s.Params = Params{"faults": all, "hold": "0s", "settle": "500ms", "topics": "6", "timeout": "45s", "write_timeout": "20s"}
 	s.Topology = Topology{Brokers: 3, Controllers: 3, ZKServers: 1}
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
@@ -84,6 +92,13 @@ func runFailover(t *testing.T, faults string, provider func(cluster.Spec) (clust
 				}
 				if !hasFault(res, kind, target) {
 					t.Errorf("%s: no window for %s of the %s in %+v", res.Mode, kind, target, res.Faults)
+				}
+			}
+		}
+		for _, kind := range strings.Split(unsupported, ",") {
+			for _, target := range []string{"controller", "broker"} {
+				if kind != "" && !hasNote(res, kind+" of the "+target+": not run: "+cluster.ErrFaultUnsupported.Error()) {
+					t.Errorf("%s: %s of the %s: no note that it was not run: %v", res.Mode, kind, target, res.Notes)
 				}
 			}
 		}

@@ -164,7 +164,11 @@ func (w *scale) Run(ctx context.Context, env *Env) (Outcome, error) {
 			return out, errors.New("scale: step startup needs a provider that can restart a whole cluster")
 		}
 	}
-	mem := newScaleMemory(spec)
+	var zkHeap int64 // unknown unless the cluster says
+	if h, ok := env.Cluster.(cluster.ZKHeapReporter); ok {
+		zkHeap = h.ZKHeapBytes()
+	}
+	mem := newScaleMemory(spec, zkHeap)
 	if err := mem.check(w.counts[0]); err != nil {
 		return out, err // not even the first count fits
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/metrics"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -148,7 +149,10 @@ func profileOf(r *Run) string {
 // sortedFaults orders faults by kind as a failover run injects them, then
 // controller before broker.
 func sortedFaults[V any](m map[faultKey]V) []faultKey {
-	order := map[string]int{"kill": 0, "stop": 1, "pause": 2, "partition": 3}
+	order := map[string]int{}
+	for i, k := range cluster.FaultKinds() {
+		order[string(k)] = i + 1 // an unknown kind (0) comes first, as before
+	}
 	keys := make([]faultKey, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -407,7 +411,8 @@ func timeline(r *Run, title string, tag func(metrics.FaultWindow) string) *plot.
 // faultTag abbreviates a fault for a timeline label: "kC" is a kill of the
 // controller, "pB" a pause of a broker.
 func faultTag(f metrics.FaultWindow) string {
-	kind := map[string]string{"kill": "k", "stop": "s", "pause": "p", "partition": "x"}[f.Kind]
+	kind := map[cluster.FaultKind]string{cluster.FaultKill: "k", cluster.FaultStop: "s", cluster.FaultPause: "p",
+		cluster.FaultPartition: "x"}[cluster.FaultKind(f.Kind)]
 	if kind == "" {
 		kind = f.Kind
 	}
@@ -429,7 +434,7 @@ func judgeFailover(ws []*Workload, res ClaimResult) ClaimResult {
 		res.Why = "no failover results"
 		return res
 	}
-	k := faultKey{"kill", "controller"}
+	k := faultKey{string(cluster.FaultKill), "controller"}
 	prof := "kafka-defaults"
 	rec := recoveries(w, prof, k)
 	if len(rec[ModeZK]) == 0 || len(rec[ModeKRaft]) == 0 {
