@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"time"
 )
 
 // Provider starts clusters: "local" (processes on loopback) or "docker"
@@ -49,18 +48,6 @@ type Cluster interface {
 // process was started again.
 type Restarter interface {
 	RestartAll(ctx context.Context) ([]Phase, error)
-}
-
-// Phase is one start-up phase and how long after the start it completed.
-type Phase struct {
-	Name  string        `json:"name"`
-	After time.Duration `json:"after_ns"`
-}
-
-// PhaseReporter is the optional extra of a cluster that measured its own
-// start-up: the phases, from the first process started to ready.
-type PhaseReporter interface {
-	Phases() []Phase
 }
 
 // Migrator is the optional extra of a ZooKeeper-mode cluster that can be

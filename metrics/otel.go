@@ -3,7 +3,6 @@ package metrics
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/kraftbench/kraftbench/cluster"
 	"go.opentelemetry.io/otel/attribute"
@@ -183,8 +182,8 @@ func (s *OTelSink) Observe(smp Sample) {
 	}
 	sec := smp.Latency().Seconds()
 	s.o.opDur.Record(ctx, sec, metric.WithAttributes(s.run.attrs(op)...))
-	if phase, ok := strings.CutPrefix(smp.Op, "phase_"); ok {
-		s.o.phaseDur.Record(ctx, sec, metric.WithAttributes(s.run.attrs(attribute.String("phase", phase))...))
+	if phase, ok := OpPhase(smp.Op); ok {
+		s.o.phaseDur.Record(ctx, sec, metric.WithAttributes(s.run.attrs(attribute.String("phase", string(phase)))...))
 	}
 }
 

@@ -30,7 +30,7 @@ type localCluster struct {
 
 	zk           *ensemble.Ensemble
 	storeReadyAt time.Duration
-	phases       []ready.Phase
+	phases       []cluster.Phase
 
 	mu      sync.Mutex
 	procs   map[int32]*proc
@@ -73,8 +73,8 @@ func (c *localCluster) Nodes() []cluster.NodeInfo {
 }
 
 // Phases returns the start-up phases measured while the cluster started.
-func (c *localCluster) Phases() []ready.Phase {
-	out := append([]ready.Phase(nil), c.phases...)
+func (c *localCluster) Phases() []cluster.Phase {
+	out := append([]cluster.Phase(nil), c.phases...)
 	if c.zk != nil {
 		out = ready.WithStorePhase(out, c.storeReadyAt)
 	}

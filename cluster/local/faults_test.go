@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
-	"github.com/kraftbench/kraftbench/cluster/ready"
 	"github.com/kraftbench/kraftbench/internal/testbin"
 )
 
@@ -135,7 +134,7 @@ func TestRestartAllKeepsMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(phases) != 4 || phases[0].Name != ready.PhaseStoreReady || phases[3].Name != ready.PhaseMetadataLoaded {
+	if len(phases) != 4 || phases[0].Name != cluster.PhaseStoreReady || phases[3].Name != cluster.PhaseMetadataLoaded {
 		t.Fatalf("phases %+v", phases)
 	}
 	after, err := c.Status(context.Background(), 1)
