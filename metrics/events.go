@@ -73,6 +73,46 @@ const (
 	MeasureMigrationUnavailable = "migration_unavailable"
 )
 
+// FailoverMeasure is the "measure" label of a MeasureFailover figure (see
+// workloads/failover.go for how each is taken).
+type FailoverMeasure string
+
+// The failover measures.
+const (
+	FailoverNewController FailoverMeasure = "new_controller" // fault until a new active controller is reported
+	FailoverLeadersMoved  FailoverMeasure = "leaders_moved"  // fault until every survivor serves new leaders
+	FailoverUnavailable   FailoverMeasure = "unavailable"    // first failed to first successful write
+	FailoverConverged     FailoverMeasure = "converged"      // heal until every broker serves one digest
+)
+
+// FailoverMeasures returns the failover measures in reading order.
+func FailoverMeasures() []FailoverMeasure {
+	return []FailoverMeasure{FailoverNewController, FailoverLeadersMoved, FailoverUnavailable, FailoverConverged}
+}
+
+// ScaleStep is the "step" label of a MeasureScale figure: a step of the
+// scale sweep (what its steps parameter names) or a part of one.
+type ScaleStep string
+
+// The scale steps and their parts.
+const (
+	ScaleCreate                 ScaleStep = "create"                   // partitions added, until every broker serves them
+	ScaleControlledShutdown     ScaleStep = "controlled_shutdown"      // graceful stop, until survivors serve other leaders
+	ScaleControlledShutdownStop ScaleStep = "controlled_shutdown_stop" // the same, until the stop returned
+	ScaleFailover               ScaleStep = "failover"                 // kill -9 of the controller, until a write succeeds
+	ScaleFailoverElected        ScaleStep = "failover_elected"         // the same, until a new controller is active
+	// ScaleFailoverAfterElection is failover less failover_elected, per
+	// run; reports derive it, runs do not record it.
+	ScaleFailoverAfterElection ScaleStep = "failover_after_election"
+	ScaleStartup               ScaleStep = "startup" // cold start of every node and the store
+)
+
+// ScaleSteps returns the scale steps and their parts in reading order.
+func ScaleSteps() []ScaleStep {
+	return []ScaleStep{ScaleCreate, ScaleControlledShutdown, ScaleControlledShutdownStop, ScaleFailover,
+		ScaleFailoverElected, ScaleFailoverAfterElection, ScaleStartup}
+}
+
 // EventSink is the optional extra of a Sink that also wants fault windows
 // and measures (the OpenTelemetry sink).
 type EventSink interface {

@@ -240,8 +240,8 @@ func (w *failover) episode(ctx context.Context, env *Env, p *probe, kind cluster
 	}
 	isBroker := slices.Contains(before.LiveBrokerIDs(), ep.node)
 	led := ledBy(before, ep.node)
-	labels := func(measure string) map[string]string {
-		return map[string]string{"fault": string(kind), "target": target, "measure": measure}
+	labels := func(measure metrics.FailoverMeasure) map[string]string {
+		return map[string]string{"fault": string(kind), "target": target, "measure": string(measure)}
 	}
 	env.Progressf("  %s of the %s (node %d, controller epoch %d, leads %d partitions)", kind, target, ep.node, ctl.Epoch, len(led))
 
@@ -268,11 +268,11 @@ func (w *failover) episode(ctx context.Context, env *Env, p *probe, kind cluster
 			nc, at, err := awaitNewController(ctx, env.Cluster, ctl, w.timeout)
 			if err != nil {
 				note("new_controller not measured: %v", err)
-				env.Rec.NotMeasured(metrics.MeasureFailover, labels("new_controller"), "s", err.Error())
+				env.Rec.NotMeasured(metrics.MeasureFailover, labels(metrics.FailoverNewController), "s", err.Error())
 				return
 			}
 			d := at.Sub(rec.Start)
-			env.Rec.Measure(metrics.MeasureFailover, labels("new_controller"), d.Seconds(), "s")
+			env.Rec.Measure(metrics.MeasureFailover, labels(metrics.FailoverNewController), d.Seconds(), "s")
 			env.Progressf("    new controller %d (epoch %d) after %v", nc.ID, nc.Epoch, d.Round(time.Millisecond))
 		})
 	}
@@ -281,11 +281,11 @@ func (w *failover) episode(ctx context.Context, env *Env, p *probe, kind cluster
 			at, err := w.awaitLeadersMoved(ctx, env, before.LiveBrokerIDs(), ep.node, led)
 			if err != nil {
 				note("leaders_moved not measured: %v", err)
-				env.Rec.NotMeasured(metrics.MeasureFailover, labels("leaders_moved"), "s", err.Error())
+				env.Rec.NotMeasured(metrics.MeasureFailover, labels(metrics.FailoverLeadersMoved), "s", err.Error())
 				return
 			}
 			d := at.Sub(rec.Start)
-			env.Rec.Measure(metrics.MeasureFailover, labels("leaders_moved"), d.Seconds(), "s")
+			env.Rec.Measure(metrics.MeasureFailover, labels(metrics.FailoverLeadersMoved), d.Seconds(), "s")
 			env.Progressf("    every survivor serves new leaders for node %d's %d partitions after %v", ep.node, len(led), d.Round(time.Millisecond))
 		})
 	}
@@ -300,18 +300,18 @@ func (w *failover) episode(ctx context.Context, env *Env, p *probe, kind cluster
 	conv, err := awaitConverged(ctx, env, before.LiveBrokerIDs(), w.timeout)
 	if err != nil {
 		note("converged not measured: %v", err)
-		env.Rec.NotMeasured(metrics.MeasureFailover, labels("converged"), "s", err.Error())
+		env.Rec.NotMeasured(metrics.MeasureFailover, labels(metrics.FailoverConverged), "s", err.Error())
 	} else {
 		d := conv.Sub(ep.healed)
-		env.Rec.Measure(metrics.MeasureFailover, labels("converged"), d.Seconds(), "s")
+		env.Rec.Measure(metrics.MeasureFailover, labels(metrics.FailoverConverged), d.Seconds(), "s")
 		env.Progressf("    healed; every broker serves one digest %v later", d.Round(time.Millisecond))
 	}
 
 	if d, from, why := w.awaitUnavailable(ctx, p, rec.Start); why != "" {
 		note("unavailable not measured: %s", why)
-		env.Rec.NotMeasured(metrics.MeasureFailover, labels("unavailable"), "s", why)
+		env.Rec.NotMeasured(metrics.MeasureFailover, labels(metrics.FailoverUnavailable), "s", why)
 	} else {
-		env.Rec.Measure(metrics.MeasureFailover, labels("unavailable"), d.Seconds(), "s")
+		env.Rec.Measure(metrics.MeasureFailover, labels(metrics.FailoverUnavailable), d.Seconds(), "s")
 		if d > 0 {
 			env.Progressf("    writes unavailable for %v (from %v after the fault)", d.Round(time.Millisecond), from.Sub(rec.Start).Round(time.Millisecond))
 		} else {

@@ -41,7 +41,7 @@ func TestScaleParamsAreChecked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := w.(*scale).steps; len(s) != 2 || s[0] != StepCreate {
+	if s := w.(*scale).steps; len(s) != 2 || s[0] != metrics.ScaleCreate {
 		t.Errorf("steps %v: create must run first so the cluster grows", s)
 	}
 }

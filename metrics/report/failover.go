@@ -22,9 +22,6 @@ import (
 // mode took, under each timeout profile; the seed's recovery claim; the
 // probe's latency over time with the faults shaded; recovery per fault.
 
-// failoverMeasures are the failover measures in reading order.
-var failoverMeasures = []string{"new_controller", "leaders_moved", "unavailable", "converged"}
-
 // faultKey is one fault of a failover run: a kind hitting a target.
 type faultKey struct{ Kind, Target string }
 
@@ -78,7 +75,7 @@ func recoveries(w *Workload, profile string, k faultKey) map[string][]float64 {
 		}
 		rec, seen := 0.0, false
 		for _, m := range r.MeasuresNamed(metrics.MeasureFailover) {
-			if m.Labels["fault"] != k.Kind || m.Labels["target"] != k.Target || m.Labels["measure"] == "converged" {
+			if m.Labels["fault"] != k.Kind || m.Labels["target"] != k.Target || m.Labels["measure"] == string(metrics.FailoverConverged) {
 				continue
 			}
 			rec, seen = math.Max(rec, m.Value), true
@@ -93,7 +90,7 @@ func recoveries(w *Workload, profile string, k faultKey) map[string][]float64 {
 // unmeasuredRecovery returns the parts of fault k's recovery (measures other
 // than converged) that run r could not measure.
 func unmeasuredRecovery(r *Run, k faultKey) []metrics.Measure {
-	return slices.DeleteFunc(unmeasured(r, k, ""), func(m metrics.Measure) bool { return m.Labels["measure"] == "converged" })
+	return slices.DeleteFunc(unmeasured(r, k, ""), func(m metrics.Measure) bool { return m.Labels["measure"] == string(metrics.FailoverConverged) })
 }
 
 // unmeasured returns the failover figures of fault k (of measure meas, or
@@ -197,7 +194,11 @@ func writeFailover(m *md, w *Workload, plots []string) {
 		m.linef("")
 		m.header("llllrrrrr", "fault", "target", "measure", "ZK p50", "ZK max", "KRaft p50", "KRaft max", "KRaft/ZK", "episodes ZK/KRaft")
 		for _, k := range sortedFaults(vals[prof]) {
-			rows := append(append([]string(nil), failoverMeasures...), "recovery")
+			var rows []string
+			for _, fm := range metrics.FailoverMeasures() {
+				rows = append(rows, string(fm))
+			}
+			rows = append(rows, "recovery")
 			for _, meas := range rows {
 				var byMode map[string][]float64
 				if meas == "recovery" {
