@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"time"
 )
 
 // Provider starts clusters: "local" (processes on loopback) or "docker"
@@ -43,53 +42,12 @@ type Cluster interface {
 	Stop(ctx context.Context) error
 }
 
-// FaultKind is what a fault does to a node.
-type FaultKind string
-
-// Fault kinds. Not every provider can do every kind: a local provider refuses
-// a network partition with an error rather than faking one.
-const (
-	FaultKill      FaultKind = "kill"      // SIGKILL; undo restarts the node
-	FaultStop      FaultKind = "stop"      // SIGTERM and wait; undo restarts
-	FaultPause     FaultKind = "pause"     // SIGSTOP / docker pause; undo resumes
-	FaultPartition FaultKind = "partition" // cut from its peers; undo heals
-	FaultRestart   FaultKind = "restart"   // stop then start again; no undo
-)
-
-// Fault names a fault and its target node.
-type Fault struct {
-	Kind FaultKind
-	Node int32
-}
-
-// FaultRecord is a fault's window on the run's clock: when it was injected
-// and when it was undone. Undo is nil for faults that need none.
-type FaultRecord struct {
-	Fault   Fault
-	Start   time.Time
-	End     time.Time // zero until undone
-	Undo    func(ctx context.Context) error
-	Details string
-}
-
 // Restarter is the optional extra of a cluster that can stop every node and
 // its store, keeping their data, and start them all again: a cold start.
 // RestartAll returns the start-up phases measured from the moment the first
 // process was started again.
 type Restarter interface {
 	RestartAll(ctx context.Context) ([]Phase, error)
-}
-
-// Phase is one start-up phase and how long after the start it completed.
-type Phase struct {
-	Name  string        `json:"name"`
-	After time.Duration `json:"after_ns"`
-}
-
-// PhaseReporter is the optional extra of a cluster that measured its own
-// start-up: the phases, from the first process started to ready.
-type PhaseReporter interface {
-	Phases() []Phase
 }
 
 // Migrator is the optional extra of a ZooKeeper-mode cluster that can be

@@ -23,6 +23,14 @@ type ResourceReporter interface {
 	Usage(ctx context.Context) (map[string]NodeUsage, error)
 }
 
+// ZKHeapReporter is the optional extra of a ZooKeeper-mode cluster that says
+// how much Java heap (-Xmx) each of its ZooKeeper servers has: a server
+// keeps every znode on its heap, so this bounds the partitions a cluster can
+// hold. Workloads ask it rather than guess from the provider's name.
+type ZKHeapReporter interface {
+	ZKHeapBytes() int64
+}
+
 // NotMeasured is the value of a NodeUsage figure the provider cannot measure
 // (the local provider's network bytes, a kernel high-water mark Docker does
 // not expose). It is never a real value: every figure is otherwise >= 0.

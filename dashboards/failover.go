@@ -3,6 +3,7 @@ package dashboards
 import (
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/kraftbench/kraftbench/metrics"
 )
 
 // faultWindows is the expression of the fault annotations and panel: one
@@ -15,7 +16,7 @@ var faultWindows = "max by (mode, fault, node) (" + sel(faultActive) + ")"
 func failover(b *dashboard.DashboardBuilder) *dashboard.DashboardBuilder {
 	bucket, count := opDuration+"_bucket", opDuration+"_count"
 	fsum, fcount := failoverDur+"_sum", failoverDur+"_count"
-	unavailable := `measure="unavailable"`
+	unavailable := `measure="` + string(metrics.FailoverUnavailable) + `"`
 	shaded := " Fault windows are drawn as red regions (the Faults annotation, from kraftbench_fault_active)."
 	return b.
 		Annotation(dashboard.NewAnnotationQueryBuilder().Name("Faults").Datasource(dsRef).Enable(true).

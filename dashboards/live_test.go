@@ -178,6 +178,13 @@ func runLive(ctx context.Context, t *testing.T, s workloads.Scenario, kbnode str
 	lr := &liveRun{scenario: s.Name, workload: s.Workload, start: start, end: end, runs: map[string][]string{}}
 	for _, res := range results {
 		lr.runs[res.Mode] = append(lr.runs[res.Mode], res.BaseName())
+		// A figure the run could not take has no series to show: say why
+		// here rather than as a panel without data below.
+		for _, m := range res.Measures {
+			if !m.Measured() {
+				t.Errorf("%s: %s: %s %v not measured: %s", s.Name, res.Mode, m.Name, m.Labels, m.NotMeasured)
+			}
+		}
 	}
 	return lr
 }

@@ -37,7 +37,15 @@ type Measure struct {
 	Value  float64           `json:"value"`
 	Unit   string            `json:"unit"` // "s", "By" or "" (a count)
 	AtNs   int64             `json:"at_ns"`
+	// NotMeasured, when set, says why the figure could not be measured
+	// (Value is then 0 and means nothing). A run records the figures it
+	// missed so that a report can count them: a missing figure must never
+	// read as a zero, nor vanish from an episode count unremarked.
+	NotMeasured string `json:"not_measured,omitempty"`
 }
+
+// Measured reports whether m holds a figure (see NotMeasured).
+func (m Measure) Measured() bool { return m.NotMeasured == "" }
 
 // Measure names the exporters know (see otel.go for their OTel names).
 const (
@@ -64,6 +72,46 @@ const (
 	// exported to OpenTelemetry: reports read it from the result files.
 	MeasureMigrationUnavailable = "migration_unavailable"
 )
+
+// FailoverMeasure is the "measure" label of a MeasureFailover figure (see
+// workloads/failover.go for how each is taken).
+type FailoverMeasure string
+
+// The failover measures.
+const (
+	FailoverNewController FailoverMeasure = "new_controller" // fault until a new active controller is reported
+	FailoverLeadersMoved  FailoverMeasure = "leaders_moved"  // fault until every survivor serves new leaders
+	FailoverUnavailable   FailoverMeasure = "unavailable"    // first failed to first successful write
+	FailoverConverged     FailoverMeasure = "converged"      // heal until every broker serves one digest
+)
+
+// FailoverMeasures returns the failover measures in reading order.
+func FailoverMeasures() []FailoverMeasure {
+	return []FailoverMeasure{FailoverNewController, FailoverLeadersMoved, FailoverUnavailable, FailoverConverged}
+}
+
+// ScaleStep is the "step" label of a MeasureScale figure: a step of the
+// scale sweep (what its steps parameter names) or a part of one.
+type ScaleStep string
+
+// The scale steps and their parts.
+const (
+	ScaleCreate                 ScaleStep = "create"                   // partitions added, until every broker serves them
+	ScaleControlledShutdown     ScaleStep = "controlled_shutdown"      // graceful stop, until survivors serve other leaders
+	ScaleControlledShutdownStop ScaleStep = "controlled_shutdown_stop" // the same, until the stop returned
+	ScaleFailover               ScaleStep = "failover"                 // kill -9 of the controller, until a write succeeds
+	ScaleFailoverElected        ScaleStep = "failover_elected"         // the same, until a new controller is active
+	// ScaleFailoverAfterElection is failover less failover_elected, per
+	// run; reports derive it, runs do not record it.
+	ScaleFailoverAfterElection ScaleStep = "failover_after_election"
+	ScaleStartup               ScaleStep = "startup" // cold start of every node and the store
+)
+
+// ScaleSteps returns the scale steps and their parts in reading order.
+func ScaleSteps() []ScaleStep {
+	return []ScaleStep{ScaleCreate, ScaleControlledShutdown, ScaleControlledShutdownStop, ScaleFailover,
+		ScaleFailoverElected, ScaleFailoverAfterElection, ScaleStartup}
+}
 
 // EventSink is the optional extra of a Sink that also wants fault windows
 // and measures (the OpenTelemetry sink).
@@ -108,7 +156,10 @@ func (r *Recorder) FaultEnded(i int, at time.Time) {
 
 // Measure records a named figure. Labels are copied.
 func (r *Recorder) Measure(name string, labels map[string]string, value float64, unit string) {
-	m := Measure{Name: name, Labels: maps.Clone(labels), Value: value, Unit: unit}
+	r.observe(Measure{Name: name, Labels: maps.Clone(labels), Value: value, Unit: unit})
+}
+
+func (r *Recorder) observe(m Measure) {
 	r.mu.Lock()
 	m.AtNs = time.Since(r.base).Nanoseconds()
 	r.measures = append(r.measures, m)
@@ -118,6 +169,15 @@ func (r *Recorder) Measure(name string, labels map[string]string, value float64,
 			e.ObserveMeasure(m)
 		}
 	}
+}
+
+// NotMeasured records that the figure name with labels could not be
+// measured, and why. Sinks see it as a Measure whose NotMeasured is set.
+func (r *Recorder) NotMeasured(name string, labels map[string]string, unit, why string) {
+	if why == "" {
+		why = "not measured"
+	}
+	r.observe(Measure{Name: name, Labels: maps.Clone(labels), Unit: unit, NotMeasured: why})
 }
 
 // Faults returns the fault windows recorded so far.
@@ -134,11 +194,23 @@ func (r *Recorder) Measures() []Measure {
 	return slices.Clone(r.measures)
 }
 
-// MeasuresNamed returns r's measures called name.
+// MeasuresNamed returns r's measured figures called name (those it could
+// not measure are left out: see UnmeasuredNamed).
 func (r *Result) MeasuresNamed(name string) []Measure {
 	var out []Measure
 	for _, m := range r.Measures {
-		if m.Name == name {
+		if m.Name == name && m.Measured() {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// UnmeasuredNamed returns the figures called name that r could not measure.
+func (r *Result) UnmeasuredNamed(name string) []Measure {
+	var out []Measure
+	for _, m := range r.Measures {
+		if m.Name == name && !m.Measured() {
 			out = append(out, m)
 		}
 	}

@@ -22,6 +22,7 @@ func TestRecorderEventsReachResultAndOTel(t *testing.T) {
 	rec.Measure(MeasureFailover, map[string]string{"fault": "kill", "target": "controller", "measure": "unavailable"}, 1.5, "s")
 	rec.Measure(MeasureScale, map[string]string{"step": "create", "partitions": "1000"}, 0.25, "s")
 	rec.Measure("unexported", nil, 3, "")
+	rec.NotMeasured(MeasureFailover, map[string]string{"fault": "kill", "target": "broker", "measure": "unavailable"}, "s", "no write succeeded")
 
 	f := rec.Faults()
 	if len(f) != 1 || f[0].StartNs != int64(2*time.Second) || f[0].EndNs != int64(5*time.Second) || f[0].Target != "controller" {
@@ -30,6 +31,11 @@ func TestRecorderEventsReachResultAndOTel(t *testing.T) {
 	res := &Result{Measures: rec.Measures()}
 	if m := res.MeasuresNamed(MeasureFailover); len(m) != 1 || m[0].Value != 1.5 || m[0].Labels["measure"] != "unavailable" {
 		t.Fatalf("failover measures = %+v", m)
+	}
+	// A figure not measured is kept with its reason, apart from the values,
+	// and never reaches the histogram as a 0.
+	if m := res.UnmeasuredNamed(MeasureFailover); len(m) != 1 || m[0].NotMeasured != "no write succeeded" || m[0].Labels["target"] != "broker" {
+		t.Fatalf("failover figures not measured = %+v", m)
 	}
 
 	got = collect(t, rd)

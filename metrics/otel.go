@@ -3,7 +3,6 @@ package metrics
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/kraftbench/kraftbench/cluster"
 	"go.opentelemetry.io/otel/attribute"
@@ -183,8 +182,8 @@ func (s *OTelSink) Observe(smp Sample) {
 	}
 	sec := smp.Latency().Seconds()
 	s.o.opDur.Record(ctx, sec, metric.WithAttributes(s.run.attrs(op)...))
-	if phase, ok := strings.CutPrefix(smp.Op, "phase_"); ok {
-		s.o.phaseDur.Record(ctx, sec, metric.WithAttributes(s.run.attrs(attribute.String("phase", phase))...))
+	if phase, ok := OpPhase(smp.Op); ok {
+		s.o.phaseDur.Record(ctx, sec, metric.WithAttributes(s.run.attrs(attribute.String("phase", string(phase)))...))
 	}
 }
 
@@ -216,8 +215,13 @@ func (s *OTelSink) SetNodeUsage(node string, cpuSeconds float64, rssBytes, netwo
 }
 
 // ObserveMeasure exports a run's measure on its instrument; measures of
-// other names are not exported (they stay in the result file).
+// other names are not exported (they stay in the result file), nor are
+// figures that were not measured: a histogram has no value for "unknown",
+// and a 0 would read as no unavailability at all.
 func (s *OTelSink) ObserveMeasure(m Measure) {
+	if !m.Measured() {
+		return
+	}
 	ctx := context.Background()
 	attrs := func(keys ...string) metric.MeasurementOption {
 		var kv []attribute.KeyValue

@@ -47,25 +47,18 @@ type scale struct {
 	rf          int
 	perTopic    int
 	perRequest  int
-	steps       []string
+	steps       []metrics.ScaleStep
 	stepTimeout time.Duration
 }
 
-// Scale steps, in the order they run at each count.
-const (
-	StepCreate             = "create"
-	StepStartup            = "startup"
-	StepFailover           = "failover"
-	StepControlledShutdown = "controlled_shutdown"
-)
-
-// scaleSteps lists the steps a sweep can run.
+// scaleSteps lists the steps a sweep can run, in the order they run at each
+// count (their names, with the parts some record, are metrics.ScaleSteps).
 //
 // The controlled shutdown runs first, while the new partitions' leaders are
 // still spread by placement: neither mode models Kafka's preferred-leader
 // rebalancing (every 300 s by default), so after a failover or a cold
 // start the leaderships stay piled on the brokers that took them over.
-var scaleSteps = []string{StepCreate, StepControlledShutdown, StepFailover, StepStartup}
+var scaleSteps = []metrics.ScaleStep{metrics.ScaleCreate, metrics.ScaleControlledShutdown, metrics.ScaleFailover, metrics.ScaleStartup}
 
 // maxScalePartitions is the largest count a sweep accepts.
 const maxScalePartitions = 1_000_000
@@ -87,7 +80,7 @@ func newScale(p Params) (Workload, error) {
 	if w.counts, err = parseScaleCounts(counts); err != nil {
 		errs = append(errs, err)
 	}
-	steps := strings.Join(scaleSteps, ",")
+	steps := joinSteps(scaleSteps)
 	if v, ok := r.raw("steps"); ok {
 		steps = v
 	}
@@ -118,21 +111,29 @@ func parseScaleCounts(v string) ([]int, error) {
 	return out, nil
 }
 
-func parseScaleSteps(v string) ([]string, error) {
-	var out []string
+func parseScaleSteps(v string) ([]metrics.ScaleStep, error) {
+	var out []metrics.ScaleStep
 	for _, f := range strings.Split(v, ",") {
-		f = strings.TrimSpace(f)
-		if !slices.Contains(scaleSteps, f) {
-			return nil, fmt.Errorf("param steps=%q: %q is not a step; want some of %s", v, f, strings.Join(scaleSteps, ","))
+		step := metrics.ScaleStep(strings.TrimSpace(f))
+		if !slices.Contains(scaleSteps, step) {
+			return nil, fmt.Errorf("param steps=%q: %q is not a step; want some of %s", v, step, joinSteps(scaleSteps))
 		}
-		if !slices.Contains(out, f) {
-			out = append(out, f)
+		if !slices.Contains(out, step) {
+			out = append(out, step)
 		}
 	}
-	if !slices.Contains(out, StepCreate) {
-		out = append([]string{StepCreate}, out...) // the cluster must grow
+	if !slices.Contains(out, metrics.ScaleCreate) {
+		out = append([]metrics.ScaleStep{metrics.ScaleCreate}, out...) // the cluster must grow
 	}
 	return out, nil
+}
+
+func joinSteps(steps []metrics.ScaleStep) string {
+	s := make([]string, len(steps))
+	for i, st := range steps {
+		s[i] = string(st)
+	}
+	return strings.Join(s, ",")
 }
 
 func (w *scale) Name() string { return "scale" }
@@ -151,17 +152,21 @@ func (w *scale) Run(ctx context.Context, env *Env) (Outcome, error) {
 	out := Outcome{Params: map[string]string{
 		"partitions": joinInts(w.counts), "replication_factor": strconv.Itoa(w.rf),
 		"partitions_per_topic": strconv.Itoa(w.perTopic), "topics_per_request": strconv.Itoa(w.perRequest),
-		"steps": strings.Join(w.steps, ","),
+		"steps": joinSteps(w.steps),
 	}}
 	if w.rf > spec.Brokers {
 		return out, fmt.Errorf("param replication_factor=%d: the cluster has %d brokers", w.rf, spec.Brokers)
 	}
-	if slices.Contains(w.steps, StepStartup) {
+	if slices.Contains(w.steps, metrics.ScaleStartup) {
 		if _, ok := env.Cluster.(cluster.Restarter); !ok {
 			return out, errors.New("scale: step startup needs a provider that can restart a whole cluster")
 		}
 	}
-	mem := newScaleMemory(spec)
+	var zkHeap int64 // unknown unless the cluster says
+	if h, ok := env.Cluster.(cluster.ZKHeapReporter); ok {
+		zkHeap = h.ZKHeapBytes()
+	}
+	mem := newScaleMemory(spec, zkHeap)
 	if err := mem.check(w.counts[0]); err != nil {
 		return out, err // not even the first count fits
 	}
@@ -209,23 +214,23 @@ type scaleRun struct {
 	csWindow []string
 }
 
-func (s *scaleRun) step(ctx context.Context, step string, n int) error {
+func (s *scaleRun) step(ctx context.Context, step metrics.ScaleStep, n int) error {
 	switch step {
-	case StepCreate:
+	case metrics.ScaleCreate:
 		return s.create(ctx, n)
-	case StepStartup:
+	case metrics.ScaleStartup:
 		return s.startup(ctx, n)
-	case StepFailover:
+	case metrics.ScaleFailover:
 		return s.failover(ctx, n)
-	case StepControlledShutdown:
+	case metrics.ScaleControlledShutdown:
 		return s.controlledShutdown(ctx, n)
 	}
 	return fmt.Errorf("unknown step %q", step)
 }
 
 // measure records one step's time.
-func (s *scaleRun) measure(step string, n int, d time.Duration, extra ...string) {
-	labels := map[string]string{"step": step, "partitions": strconv.Itoa(n)}
+func (s *scaleRun) measure(step metrics.ScaleStep, n int, d time.Duration, extra ...string) {
+	labels := map[string]string{"step": string(step), "partitions": strconv.Itoa(n)}
 	for i := 0; i+1 < len(extra); i += 2 {
 		labels[extra[i]] = extra[i+1]
 	}
@@ -235,7 +240,7 @@ func (s *scaleRun) measure(step string, n int, d time.Duration, extra ...string)
 
 // recordMemory records every running node's resident memory and returns
 // their sum (0 when the cluster cannot tell).
-func (s *scaleRun) recordMemory(ctx context.Context, step string, n int) int64 {
+func (s *scaleRun) recordMemory(ctx context.Context, step metrics.ScaleStep, n int) int64 {
 	rr, ok := s.env.Cluster.(cluster.ResourceReporter)
 	if !ok {
 		return 0
@@ -254,7 +259,7 @@ func (s *scaleRun) recordMemory(ctx context.Context, step string, n int) int64 {
 		}
 		total += u.RSSBytes
 		s.env.Rec.Measure(metrics.MeasureScaleMemory,
-			map[string]string{"node": name, "partitions": strconv.Itoa(n), "step": step}, float64(u.RSSBytes), "By")
+			map[string]string{"node": name, "partitions": strconv.Itoa(n), "step": string(step)}, float64(u.RSSBytes), "By")
 	}
 	return total
 }

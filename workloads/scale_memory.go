@@ -26,9 +26,9 @@ var scalePerPartition = map[string]struct{ broker, controller, zookeeper int64 }
 }
 
 // A ZooKeeper server keeps every znode on its Java heap, which the providers
-// cap (-Xmx): 512 MiB in the local provider (zkmode/ensemble, as Kafka's
-// zookeeper-server-start.sh), 1000 MiB in the docker image
-// (scripts/images/zk-entrypoint.sh). After a full GC a server held 1.45 KiB
+// cap (-Xmx) and report (cluster.ZKHeapReporter): 512 MiB in the local
+// provider, as Kafka's zookeeper-server-start.sh, 1000 MiB in the docker
+// image. After a full GC a server held 1.45 KiB
 // of old generation per partition at 100k partitions (jcmd GC.heap_info,
 // the partition and state znodes and the topics'); with the serial
 // collector the old generation is two thirds of the heap.
@@ -36,8 +36,6 @@ const (
 	zkHeapPerPartition = 1536 // bytes, rounded up from 1.45 KiB
 	zkOldShare         = 2.0 / 3
 )
-
-var zkHeapMiB = map[string]int64{"local": 512, "docker": 1000}
 
 // scaleHeadroom multiplies estimates for what a sample after a step misses:
 // a push or snapshot in flight holds two images at once.
@@ -59,7 +57,9 @@ type scaleMemory struct {
 	observedAtLastCount int64
 }
 
-func newScaleMemory(spec cluster.Spec) *scaleMemory {
+// newScaleMemory judges a sweep on a cluster of spec whose ZooKeeper servers
+// each have zkHeap bytes of heap (0: unknown, or KRaft mode).
+func newScaleMemory(spec cluster.Spec, zkHeap int64) *scaleMemory {
 	pp := scalePerPartition[spec.Mode]
 	var per int64
 	var how string
@@ -74,7 +74,7 @@ func newScaleMemory(spec cluster.Spec) *scaleMemory {
 	}
 	m := &scaleMemory{perPartition: per, how: how, available: memAvailable, provider: spec.Provider}
 	if spec.Mode == cluster.ModeZK {
-		m.zkHeap = zkHeapMiB[spec.Provider] << 20
+		m.zkHeap = zkHeap
 	}
 	return m
 }

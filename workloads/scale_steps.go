@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/metrics"
 )
 
 // create adds topics of perTopic partitions (the last one smaller) until
@@ -53,7 +54,7 @@ func (s *scaleRun) create(ctx context.Context, n int) error {
 	if err != nil {
 		return err
 	}
-	s.measure(StepCreate, n, at.Sub(start), "added", strconv.Itoa(added))
+	s.measure(metrics.ScaleCreate, n, at.Sub(start), "added", strconv.Itoa(added))
 	return nil
 }
 
@@ -68,7 +69,7 @@ func (s *scaleRun) startup(ctx context.Context, n int) error {
 	if err != nil {
 		return fmt.Errorf("restart: %w", err)
 	}
-	s.measure(StepStartup, n, phases[len(phases)-1].After)
+	s.measure(metrics.ScaleStartup, n, phases[len(phases)-1].After)
 	_, err = s.awaitWhole(ctx, n, s.w.timeout(n))
 	return err
 }
@@ -96,8 +97,8 @@ func (s *scaleRun) failover(ctx context.Context, n int) error {
 	if err != nil {
 		return errors.Join(err, heal())
 	}
-	s.measure(StepFailover+"_elected", n, elected.Sub(start))
-	s.measure(StepFailover, n, probed.Sub(start))
+	s.measure(metrics.ScaleFailoverElected, n, elected.Sub(start))
+	s.measure(metrics.ScaleFailover, n, probed.Sub(start))
 	if err := heal(); err != nil {
 		return fmt.Errorf("start node %d again: %w", old.ID, err)
 	}
@@ -163,8 +164,8 @@ func (s *scaleRun) controlledShutdown(ctx context.Context, n int) error {
 	if stale != "" {
 		s.csWindow = append(s.csWindow, fmt.Sprintf("%d (%s)", n, stale))
 	}
-	s.measure(StepControlledShutdown+"_stop", n, stopped.Sub(start))
-	s.measure(StepControlledShutdown, n, moved.Sub(start), "led", strconv.Itoa(led))
+	s.measure(metrics.ScaleControlledShutdownStop, n, stopped.Sub(start))
+	s.measure(metrics.ScaleControlledShutdown, n, moved.Sub(start), "led", strconv.Itoa(led))
 	if err := heal(); err != nil {
 		return fmt.Errorf("start broker %d again: %w", victim, err)
 	}

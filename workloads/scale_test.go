@@ -41,7 +41,7 @@ func TestScaleParamsAreChecked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := w.(*scale).steps; len(s) != 2 || s[0] != StepCreate {
+	if s := w.(*scale).steps; len(s) != 2 || s[0] != metrics.ScaleCreate {
 		t.Errorf("steps %v: create must run first so the cluster grows", s)
 	}
 }
@@ -49,7 +49,7 @@ func TestScaleParamsAreChecked(t *testing.T) {
 // A sweep the machine's memory cannot hold is refused with the numbers it
 // was judged by; later counts are judged by the growth measured so far.
 func TestScaleMemoryGuard(t *testing.T) {
-	m := newScaleMemory(cluster.Spec{Mode: cluster.ModeZK, Brokers: 3, ZKServers: 3})
+	m := newScaleMemory(cluster.Spec{Mode: cluster.ModeZK, Brokers: 3, ZKServers: 3}, 0)
 	m.available = func() (int64, error) { return 4 << 30, nil } // a fake machine with 4 GiB free
 	if err := m.check(100_000); err != nil {
 		t.Fatalf("100k partitions refused with 4 GiB free: %v", err)
@@ -63,12 +63,12 @@ func TestScaleMemoryGuard(t *testing.T) {
 			t.Errorf("error %q does not say %q", err, w)
 		}
 	}
-	zk := newScaleMemory(cluster.Spec{Mode: cluster.ModeZK, Provider: "local", Brokers: 3, ZKServers: 3})
+	zk := newScaleMemory(cluster.Spec{Mode: cluster.ModeZK, Provider: "local", Brokers: 3, ZKServers: 3}, 512<<20)
 	zk.available = m.available
 	if err := zk.check(300_000); err == nil || !strings.Contains(err.Error(), "param partitions") || !strings.Contains(err.Error(), "512 MiB heap") {
 		t.Errorf("300k partitions in a 512 MiB ZooKeeper heap: %v", err)
 	}
-	kraft := newScaleMemory(cluster.Spec{Mode: cluster.ModeKRaft, Provider: "local", Brokers: 3, Controllers: 3})
+	kraft := newScaleMemory(cluster.Spec{Mode: cluster.ModeKRaft, Provider: "local", Brokers: 3, Controllers: 3}, 0)
 	kraft.available = m.available
 	if err := kraft.check(300_000); err != nil {
 		t.Errorf("300k partitions in KRaft mode with 4 GiB free: %v", err)

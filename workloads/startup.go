@@ -73,7 +73,7 @@ func (w *startup) Run(ctx context.Context, env *Env) (Outcome, error) {
 		// stop; place them on that clock.
 		begin := time.Now().Add(-phases[len(phases)-1].After)
 		for _, p := range phases {
-			env.Rec.Record(metrics.Sample{Op: "phase_" + p.Name, Start: begin, End: begin.Add(p.After)})
+			env.Rec.Record(metrics.Sample{Op: metrics.PhaseOp(p.Name), Start: begin, End: begin.Add(p.After)})
 		}
 		env.Rec.Record(metrics.Sample{Op: "startup", Start: begin, End: begin.Add(phases[len(phases)-1].After)})
 		env.Progressf("  startup %d/%d: ready in %v", i+1, w.restarts, phases[len(phases)-1].After.Round(time.Millisecond))

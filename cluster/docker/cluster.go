@@ -29,7 +29,7 @@ type dockerCluster struct {
 	names  names
 	res    *resolver
 	start  time.Time
-	phases []ready.Phase
+	phases []cluster.Phase
 
 	stopMu sync.Mutex
 }
@@ -211,7 +211,7 @@ func (c *dockerCluster) statusAddrs() map[int32]string {
 func (c *dockerCluster) Spec() cluster.Spec { return c.spec }
 
 // Phases returns how long each start-up phase took.
-func (c *dockerCluster) Phases() []ready.Phase { return c.phases }
+func (c *dockerCluster) Phases() []cluster.Phase { return c.phases }
 
 // Bootstrap returns every broker's EXTERNAL address on 127.0.0.1.
 func (c *dockerCluster) Bootstrap() []string {

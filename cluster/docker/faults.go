@@ -20,6 +20,9 @@ const stopTimeout = 35
 // before the injection, End when Undo returns (or, for restart, when the node
 // is running again). Undo may be called more than once; it acts once.
 func (c *dockerCluster) Fault(ctx context.Context, f cluster.Fault) (*cluster.FaultRecord, error) {
+	if err := c.CanFault(f.Kind); err != nil {
+		return nil, err
+	}
 	n, ok := c.res.byID[f.Node]
 	if !ok {
 		return nil, fmt.Errorf("fault %s: no node %d in cluster %q", f.Kind, f.Node, c.spec.Name)
@@ -48,8 +51,8 @@ func (c *dockerCluster) Fault(ctx context.Context, f cluster.Fault) (*cluster.Fa
 	case cluster.FaultRestart:
 		_, err = c.cli.ContainerRestart(ctx, name, client.ContainerRestartOptions{Timeout: ptr(stopTimeout)})
 		rec.End, rec.Details = time.Now(), "SIGTERM, wait, start"
-	default:
-		return nil, fmt.Errorf("fault %q: the docker provider does kill, stop, pause, partition and restart", f.Kind)
+	default: // a kind CanFault let through that this switch has no case for
+		return nil, fmt.Errorf("%w: the docker provider has no %s fault", cluster.ErrFaultUnsupported, f.Kind)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("fault %s on %s: %w", f.Kind, name, err)
@@ -58,6 +61,15 @@ func (c *dockerCluster) Fault(ctx context.Context, f cluster.Fault) (*cluster.Fa
 		rec.Undo = once(rec, fmt.Sprintf("undo %s on %s", f.Kind, name), undo)
 	}
 	return rec, nil
+}
+
+var _ cluster.FaultChecker = (*dockerCluster)(nil)
+
+// CanFault accepts every kind: each node has its own container, and a peer
+// network to be cut from.
+func (c *dockerCluster) CanFault(kind cluster.FaultKind) error {
+	_, err := cluster.ParseFaultKind(string(kind))
+	return err
 }
 
 // kill sends SIGKILL and waits until the container is no longer running, so

@@ -139,3 +139,18 @@ func residentBytes(m map[string]uint64) (int64, error) {
 	}
 	return 0, errors.New("memory stats have neither anon/file_mapped (cgroup v2) nor rss/mapped_file (cgroup v1)")
 }
+
+// zkHeapMB is each ZooKeeper container's -Xmx: the image's entrypoint
+// (scripts/images/zk-entrypoint.sh) gives 1000 MiB, as the official
+// ZooKeeper image does.
+const zkHeapMB = 1000
+
+var _ cluster.ZKHeapReporter = (*dockerCluster)(nil)
+
+// ZKHeapBytes is each ZooKeeper server's heap (0 in KRaft mode: none runs).
+func (c *dockerCluster) ZKHeapBytes() int64 {
+	if c.spec.Mode != cluster.ModeZK {
+		return 0
+	}
+	return zkHeapMB << 20
+}

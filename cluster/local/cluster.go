@@ -30,7 +30,7 @@ type localCluster struct {
 
 	zk           *ensemble.Ensemble
 	storeReadyAt time.Duration
-	phases       []ready.Phase
+	phases       []cluster.Phase
 
 	mu      sync.Mutex
 	procs   map[int32]*proc
@@ -73,8 +73,8 @@ func (c *localCluster) Nodes() []cluster.NodeInfo {
 }
 
 // Phases returns the start-up phases measured while the cluster started.
-func (c *localCluster) Phases() []ready.Phase {
-	out := append([]ready.Phase(nil), c.phases...)
+func (c *localCluster) Phases() []cluster.Phase {
+	out := append([]cluster.Phase(nil), c.phases...)
 	if c.zk != nil {
 		out = ready.WithStorePhase(out, c.storeReadyAt)
 	}
@@ -124,8 +124,25 @@ func (c *localCluster) nodeIDs() []int32 {
 	return ids
 }
 
+var _ cluster.FaultChecker = (*localCluster)(nil)
+
+// CanFault refuses a network partition: every process shares the host's
+// loopback, so none can be cut off from its peers alone.
+func (c *localCluster) CanFault(kind cluster.FaultKind) error {
+	if _, err := cluster.ParseFaultKind(string(kind)); err != nil {
+		return err
+	}
+	if kind == cluster.FaultPartition {
+		return fmt.Errorf("%w: the local provider cannot partition a node, every process shares the host's loopback (use the docker provider)", cluster.ErrFaultUnsupported)
+	}
+	return nil
+}
+
 // Fault injects f on a node process.
 func (c *localCluster) Fault(ctx context.Context, f cluster.Fault) (*cluster.FaultRecord, error) {
+	if err := c.CanFault(f.Kind); err != nil {
+		return nil, err
+	}
 	p, err := c.proc(f.Node)
 	if err != nil {
 		return nil, err
@@ -170,10 +187,8 @@ func (c *localCluster) Fault(ctx context.Context, f cluster.Fault) (*cluster.Fau
 			return nil, fmt.Errorf("restart node %d: %w", f.Node, err)
 		}
 		rec.End = time.Now()
-	case cluster.FaultPartition:
-		return nil, errors.New("the local provider cannot partition a node: every process shares the host's loopback; use --provider docker")
-	default:
-		return nil, fmt.Errorf("unknown fault %q (want kill, stop, pause, partition or restart)", f.Kind)
+	default: // a kind CanFault let through that this switch has no case for
+		return nil, fmt.Errorf("%w: the local provider has no %s fault", cluster.ErrFaultUnsupported, f.Kind)
 	}
 	return rec, nil
 }

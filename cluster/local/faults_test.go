@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,7 +11,6 @@ import (
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
-	"github.com/kraftbench/kraftbench/cluster/ready"
 	"github.com/kraftbench/kraftbench/internal/testbin"
 )
 
@@ -108,8 +108,14 @@ func TestFaultsHaveTheirEffect(t *testing.T) {
 	})
 
 	_, err = c.Fault(ctx, cluster.Fault{Kind: cluster.FaultPartition, Node: 1})
-	if err == nil || !strings.Contains(err.Error(), "cannot partition") {
-		t.Fatalf("partition on the local provider: %v, want a refusal", err)
+	if !errors.Is(err, cluster.ErrFaultUnsupported) || !strings.Contains(err.Error(), "cannot partition") {
+		t.Fatalf("partition on the local provider: %v, want a refusal wrapping ErrFaultUnsupported", err)
+	}
+	if err := cluster.CanFault(c, cluster.FaultPartition); !errors.Is(err, cluster.ErrFaultUnsupported) {
+		t.Errorf("CanFault(partition) = %v, want ErrFaultUnsupported before any fault", err)
+	}
+	if _, err := c.Fault(ctx, cluster.Fault{Kind: "explode", Node: 1}); err == nil || errors.Is(err, cluster.ErrFaultUnsupported) {
+		t.Errorf("an unknown kind: %v, want an error that is not ErrFaultUnsupported", err)
 	}
 	if _, err := c.Fault(ctx, cluster.Fault{Kind: cluster.FaultKill, Node: 77}); err == nil || !strings.Contains(err.Error(), "no node 77") {
 		t.Fatalf("unknown node: %v", err)
@@ -128,7 +134,7 @@ func TestRestartAllKeepsMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(phases) != 4 || phases[0].Name != ready.PhaseStoreReady || phases[3].Name != ready.PhaseMetadataLoaded {
+	if len(phases) != 4 || phases[0].Name != cluster.PhaseStoreReady || phases[3].Name != cluster.PhaseMetadataLoaded {
 		t.Fatalf("phases %+v", phases)
 	}
 	after, err := c.Status(context.Background(), 1)

@@ -142,7 +142,7 @@ func (c *localCluster) boot(ctx context.Context) error {
 	c.res = r
 	if c.spec.Mode == cluster.ModeZK {
 		zk, err := ensemble.Start(ctx, ensemble.Options{Servers: c.spec.ZKServers, Dir: filepath.Join(c.dir, "zookeeper"),
-			Fsync: !c.o.NoZKFsync, ZooKeeperHome: c.o.ZooKeeperHome, Logger: c.o.Logger})
+			Fsync: !c.o.NoZKFsync, ZooKeeperHome: c.o.ZooKeeperHome, Logger: c.o.Logger, HeapMB: zkHeapMB})
 		if err != nil {
 			return fmt.Errorf("zookeeper: %w", err)
 		}

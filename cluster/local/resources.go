@@ -205,3 +205,17 @@ var bootTime = sync.OnceValues(func() (time.Time, error) {
 	}
 	return time.Now().Add(-time.Duration(up * float64(time.Second))).Round(10 * time.Millisecond), nil
 })
+
+// zkHeapMB is each ZooKeeper server's -Xmx here: 512 MiB, as Kafka's
+// zookeeper-server-start.sh gives it.
+const zkHeapMB = 512
+
+var _ cluster.ZKHeapReporter = (*localCluster)(nil)
+
+// ZKHeapBytes is each ZooKeeper server's heap (0 in KRaft mode: none runs).
+func (c *localCluster) ZKHeapBytes() int64 {
+	if c.spec.Mode != cluster.ModeZK {
+		return 0
+	}
+	return zkHeapMB << 20
+}

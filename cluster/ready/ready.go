@@ -45,17 +45,6 @@ func FetchStatus(ctx context.Context, addr string) (cluster.Status, error) {
 	return st, nil
 }
 
-// Phase is one start-up phase and when it completed, relative to the start.
-type Phase = cluster.Phase
-
-// Phase names, in order.
-const (
-	PhaseStoreReady        = "store_ready"        // ZooKeeper quorum / Raft leader
-	PhaseControllerActive  = "controller_active"  // every node reports the same active controller
-	PhaseBrokersRegistered = "brokers_registered" // every broker registered and unfenced
-	PhaseMetadataLoaded    = "metadata_loaded"    // every broker serves one digest
-)
-
 // Check is one observation of every node, as a readiness poll sees it.
 type Check struct {
 	Statuses map[int32]cluster.Status
@@ -69,24 +58,24 @@ type Poller func(ctx context.Context) Check
 // the first time it holds. storeReady, when non-nil, is called until it
 // returns nil to mark the store phase (a provider knows its store best);
 // otherwise the store counts as ready when a controller is active.
-func Wait(ctx context.Context, start time.Time, poll Poller, storeReady func(context.Context) error) ([]Phase, error) {
-	var phases []Phase
-	have := map[string]bool{}
-	mark := func(name string) {
+func Wait(ctx context.Context, start time.Time, poll Poller, storeReady func(context.Context) error) ([]cluster.Phase, error) {
+	var phases []cluster.Phase
+	have := map[cluster.PhaseName]bool{}
+	mark := func(name cluster.PhaseName) {
 		if !have[name] {
 			have[name] = true
-			phases = append(phases, Phase{Name: name, After: time.Since(start)})
+			phases = append(phases, cluster.Phase{Name: name, After: time.Since(start)})
 		}
 	}
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	var last string
 	for {
-		if !have[PhaseStoreReady] && storeReady != nil && storeReady(ctx) == nil {
-			mark(PhaseStoreReady)
+		if !have[cluster.PhaseStoreReady] && storeReady != nil && storeReady(ctx) == nil {
+			mark(cluster.PhaseStoreReady)
 		}
 		c := poll(ctx)
-		why := evaluate(c, mark, storeReady == nil || have[PhaseStoreReady])
+		why := evaluate(c, mark, storeReady == nil || have[cluster.PhaseStoreReady])
 		if why == "" {
 			return phases, nil
 		}
@@ -101,7 +90,7 @@ func Wait(ctx context.Context, start time.Time, poll Poller, storeReady func(con
 
 // evaluate marks the phases that hold in c (in order) and returns why the
 // cluster is not ready yet, or "" when it is.
-func evaluate(c Check, mark func(string), storeOK bool) string {
+func evaluate(c Check, mark func(cluster.PhaseName), storeOK bool) string {
 	if !storeOK {
 		return "metadata store not ready"
 	}
@@ -119,8 +108,8 @@ func evaluate(c Check, mark func(string), storeOK bool) string {
 	if activeCount != 1 || len(active) != 1 || active[-1] {
 		return fmt.Sprintf("controller: %d nodes active, views %v", activeCount, keys(active))
 	}
-	mark(PhaseStoreReady)
-	mark(PhaseControllerActive)
+	mark(cluster.PhaseStoreReady)
+	mark(cluster.PhaseControllerActive)
 	digests := map[string]bool{}
 	brokers := 0
 	for id, s := range c.Statuses {
@@ -133,7 +122,7 @@ func evaluate(c Check, mark func(string), storeOK bool) string {
 		digests[s.Digest] = true
 		brokers++
 	}
-	mark(PhaseBrokersRegistered)
+	mark(cluster.PhaseBrokersRegistered)
 	// A status without the count (0: the docker provider's tests run a fake
 	// node that serves only /status) is judged on its digest alone.
 	for id, s := range c.Statuses {
@@ -144,7 +133,7 @@ func evaluate(c Check, mark func(string), storeOK bool) string {
 	if len(digests) != 1 {
 		return fmt.Sprintf("brokers serve %d different image digests", len(digests))
 	}
-	mark(PhaseMetadataLoaded)
+	mark(cluster.PhaseMetadataLoaded)
 	return ""
 }
 
@@ -202,10 +191,10 @@ var ErrNotReady = errors.New("cluster not ready")
 // WithStorePhase returns phases with the store phase set to at: for a
 // provider that times its store (a ZooKeeper quorum answering) itself rather
 // than inferring it from an active controller.
-func WithStorePhase(phases []Phase, at time.Duration) []Phase {
-	out := []Phase{{Name: PhaseStoreReady, After: at}}
+func WithStorePhase(phases []cluster.Phase, at time.Duration) []cluster.Phase {
+	out := []cluster.Phase{{Name: cluster.PhaseStoreReady, After: at}}
 	for _, p := range phases {
-		if p.Name != PhaseStoreReady {
+		if p.Name != cluster.PhaseStoreReady {
 			out = append(out, p)
 		}
 	}

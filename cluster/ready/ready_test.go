@@ -47,7 +47,7 @@ func TestWaitRecordsPhasesInOrderAndReturnsWhenReady(t *testing.T) {
 	}
 	var names []string
 	for _, p := range phases {
-		names = append(names, p.Name)
+		names = append(names, string(p.Name))
 	}
 	want := "store_ready,controller_active,brokers_registered,metadata_loaded"
 	if strings.Join(names, ",") != want {
@@ -88,9 +88,9 @@ func TestHTTPPollerReadsStatusEndpoints(t *testing.T) {
 }
 
 func TestWithStorePhaseReplacesTheInferredOne(t *testing.T) {
-	in := []Phase{{Name: PhaseStoreReady, After: 5}, {Name: PhaseControllerActive, After: 5}, {Name: PhaseMetadataLoaded, After: 9}}
+	in := []cluster.Phase{{Name: cluster.PhaseStoreReady, After: 5}, {Name: cluster.PhaseControllerActive, After: 5}, {Name: cluster.PhaseMetadataLoaded, After: 9}}
 	got := WithStorePhase(in, 2)
-	if len(got) != 3 || got[0] != (Phase{Name: PhaseStoreReady, After: 2}) || got[1].Name != PhaseControllerActive || got[2].After != 9 {
+	if len(got) != 3 || got[0] != (cluster.Phase{Name: cluster.PhaseStoreReady, After: 2}) || got[1].Name != cluster.PhaseControllerActive || got[2].After != 9 {
 		t.Fatalf("got %+v", got)
 	}
 }
@@ -104,7 +104,7 @@ func TestNotReadyWhileAnImageLacksABroker(t *testing.T) {
 		s.LiveBrokers = 2
 		st[id] = s
 	}
-	why := evaluate(Check{Statuses: st}, func(string) {}, true)
+	why := evaluate(Check{Statuses: st}, func(cluster.PhaseName) {}, true)
 	if !strings.Contains(why, "live brokers of 3") {
 		t.Fatalf("evaluate = %q, want a broker missing from the image", why)
 	}

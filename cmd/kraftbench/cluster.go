@@ -230,21 +230,22 @@ func printStatus(w io.Writer, body []byte) error {
 func newClusterFaultCmd() *cobra.Command {
 	var name string
 	var node int32
+	kinds := cluster.JoinFaultKinds(cluster.FaultKinds(), "|")
 	cmd := &cobra.Command{
-		Use:   "fault kill|stop|pause|partition|heal|restart",
+		Use:   "fault " + kinds + "|" + healFault,
 		Short: "Inject a fault into one node of a running cluster, or heal it",
 		Long: `Inject a fault into one node: kill (SIGKILL), stop (graceful), pause (freeze),
 partition (cut from its peers; docker provider only), restart. heal undoes the
 node's last fault (restarts a killed or stopped node, resumes a paused one,
 reconnects a partitioned one).`,
 		Args:      cobra.ExactArgs(1),
-		ValidArgs: []string{"kill", "stop", "pause", "partition", "heal", "restart"},
+		ValidArgs: append(strings.Split(kinds, "|"), healFault),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			kind := args[0]
-			switch kind {
-			case "kill", "stop", "pause", "partition", "heal", "restart":
-			default:
-				return fmt.Errorf("unknown fault %q: want kill, stop, pause, partition, heal or restart", kind)
+			if kind != healFault {
+				if _, err := cluster.ParseFaultKind(kind); err != nil {
+					return fmt.Errorf("%w, or %s", err, healFault)
+				}
 			}
 			req, _ := json.Marshal(faultRequest{Node: node, Kind: kind})
 			body, err := control(cmd.Context(), name, http.MethodPost, "/fault", req)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
-	"github.com/kraftbench/kraftbench/cluster/ready"
 )
 
 // stateRoot is where `cluster up` keeps each running cluster's state:
@@ -37,7 +36,7 @@ type runState struct {
 	Socket     string             `json:"socket"`
 	Bootstrap  []string           `json:"bootstrap"`
 	Nodes      []cluster.NodeInfo `json:"nodes"`
-	Phases     []ready.Phase      `json:"phases,omitempty"`
+	Phases     []cluster.Phase    `json:"phases,omitempty"`
 	ReadyAt    time.Time          `json:"ready_at"`
 }
 

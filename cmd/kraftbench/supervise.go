@@ -148,8 +148,11 @@ func (s *supervisor) handleStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// faultRequest is the body of POST /fault. Kind "heal" undoes the node's
-// last fault.
+// healFault is the fault request that undoes the node's last fault.
+const healFault = "heal"
+
+// faultRequest is the body of POST /fault: a cluster.FaultKind, or
+// healFault to undo the node's last fault.
 type faultRequest struct {
 	Node int32  `json:"node"`
 	Kind string `json:"kind"`
@@ -174,7 +177,7 @@ func (s *supervisor) handleFault(w http.ResponseWriter, r *http.Request) {
 func (s *supervisor) fault(ctx context.Context, req faultRequest) (*cluster.FaultRecord, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if req.Kind == "heal" {
+	if req.Kind == healFault {
 		rec := s.undos[req.Node]
 		if rec == nil {
 			return nil, fmt.Errorf("node %d has no fault to heal", req.Node)
@@ -188,7 +191,11 @@ func (s *supervisor) fault(ctx context.Context, req faultRequest) (*cluster.Faul
 	if prev := s.undos[req.Node]; prev != nil {
 		return nil, fmt.Errorf("node %d is under a %s fault: heal it first", req.Node, prev.Fault.Kind)
 	}
-	rec, err := s.c.Fault(ctx, cluster.Fault{Kind: cluster.FaultKind(req.Kind), Node: req.Node})
+	kind, err := cluster.ParseFaultKind(req.Kind)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := s.c.Fault(ctx, cluster.Fault{Kind: kind, Node: req.Node})
 	if err != nil {
 		return nil, err
 	}

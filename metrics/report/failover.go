@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/metrics"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -20,9 +21,6 @@ import (
 // The failover section: per fault (kind and target) and measure, what each
 // mode took, under each timeout profile; the seed's recovery claim; the
 // probe's latency over time with the faults shaded; recovery per fault.
-
-// failoverMeasures are the failover measures in reading order.
-var failoverMeasures = []string{"new_controller", "leaders_moved", "unavailable", "converged"}
 
 // faultKey is one fault of a failover run: a kind hitting a target.
 type faultKey struct{ Kind, Target string }
@@ -38,7 +36,12 @@ func collectFailover(w *Workload) failoverValues {
 	out := failoverValues{}
 	for _, r := range w.Runs {
 		prof := profileOf(r)
-		for _, m := range r.MeasuresNamed(metrics.MeasureFailover) {
+		// Figures a run could not measure add no value, but their fault
+		// and measure still get a row, so the table can count them.
+		for _, m := range r.Measures {
+			if m.Name != metrics.MeasureFailover {
+				continue
+			}
 			k := faultKey{m.Labels["fault"], m.Labels["target"]}
 			if out[prof] == nil {
 				out[prof] = map[faultKey]map[string]map[string][]float64{}
@@ -49,7 +52,9 @@ func collectFailover(w *Workload) failoverValues {
 			if out[prof][k][m.Labels["measure"]] == nil {
 				out[prof][k][m.Labels["measure"]] = map[string][]float64{}
 			}
-			out[prof][k][m.Labels["measure"]][r.Mode] = append(out[prof][k][m.Labels["measure"]][r.Mode], m.Value)
+			if m.Measured() {
+				out[prof][k][m.Labels["measure"]][r.Mode] = append(out[prof][k][m.Labels["measure"]][r.Mode], m.Value)
+			}
 		}
 	}
 	return out
@@ -65,9 +70,12 @@ func recoveries(w *Workload, profile string, k faultKey) map[string][]float64 {
 		if profileOf(r) != profile {
 			continue
 		}
+		if len(unmeasuredRecovery(r, k)) > 0 {
+			continue // a part of its recovery is unknown, so the whole is
+		}
 		rec, seen := 0.0, false
 		for _, m := range r.MeasuresNamed(metrics.MeasureFailover) {
-			if m.Labels["fault"] != k.Kind || m.Labels["target"] != k.Target || m.Labels["measure"] == "converged" {
+			if m.Labels["fault"] != k.Kind || m.Labels["target"] != k.Target || m.Labels["measure"] == string(metrics.FailoverConverged) {
 				continue
 			}
 			rec, seen = math.Max(rec, m.Value), true
@@ -77,6 +85,55 @@ func recoveries(w *Workload, profile string, k faultKey) map[string][]float64 {
 		}
 	}
 	return out
+}
+
+// unmeasuredRecovery returns the parts of fault k's recovery (measures other
+// than converged) that run r could not measure.
+func unmeasuredRecovery(r *Run, k faultKey) []metrics.Measure {
+	return slices.DeleteFunc(unmeasured(r, k, ""), func(m metrics.Measure) bool { return m.Labels["measure"] == string(metrics.FailoverConverged) })
+}
+
+// unmeasured returns the failover figures of fault k (of measure meas, or
+// all when it is empty) that run r could not measure.
+func unmeasured(r *Run, k faultKey, meas string) []metrics.Measure {
+	return slices.DeleteFunc(r.UnmeasuredNamed(metrics.MeasureFailover), func(m metrics.Measure) bool {
+		return m.Labels["fault"] != k.Kind || m.Labels["target"] != k.Target || (meas != "" && m.Labels["measure"] != meas)
+	})
+}
+
+// notMeasuredCount counts, per mode, the episodes of profile in which fault
+// k's measure meas ("recovery": any part of it) was not measured.
+func notMeasuredCount(w *Workload, profile string, k faultKey, meas string) map[string]int {
+	out := map[string]int{}
+	for _, r := range w.Runs {
+		if profileOf(r) != profile {
+			continue
+		}
+		missed := unmeasured(r, k, meas)
+		if meas == "recovery" {
+			missed = unmeasuredRecovery(r, k)
+		}
+		if len(missed) > 0 {
+			out[r.Mode]++
+		}
+	}
+	return out
+}
+
+// episodes is the table's episode count per mode, "3/2", with the episodes
+// whose figure could not be measured beside it: "3/2 (KRaft: 1 not measured)".
+func episodes(zk, kraft []float64, missed map[string]int) string {
+	s := fmt.Sprintf("%d/%d", len(zk), len(kraft))
+	var parts []string
+	for _, mode := range []string{ModeZK, ModeKRaft} {
+		if n := missed[mode]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s: %d not measured", modeTitle(mode), n))
+		}
+	}
+	if len(parts) > 0 {
+		s += " (" + strings.Join(parts, ", ") + ")"
+	}
+	return s
 }
 
 func profileOf(r *Run) string {
@@ -89,7 +146,10 @@ func profileOf(r *Run) string {
 // sortedFaults orders faults by kind as a failover run injects them, then
 // controller before broker.
 func sortedFaults[V any](m map[faultKey]V) []faultKey {
-	order := map[string]int{"kill": 0, "stop": 1, "pause": 2, "partition": 3}
+	order := map[string]int{}
+	for i, k := range cluster.FaultKinds() {
+		order[string(k)] = i + 1 // an unknown kind (0) comes first, as before
+	}
 	keys := make([]faultKey, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -134,7 +194,11 @@ func writeFailover(m *md, w *Workload, plots []string) {
 		m.linef("")
 		m.header("llllrrrrr", "fault", "target", "measure", "ZK p50", "ZK max", "KRaft p50", "KRaft max", "KRaft/ZK", "episodes ZK/KRaft")
 		for _, k := range sortedFaults(vals[prof]) {
-			rows := append(append([]string(nil), failoverMeasures...), "recovery")
+			var rows []string
+			for _, fm := range metrics.FailoverMeasures() {
+				rows = append(rows, string(fm))
+			}
+			rows = append(rows, "recovery")
 			for _, meas := range rows {
 				var byMode map[string][]float64
 				if meas == "recovery" {
@@ -142,7 +206,8 @@ func writeFailover(m *md, w *Workload, plots []string) {
 				} else {
 					byMode = vals[prof][k][meas]
 				}
-				if byMode == nil {
+				missed := notMeasuredCount(w, prof, k, meas)
+				if len(byMode) == 0 && len(missed) == 0 {
 					continue
 				}
 				zk, kr := byMode[ModeZK], byMode[ModeKRaft]
@@ -154,7 +219,7 @@ func writeFailover(m *md, w *Workload, plots []string) {
 				if meas == "recovery" {
 					name = "**recovery**"
 				}
-				m.row(k.Kind, k.Target, name, secs(zk), maxSecs(zk), secs(kr), maxSecs(kr), ratio, fmt.Sprintf("%d/%d", len(zk), len(kr)))
+				m.row(k.Kind, k.Target, name, secs(zk), maxSecs(zk), secs(kr), maxSecs(kr), ratio, episodes(zk, kr, missed))
 			}
 		}
 		m.linef("")
@@ -347,7 +412,8 @@ func timeline(r *Run, title string, tag func(metrics.FaultWindow) string) *plot.
 // faultTag abbreviates a fault for a timeline label: "kC" is a kill of the
 // controller, "pB" a pause of a broker.
 func faultTag(f metrics.FaultWindow) string {
-	kind := map[string]string{"kill": "k", "stop": "s", "pause": "p", "partition": "x"}[f.Kind]
+	kind := map[cluster.FaultKind]string{cluster.FaultKill: "k", cluster.FaultStop: "s", cluster.FaultPause: "p",
+		cluster.FaultPartition: "x"}[cluster.FaultKind(f.Kind)]
 	if kind == "" {
 		kind = f.Kind
 	}
@@ -369,7 +435,7 @@ func judgeFailover(ws []*Workload, res ClaimResult) ClaimResult {
 		res.Why = "no failover results"
 		return res
 	}
-	k := faultKey{"kill", "controller"}
+	k := faultKey{string(cluster.FaultKill), "controller"}
 	prof := "kafka-defaults"
 	rec := recoveries(w, prof, k)
 	if len(rec[ModeZK]) == 0 || len(rec[ModeKRaft]) == 0 {

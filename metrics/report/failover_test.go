@@ -87,3 +87,41 @@ func TestFailoverSectionTableVerdictAndPlots(t *testing.T) {
 		}
 	}
 }
+
+// A figure a run could not measure is counted beside the episodes and keeps
+// its run out of the recovery (whose largest part is unknown); it never
+// reads as a zero.
+func TestFailoverNotMeasuredIsCountedNotZero(t *testing.T) {
+	dir := t.TempDir()
+	for run := range 2 {
+		zk := failoverRun(t, ModeZK, run, map[string]float64{"new_controller": 18, "unavailable": 19, "converged": 0.05}, nil)
+		kr := failoverRun(t, ModeKRaft, run, map[string]float64{"new_controller": 2.5, "converged": 0.01}, nil)
+		if run == 0 {
+			kr.Measures = append(kr.Measures, metrics.Measure{Name: metrics.MeasureFailover, Unit: "s",
+				Labels:      map[string]string{"fault": "kill", "target": "controller", "measure": "unavailable"},
+				NotMeasured: "no write succeeded"})
+		} else {
+			kr.Measures = append(kr.Measures, metrics.Measure{Name: metrics.MeasureFailover, Unit: "s", Value: 2.6,
+				Labels: map[string]string{"fault": "kill", "target": "controller", "measure": "unavailable"}})
+		}
+		writeResults(t, dir, zk, kr)
+	}
+	out, err := Generate(Options{In: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out.Report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	for _, want := range []string{
+		"| kill | controller | unavailable | 19s | 19s | 2.6s | 2.6s | 0.137x | 2/1 (KRaft: 1 not measured) |",
+		"| kill | controller | **recovery** | 19s | 19s | 2.6s | 2.6s | 0.137x | 2/1 (KRaft: 1 not measured) |",
+	} {
+		if !strings.Contains(text, want) {
+			i := strings.Index(text, "| kill | controller |")
+			t.Errorf("report lacks %q:\n%.1200s", want, text[max(i, 0):])
+		}
+	}
+}

@@ -2,8 +2,11 @@ package report
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
+
+	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/metrics"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -14,7 +17,8 @@ import (
 // plotsThroughput says whether op's throughput means something: not a
 // startup (one sample per whole-cluster restart) or one of its phases.
 func plotsThroughput(op *Op) bool {
-	return op.Name != "startup" && !strings.HasPrefix(op.Name, "phase_")
+	_, phase := metrics.OpPhase(op.Name)
+	return op.Name != "startup" && !phase
 }
 
 // throughputPanels draws one panel per op of w: a bar per mode, the median
@@ -57,31 +61,28 @@ func throughputPanels(w *Workload) []*plot.Plot {
 	return panels
 }
 
-// phaseOrder is the order in which a cluster passes its startup phases.
-var phaseOrder = []string{"store_ready", "controller_active", "brokers_registered", "metadata_loaded"}
-
 // phaseNames returns the phases the startup workload recorded, in the order
 // a cluster passes them (unknown ones after, by name), then "startup" (the
 // total).
-func phaseNames(w *Workload) []string {
-	seen := map[string]bool{}
+func phaseNames(w *Workload) []cluster.PhaseName {
+	seen := map[cluster.PhaseName]bool{}
 	for _, op := range w.Ops {
-		if name, ok := strings.CutPrefix(op.Name, "phase_"); ok {
+		if name, ok := metrics.OpPhase(op.Name); ok {
 			seen[name] = true
 		}
 	}
-	var out []string
-	for _, p := range phaseOrder {
+	var out []cluster.PhaseName
+	for _, p := range cluster.StartupPhases() {
 		if seen[p] {
 			out = append(out, p)
 			delete(seen, p)
 		}
 	}
-	var rest []string
+	var rest []cluster.PhaseName
 	for p := range seen {
 		rest = append(rest, p)
 	}
-	sort.Strings(rest)
+	slices.Sort(rest)
 	return append(out, rest...)
 }
 
@@ -96,8 +97,8 @@ func phasesPlot(w *Workload) *plot.Plot {
 	ops := make([]*Op, 0, len(phases)+1)
 	labels := make([]string, 0, len(phases)+1)
 	for _, ph := range phases {
-		ops = append(ops, Find([]*Workload{w}, w.Name, "phase_"+ph))
-		labels = append(labels, strings.ReplaceAll(ph, "_", " "))
+		ops = append(ops, Find([]*Workload{w}, w.Name, metrics.PhaseOp(ph)))
+		labels = append(labels, strings.ReplaceAll(string(ph), "_", " "))
 	}
 	if total := Find([]*Workload{w}, w.Name, "startup"); total != nil {
 		ops, labels = append(ops, total), append(labels, "ready (total)")

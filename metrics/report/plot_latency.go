@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 
+	"github.com/kraftbench/kraftbench/metrics"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -17,7 +17,7 @@ const maxNines = 4
 // plotsLatency says whether op gets a percentile plot: it has successes,
 // and it is not a startup phase (those have their own bar chart).
 func plotsLatency(op *Op) bool {
-	if strings.HasPrefix(op.Name, "phase_") {
+	if _, phase := metrics.OpPhase(op.Name); phase {
 		return false
 	}
 	for _, s := range op.Modes {

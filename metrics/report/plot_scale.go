@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/kraftbench/kraftbench/metrics"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -12,7 +13,8 @@ import (
 
 // scalePlotSteps are the steps that get a panel: the four the sweep times
 // (their sub-steps are in the tables).
-var scalePlotSteps = []string{"create", "controlled_shutdown", "failover", "startup"}
+var scalePlotSteps = []string{scaleStep(metrics.ScaleCreate), scaleStep(metrics.ScaleControlledShutdown),
+	scaleStep(metrics.ScaleFailover), scaleStep(metrics.ScaleStartup)}
 
 // scalePlots draws the time of each step against partitions (one panel per
 // step, both modes, log-log, with each mode's fitted line) and each node
@@ -59,7 +61,7 @@ func scaleStepPlot(d scaleData, step string) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = "scale: " + step
 	p.X.Label.Text = "partitions (log)"
-	if step == "create" {
+	if step == scaleStep(metrics.ScaleCreate) {
 		p.X.Label.Text = "partitions added (log)"
 	}
 	p.Y.Label.Text = "seconds (log)"

@@ -45,7 +45,8 @@ func countedOp(op string) bool {
 	case metrics.FloorOp, metrics.FloorRawOp, "metadata", "propagation_broker":
 		return false
 	}
-	return !strings.HasPrefix(op, "phase_")
+	_, phase := metrics.OpPhase(op)
+	return !phase
 }
 
 // runOps is a run's successful operations of counted ops.

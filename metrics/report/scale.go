@@ -17,18 +17,18 @@ import (
 // node, and Confluent's 2-million-partition figures next to ours, measured
 // and extrapolated.
 
-// scaleStepOrder is the reading order of the steps; others follow by name.
-var scaleStepOrder = []string{"create", "controlled_shutdown", "controlled_shutdown_stop", "failover", "failover_elected", "failover_after_election", "startup"}
+// scaleStep is a step's name as results carry it (metrics.ScaleStep).
+func scaleStep(s metrics.ScaleStep) string { return string(s) }
 
 // scaleStepText says what each step times.
-var scaleStepText = map[string]string{
-	"create":                   "creating the partitions added to reach the count, until every broker serves them",
-	"controlled_shutdown":      "graceful stop of the broker leading the most partitions, until every survivor serves other leaders",
-	"controlled_shutdown_stop": "the same, until the stop returned",
-	"failover":                 "kill -9 of the active controller, until a new one is active and a CreateTopics succeeds",
-	"failover_elected":         "the same, until a new controller reported itself active",
-	"failover_after_election":  "failover less failover_elected, per run: what follows the election (loading the metadata, moving the dead node's leaders, the first write), without the failure detection before it",
-	"startup":                  "cold start of every node and the store, until ready",
+var scaleStepText = map[metrics.ScaleStep]string{
+	metrics.ScaleCreate:                 "creating the partitions added to reach the count, until every broker serves them",
+	metrics.ScaleControlledShutdown:     "graceful stop of the broker leading the most partitions, until every survivor serves other leaders",
+	metrics.ScaleControlledShutdownStop: "the same, until the stop returned",
+	metrics.ScaleFailover:               "kill -9 of the active controller, until a new one is active and a CreateTopics succeeds",
+	metrics.ScaleFailoverElected:        "the same, until a new controller reported itself active",
+	metrics.ScaleFailoverAfterElection:  "failover less failover_elected, per run: what follows the election (loading the metadata, moving the dead node's leaders, the first write), without the failure detection before it",
+	metrics.ScaleStartup:                "cold start of every node and the store, until ready",
 }
 
 // confluent2M are Confluent's published figures at 2 million partitions
@@ -38,8 +38,8 @@ var confluent2M = []struct {
 	what, step string
 	zk, kraft  float64
 }{
-	{"controlled shutdown", "controlled_shutdown", 135, 32},
-	{"recovery from an uncontrolled shutdown", "failover", 503, 37},
+	{"controlled shutdown", scaleStep(metrics.ScaleControlledShutdown), 135, 32},
+	{"recovery from an uncontrolled shutdown", scaleStep(metrics.ScaleFailover), 503, 37},
 }
 
 // scaleTarget is the partition count Confluent measured at.
@@ -80,13 +80,13 @@ func collectScale(w *Workload) scaleData {
 				d.vals[r.Mode][step] = map[int][]float64{}
 			}
 			d.vals[r.Mode][step][n] = append(d.vals[r.Mode][step][n], m.Value)
-			if a, err := strconv.Atoi(m.Labels["added"]); err == nil && step == "create" {
+			if a, err := strconv.Atoi(m.Labels["added"]); err == nil && step == scaleStep(metrics.ScaleCreate) {
 				d.added[n] = a
 			}
 		}
 		for _, m := range r.MeasuresNamed(metrics.MeasureScaleMemory) {
 			n, err := strconv.Atoi(m.Labels["partitions"])
-			if err != nil || m.Labels["step"] != "" && m.Labels["step"] != "create" {
+			if err != nil || m.Labels["step"] != "" && m.Labels["step"] != scaleStep(metrics.ScaleCreate) {
 				continue
 			}
 			kind, _, _ := strings.Cut(m.Labels["node"], "-")
@@ -100,11 +100,12 @@ func collectScale(w *Workload) scaleData {
 		}
 	}
 	d.counts = slices.Sorted(maps.Keys(counts))
+	order := metrics.ScaleSteps() // the reading order; others follow by name
 	rank := func(s string) int {
-		if i := slices.Index(scaleStepOrder, s); i >= 0 {
+		if i := slices.Index(order, metrics.ScaleStep(s)); i >= 0 {
 			return i
 		}
-		return len(scaleStepOrder)
+		return len(order)
 	}
 	d.steps = slices.Collect(maps.Keys(steps))
 	sort.Slice(d.steps, func(i, j int) bool {
@@ -125,10 +126,10 @@ func withAfterElection(ms []metrics.Measure) []metrics.Measure {
 			p = &pair{}
 			by[m.Labels["partitions"]] = p
 		}
-		switch m.Labels["step"] {
-		case "failover":
+		switch metrics.ScaleStep(m.Labels["step"]) {
+		case metrics.ScaleFailover:
 			p.failover = m.Value
-		case "failover_elected":
+		case metrics.ScaleFailoverElected:
 			p.elected = m.Value
 		}
 	}
@@ -136,7 +137,7 @@ func withAfterElection(ms []metrics.Measure) []metrics.Measure {
 	for _, n := range slices.Sorted(maps.Keys(by)) {
 		if p := by[n]; p.failover > 0 && p.elected > 0 && p.failover >= p.elected {
 			out = append(out, metrics.Measure{Name: metrics.MeasureScale, Unit: "s", Value: p.failover - p.elected,
-				Labels: map[string]string{"step": "failover_after_election", "partitions": n}})
+				Labels: map[string]string{"step": scaleStep(metrics.ScaleFailoverAfterElection), "partitions": n}})
 		}
 	}
 	return out
@@ -150,7 +151,7 @@ func (d scaleData) value(mode, step string, n int) float64 {
 // x is the partition count a step's time is plotted and fitted against: the
 // partitions created for create, the partitions held for the others.
 func (d scaleData) x(step string, n int) float64 {
-	if step == "create" && d.added[n] > 0 {
+	if step == scaleStep(metrics.ScaleCreate) && d.added[n] > 0 {
 		return float64(d.added[n])
 	}
 	return float64(n)
@@ -251,7 +252,7 @@ func writeScale(m *md, w *Workload, plots []string) {
 	m.linef("One cluster per mode grows through the partition counts; at each count every step runs once per run. Steps:")
 	m.linef("")
 	for _, s := range d.steps {
-		if t, ok := scaleStepText[s]; ok {
+		if t, ok := scaleStepText[metrics.ScaleStep(s)]; ok {
 			m.linef("- **%s**: %s.", s, t)
 		}
 	}
@@ -285,7 +286,7 @@ func writeScaleTimes(m *md, d scaleData) {
 				continue
 			}
 			count := strconv.Itoa(n)
-			if s == "create" && d.added[n] > 0 && d.added[n] != n {
+			if s == scaleStep(metrics.ScaleCreate) && d.added[n] > 0 && d.added[n] != n {
 				count += fmt.Sprintf(" (+%d)", d.added[n])
 			}
 			m.row(s, count, secs(zk), secs(kr), times(ratioZK(medianOf(zk), medianOf(kr))))
