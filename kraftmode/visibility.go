@@ -126,13 +126,16 @@ func VisibilityCheck(ctx context.Context, run SampleRun) (fidelity.Check, error)
 }
 
 // visibilityExpectation turns ExpectedVisibility into a check for n
-// samples. 3.9: the delay is spread evenly over [0, 525 ms] (commits land
-// at random phases of the NoOpRecord period), so the median's window is
-// where the median of n uniform samples falls but for 1 in 1000 on each
-// side (fidelity.UniformMedian); a round trip, 4.1's rule, is far below it
-// from 10 samples on. 4.1: one round trip, with margins for a loaded
-// machine: 25 ms on the median, 250 ms on any sample, well under 3.9's
-// mean. Any sample may exceed 3.9's bound by 200 ms (scheduling, fsyncs).
+// samples.
+//
+//   - 3.9: the delay is spread evenly over [0, 525 ms] (commits land at
+//     random phases of the NoOpRecord period), so the median's window is
+//     where the median of n uniform samples falls but for 1 in 1000 on each
+//     side (fidelity.UniformMedian): a round trip, 4.1's rule, is below it
+//     from 5 samples on. Any sample may exceed 525 ms by 200 ms (a loaded
+//     machine's scheduling and fsyncs).
+//   - 4.1: one round trip, with margins for a loaded machine: 25 ms on the
+//     median, 250 ms on any sample, both well under 3.9's mean.
 func visibilityExpectation(cfg Config, n int) fidelity.Check {
 	w := ExpectedVisibility(cfg)
 	c := fidelity.Check{Version: string(cfg.KafkaVersion),
