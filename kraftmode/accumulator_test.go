@@ -138,13 +138,9 @@ func loneCreates(t *testing.T, active *Node, prefix string, n int) []time.Durati
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var out []time.Duration
-	for i := range n {
-		start := time.Now()
-		if _, err := createOne(ctx, active, fmt.Sprintf("%s-%d", prefix, i), 1); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, time.Since(start))
+	out, err := MeasureLoneCreates(ctx, active, prefix, n)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
-	"path/filepath"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -34,11 +32,11 @@ type ElectionRun struct {
 // Raft leader; it then restarts the killed voter on its log. Each kill is
 // bounded by 30 s.
 func MeasureElections(ctx context.Context, run ElectionRun) ([]time.Duration, error) {
-	q, err := startElectionQuorum(ctx, run)
+	q, err := StartLocal(ctx, LocalRun{Dir: run.Dir, KafkaVersion: run.KafkaVersion, Seed: run.Seed, Logger: run.Logger})
 	if err != nil {
 		return nil, err
 	}
-	defer q.closeAll()
+	defer q.Close()
 	rng := rand.New(rand.NewPCG(uint64(run.Seed), 0xe1ec))
 	var out []time.Duration
 	for i := 0; i < run.Kills; i++ {
@@ -54,66 +52,10 @@ func MeasureElections(ctx context.Context, run ElectionRun) ([]time.Duration, er
 	return out, nil
 }
 
-// electionQuorum is MeasureElections' quorum.
-type electionQuorum struct {
-	cfgs  map[int32]Config
-	nodes map[int32]*Node
-}
-
-func startElectionQuorum(ctx context.Context, run ElectionRun) (*electionQuorum, error) {
-	clusterID := NewClusterID(rand.New(rand.NewPCG(uint64(run.Seed), 1)))
-	q := &electionQuorum{cfgs: map[int32]Config{}, nodes: map[int32]*Node{}}
-	voters := map[int32]string{}
-	lns := map[int32]net.Listener{}
-	for id := int32(1); id <= 3; id++ {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			q.closeListeners(lns)
-			return nil, fmt.Errorf("listen: %w", err)
-		}
-		lns[id], voters[id] = ln, ln.Addr().String()
-	}
-	for id := int32(1); id <= 3; id++ {
-		cfg := Config{NodeID: id, Roles: []cluster.Role{cluster.RoleController}, Voters: voters,
-			MetadataLogDir: filepath.Join(run.Dir, fmt.Sprint("voter-", id)), Seed: run.Seed,
-			KafkaVersion: run.KafkaVersion, Logger: run.Logger}
-		if err := Format(cfg.MetadataLogDir, clusterID, id); err != nil {
-			q.closeListeners(lns)
-			return nil, err
-		}
-		q.cfgs[id] = cfg
-	}
-	for id := int32(1); id <= 3; id++ {
-		cfg := q.cfgs[id]
-		cfg.ControllerListener = lns[id]
-		delete(lns, id)
-		n, err := Start(ctx, cfg, nil)
-		if err != nil {
-			q.closeListeners(lns)
-			q.closeAll()
-			return nil, err
-		}
-		q.nodes[id] = n
-	}
-	return q, nil
-}
-
-func (q *electionQuorum) closeListeners(lns map[int32]net.Listener) {
-	for _, ln := range lns {
-		ln.Close()
-	}
-}
-
-func (q *electionQuorum) closeAll() {
-	for id, n := range q.nodes {
-		n.Close()
-		delete(q.nodes, id)
-	}
-}
-
-// leader returns the voter that is Raft leader with every other voter
-// following it and holding its log end, or nil.
-func (q *electionQuorum) settled() *Node {
+// settled returns the voter that is Raft leader with every other voter
+// following it and holding its log end, or nil. It and killOnce serve
+// MeasureElections, whose cluster has voters only.
+func (q *LocalCluster) settled() *Node {
 	var leader *Node
 	for _, n := range q.nodes {
 		if n.q.raft.State() == raft.Leader {
@@ -134,7 +76,7 @@ func (q *electionQuorum) settled() *Node {
 
 // killOnce waits for a settled quorum, kills its leader and times the
 // election, then restarts the killed voter.
-func (q *electionQuorum) killOnce(ctx context.Context, rng *rand.Rand) (time.Duration, error) {
+func (q *LocalCluster) killOnce(ctx context.Context, rng *rand.Rand) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	var leader *Node
@@ -161,32 +103,10 @@ func (q *electionQuorum) killOnce(ctx context.Context, rng *rand.Rand) (time.Dur
 	if err != nil {
 		return 0, errors.New("no voter was elected")
 	}
-	n, err := Start(ctx, q.cfgs[id], nil)
-	if err != nil {
+	if err := q.start(ctx, id, nil); err != nil {
 		return 0, fmt.Errorf("restart voter %d: %w", id, err)
 	}
-	q.nodes[id] = n
 	return took, nil
-}
-
-func poll(ctx context.Context, every time.Duration, cond func() bool) error {
-	for !cond() {
-		if err := sleepCtx(ctx, every); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // ElectionCheck measures MeasureElections' distribution against the window

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/internal/fidelity"
 )
 
 // VisibilityWindow is when Kafka's rules let a broker see a record that
@@ -94,4 +96,61 @@ func waitServed(ctx context.Context, brokers []*Node, name string) (time.Duratio
 		case <-time.After(time.Millisecond):
 		}
 	}
+}
+
+// VisibilityCheck measures MeasureVisibility on a LocalCluster of 3 voters
+// and 3 brokers at Kafka's defaults (so with the periodic NoOpRecord and
+// the append linger) against the window ExpectedVisibility gives.
+func VisibilityCheck(ctx context.Context, run SampleRun) (fidelity.Check, error) {
+	cfg := Config{KafkaVersion: run.KafkaVersion}.WithDefaults()
+	c := visibilityExpectation(cfg, run.Samples)
+	// Each sample: a pause of up to 500 ms, the create, and up to 525 ms.
+	ctx, cancel := context.WithTimeout(ctx, startupBound+time.Duration(run.Samples)*3*time.Second)
+	defer cancel()
+	l, err := StartLocal(ctx, LocalRun{Dir: filepath.Join(run.Dir, "visibility"), Brokers: 3,
+		KafkaVersion: run.KafkaVersion, Seed: run.Seed, Logger: run.Logger})
+	if err != nil {
+		return c, err
+	}
+	defer l.Close()
+	active, err := l.Active(ctx)
+	if err == nil {
+		err = l.WaitUnfenced(ctx)
+	}
+	if err != nil {
+		return c, err
+	}
+	rng := rand.New(rand.NewPCG(uint64(run.Seed), 0x715))
+	c.Samples, err = MeasureVisibility(ctx, active, l.Brokers(), run.Samples, 3, rng)
+	return c, err
+}
+
+// visibilityExpectation turns ExpectedVisibility into a check for n
+// samples.
+//
+//   - 3.9: the delay is spread evenly over [0, 525 ms] (commits land at
+//     random phases of the NoOpRecord period), so the median's window is
+//     where the median of n uniform samples falls but for 1 in 1000 on each
+//     side (fidelity.UniformMedian): a round trip, 4.1's rule, is below it
+//     from 5 samples on. Any sample may exceed 525 ms by 200 ms (a loaded
+//     machine's scheduling and fsyncs).
+//   - 4.1: one round trip, with margins for a loaded machine: 25 ms on the
+//     median, 250 ms on any sample, both well under 3.9's mean.
+func visibilityExpectation(cfg Config, n int) fidelity.Check {
+	w := ExpectedVisibility(cfg)
+	c := fidelity.Check{Version: string(cfg.KafkaVersion),
+		Name: "visibility of a new topic on every broker, from its CreateTopics answer (3 voters, 3 brokers, defaults)"}
+	if cfg.KafkaVersion.FastHighWatermark() {
+		c.Rule = w.Rule
+		c.Expected = fidelity.Window{Max: 250 * time.Millisecond}
+		c.ExpectedMedian = fidelity.Window{Max: 25 * time.Millisecond}
+		c.Note = "3.9's rule (the next append or a max wait) would put p50 near 260 ms"
+		return c
+	}
+	c.Rule = w.Rule + " (KafkaRaftClient.handleFetchRequest, fetchPurgatory; QuorumController.maybeScheduleNextWriteNoOpRecord at 3.9)"
+	c.Expected = fidelity.Window{Min: w.Min, Max: w.Max + 200*time.Millisecond}
+	c.ExpectedMedian = fidelity.UniformMedian(fidelity.Window{Min: w.Min, Max: w.Max}, n, 0.001)
+	c.Note = fmt.Sprintf("uniform over %s, mean about %s; 4.1's rule (a round trip) would put p50 near 1 ms",
+		fidelity.Window{Min: w.Min, Max: w.Max}, w.Mean.Round(time.Millisecond))
+	return c
 }

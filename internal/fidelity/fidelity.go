@@ -9,6 +9,7 @@ package fidelity
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"time"
 )
@@ -58,6 +59,47 @@ func Summarize(samples []time.Duration) Summary {
 	}
 	return Summary{N: len(s), Min: s[0], P50: rank(0.5), P90: rank(0.9), Max: s[len(s)-1],
 		Avg: sum / time.Duration(len(s))}
+}
+
+// UniformMedian is where the median (as Summarize ranks it) of n samples
+// drawn uniformly from w falls, but for a chance of alpha on each side. A
+// rule that spreads a delay evenly over a window (a periodic event at a
+// random phase) says where its samples go, not where their median goes; a
+// fixed median window would be too wide for large n or fail too often for
+// small n. The median is the k-th smallest sample, k = ceil(n/2), and it is
+// at most x exactly when at least k samples are: P = P(Binomial(n, p) >= k),
+// p = (x - w.Min) / (w.Max - w.Min).
+func UniformMedian(w Window, n int, alpha float64) Window {
+	if n < 1 || w.Max <= w.Min {
+		return w
+	}
+	k := (n + 1) / 2
+	const steps = 1000
+	lo, hi := 0, steps
+	for i := 1; i < steps; i++ {
+		p := float64(i) / steps
+		c := binomialAtLeast(n, k, p)
+		if c <= alpha {
+			lo = i
+		}
+		if c < 1-alpha {
+			hi = i + 1
+		}
+	}
+	at := func(i int) time.Duration { return w.Min + time.Duration(float64(w.Max-w.Min)*float64(i)/steps) }
+	return Window{Min: at(lo), Max: at(hi)}
+}
+
+// binomialAtLeast is P(Binomial(n, p) >= k), for 0 < p < 1.
+func binomialAtLeast(n, k int, p float64) float64 {
+	lgn, _ := math.Lgamma(float64(n + 1))
+	sum := 0.0
+	for j := k; j <= n; j++ {
+		lj, _ := math.Lgamma(float64(j + 1))
+		lnj, _ := math.Lgamma(float64(n - j + 1))
+		sum += math.Exp(lgn - lj - lnj + float64(j)*math.Log(p) + float64(n-j)*math.Log1p(-p))
+	}
+	return sum
 }
 
 // Outside returns the samples outside Expected.
