@@ -14,7 +14,7 @@ import (
 
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/internal/testbin"
-	"github.com/kraftbench/kraftbench/zkmode/ensemble"
+	"github.com/kraftbench/kraftbench/internal/zkensemble"
 )
 
 // The benchmarks run on their own 3-server ensemble with fsync on
@@ -22,17 +22,17 @@ import (
 // separate from the functional tests' ensemble. TestMain stops it.
 var benchEns struct {
 	once sync.Once
-	ens  *ensemble.Ensemble
+	ens  *zkensemble.Ensemble
 	err  error
 }
 
-func benchEnsemble(b *testing.B) *ensemble.Ensemble {
+func benchEnsemble(b *testing.B) *zkensemble.Ensemble {
 	b.Helper()
 	testbin.NeedIntegration(b, "a ZooKeeper ensemble")
 	benchEns.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
-		benchEns.ens, benchEns.err = ensemble.Start(ctx, ensemble.Options{
+		benchEns.ens, benchEns.err = zkensemble.Start(ctx, zkensemble.Options{
 			Servers: 3, TickTime: 500 * time.Millisecond, Fsync: true, HeapMB: 1024})
 	})
 	if benchEns.err != nil {
