@@ -21,6 +21,7 @@ import (
 	"github.com/kraftbench/kraftbench/cluster/front"
 	"github.com/kraftbench/kraftbench/internal/testbin"
 	"github.com/kraftbench/kraftbench/internal/zkensemble"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 // testSessionTimeout is short so that crash tests wait seconds, not Kafka's
@@ -286,13 +287,13 @@ func allLed(img *cluster.Image) bool {
 }
 
 // zk opens a plain session on the cluster's chroot, as zkCli.sh would.
-func (c *testCluster) zk() *zkClient {
+func (c *testCluster) zk() *zkmeta.Client {
 	c.t.Helper()
-	z, err := connectZK(context.Background(), c.connect, 4*time.Second, 10*time.Second, c.log, nil)
+	z, err := zkmeta.Connect(context.Background(), c.connect, 4*time.Second, 10*time.Second, c.log, nil)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	c.t.Cleanup(z.close)
+	c.t.Cleanup(z.Close)
 	return z
 }
 
