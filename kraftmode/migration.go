@@ -9,7 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kbin"
 
 	"github.com/kraftbench/kraftbench/cluster"
-	"github.com/kraftbench/kraftbench/zkmode"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 // ZkMigrationState is Kafka's ZkMigrationState, which the metadata log
@@ -83,8 +83,8 @@ type migrationDriver struct {
 	n   *Node
 	log *slog.Logger
 
-	zk       *zkmode.MigrationClient
-	pusher   *zkmode.KRaftPusher
+	zk       *zkmeta.MigrationClient
+	pusher   *zkmeta.KRaftPusher
 	term     uint64         // Raft term /controller was claimed in; 0 none
 	synced   *cluster.Image // what ZooKeeper and the ZooKeeper brokers hold
 	pushed   map[int32]int64
@@ -174,12 +174,12 @@ func (d *migrationDriver) connect(ctx context.Context) error {
 	if d.zk != nil {
 		return nil
 	}
-	z, err := zkmode.DialMigration(ctx, d.n.cfg.ZKConnect, d.n.cfg.ZKSessionTimeout, d.log)
+	z, err := zkmeta.DialMigration(ctx, d.n.cfg.ZKConnect, d.n.cfg.ZKSessionTimeout, d.log)
 	if err != nil {
 		return err
 	}
 	d.zk = z
-	d.pusher = zkmode.NewKRaftPusher(d.n.cfg.NodeID, d.n.cfg.InterBrokerListener, 5*time.Second)
+	d.pusher = zkmeta.NewKRaftPusher(d.n.cfg.NodeID, d.n.cfg.InterBrokerListener, 5*time.Second)
 	return nil
 }
 
@@ -289,7 +289,7 @@ func (d *migrationDriver) dualWrite(ctx context.Context) error {
 	}
 	if img.Offset != d.synced.Offset {
 		_, term := d.n.q.leader()
-		if err := d.zk.SetMigrationZNode(zkmode.MigrationZNode{KRaftMetadataOffset: img.Offset,
+		if err := d.zk.SetMigrationZNode(zkmeta.MigrationZNode{KRaftMetadataOffset: img.Offset,
 			KRaftControllerID: d.n.cfg.NodeID, KRaftMetadataEpoch: int64(term), KRaftControllerEpoch: int32(term)}); err != nil {
 			return err
 		}
@@ -312,7 +312,7 @@ func (d *migrationDriver) dualWrite(ctx context.Context) error {
 	epoch := d.zk.Epoch()
 	var perr error
 	if len(full) > 0 {
-		if err := d.pusher.Push(ctx, full, epoch, zkmode.PushSet{Image: img, Full: true}); err != nil {
+		if err := d.pusher.Push(ctx, full, epoch, zkmeta.PushSet{Image: img, Full: true}); err != nil {
 			perr = err
 		}
 		for id, b := range full {
@@ -320,7 +320,7 @@ func (d *migrationDriver) dualWrite(ctx context.Context) error {
 		}
 	}
 	if len(incr) > 0 {
-		if err := d.pusher.Push(ctx, incr, epoch, zkmode.PushSet{Image: img, Changed: changed, Deleted: deleted}); err != nil {
+		if err := d.pusher.Push(ctx, incr, epoch, zkmeta.PushSet{Image: img, Changed: changed, Deleted: deleted}); err != nil {
 			perr = err
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
-	"github.com/kraftbench/kraftbench/zkmode"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 // ZKBrokerLink is a ZooKeeper-mode broker's link to the KRaft controller
@@ -23,7 +23,7 @@ type ZKBrokerLink struct {
 	cfg    Config
 }
 
-var _ zkmode.MigrationLink = (*ZKBrokerLink)(nil)
+var _ zkmeta.MigrationLink = (*ZKBrokerLink)(nil)
 
 // StartZKBrokerLink starts the link of broker cfg.NodeID (cfg: NodeID,
 // Voters, BrokerEndpoint, Rack and the timeouts; roles and directories are

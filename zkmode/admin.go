@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 func errNotController() error {
@@ -90,32 +91,32 @@ func (n *Node) planRandLocked() *rand.Rand {
 // back for the answer (populateIds, a getData of the topic znode).
 func (n *Node) writeTopic(t *cluster.Topic) error {
 	z := n.z
-	if marked, err := z.exists(deleteTopicPath(t.Name)); err != nil {
+	if marked, err := z.Exists(zkmeta.DeleteTopicPath(t.Name)); err != nil {
 		return err
 	} else if marked {
 		return cluster.Errorf(kerr.TopicAlreadyExists, "Topic '%s' is marked for deletion.", t.Name)
 	}
-	if ok, err := z.exists(topicPath(t.Name)); err != nil {
+	if ok, err := z.Exists(zkmeta.TopicPath(t.Name)); err != nil {
 		return err
 	} else if ok {
 		return cluster.Errorf(kerr.TopicAlreadyExists, "Topic '%s' already exists.", t.Name)
 	}
 	if strings.ContainsAny(t.Name, "._") {
-		if _, err := z.children(topicsPath); err != nil {
+		if _, err := z.Children(zkmeta.TopicsPath); err != nil {
 			return err
 		}
 	}
 	if err := n.setOrCreateTopicConfig(t); err != nil {
 		return err
 	}
-	err := z.create(topicPath(t.Name), encodeTopic(t), 0)
+	err := z.Create(zkmeta.TopicPath(t.Name), zkmeta.EncodeTopic(t), 0)
 	if errors.Is(err, zk.ErrNodeExists) {
 		return cluster.Errorf(kerr.TopicAlreadyExists, "Topic '%s' already exists.", t.Name)
 	}
 	if err != nil {
 		return err
 	}
-	_, _, err = z.get(topicPath(t.Name))
+	_, _, err = z.Get(zkmeta.TopicPath(t.Name))
 	return err
 }
 
@@ -126,20 +127,20 @@ func (n *Node) writeTopic(t *cluster.Topic) error {
 // meanwhile writes nothing (NOT_CONTROLLER).
 func (n *Node) setOrCreateTopicConfig(t *cluster.Topic) error {
 	z := n.z
-	_, st, err := z.get(controllerPath)
+	_, st, err := z.Get(zkmeta.ControllerPath)
 	if errors.Is(err, zk.ErrNoNode) {
 		return errNotController()
 	}
 	if err != nil {
 		return err
 	}
-	cfg := encodeConfig(t.Configs)
+	cfg := zkmeta.EncodeConfig(t.Configs)
 	set := func() error {
-		_, err := z.multi([]op{
-			{kind: opCheck, path: controllerPath, version: st.Version},
-			{kind: opSet, path: topicConfigPath(t.Name), data: cfg, version: -1},
+		_, err := z.Multi([]zkmeta.Op{
+			{Kind: zkmeta.OpCheck, Path: zkmeta.ControllerPath, Version: st.Version},
+			{Kind: zkmeta.OpSet, Path: zkmeta.TopicConfigPath(t.Name), Data: cfg, Version: -1},
 		})
-		var me *multiError
+		var me *zkmeta.MultiError
 		if errors.As(err, &me) && me.Index == 0 {
 			return errNotController()
 		}
@@ -149,7 +150,7 @@ func (n *Node) setOrCreateTopicConfig(t *cluster.Topic) error {
 	if !errors.Is(err, zk.ErrNoNode) {
 		return err
 	}
-	err = z.create(topicConfigPath(t.Name), cfg, 0)
+	err = z.Create(zkmeta.TopicConfigPath(t.Name), cfg, 0)
 	if errors.Is(err, zk.ErrNodeExists) {
 		return set()
 	}
@@ -201,14 +202,14 @@ func (n *Node) DeleteTopics(ctx context.Context, names []string) ([]cluster.Topi
 // then /admin/delete_topics/<t> is created; a topic marked already is fine
 // (ZkAdminManager swallows TopicAlreadyMarkedForDeletionException).
 func (n *Node) markForDeletion(name string) error {
-	ok, err := n.z.exists(topicPath(name))
+	ok, err := n.z.Exists(zkmeta.TopicPath(name))
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return cluster.Errorf(kerr.UnknownTopicOrPartition, "Topic `%s` to delete does not exist", name)
 	}
-	err = n.z.create(deleteTopicPath(name), nil, 0)
+	err = n.z.Create(zkmeta.DeleteTopicPath(name), nil, 0)
 	if errors.Is(err, zk.ErrNodeExists) {
 		return nil
 	}

@@ -14,7 +14,8 @@ import (
 
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/internal/testbin"
-	"github.com/kraftbench/kraftbench/zkmode/ensemble"
+	"github.com/kraftbench/kraftbench/internal/zkensemble"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 // The benchmarks run on their own 3-server ensemble with fsync on
@@ -22,17 +23,17 @@ import (
 // separate from the functional tests' ensemble. TestMain stops it.
 var benchEns struct {
 	once sync.Once
-	ens  *ensemble.Ensemble
+	ens  *zkensemble.Ensemble
 	err  error
 }
 
-func benchEnsemble(b *testing.B) *ensemble.Ensemble {
+func benchEnsemble(b *testing.B) *zkensemble.Ensemble {
 	b.Helper()
 	testbin.NeedIntegration(b, "a ZooKeeper ensemble")
 	benchEns.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
-		benchEns.ens, benchEns.err = ensemble.Start(ctx, ensemble.Options{
+		benchEns.ens, benchEns.err = zkensemble.Start(ctx, zkensemble.Options{
 			Servers: 3, TickTime: 500 * time.Millisecond, Fsync: true, HeapMB: 1024})
 	})
 	if benchEns.err != nil {
@@ -61,19 +62,19 @@ func BenchmarkCreateTopicVsZKWrites(b *testing.B) {
 	// The floor's session uses the ZooKeeper server the controller's session
 	// is on, so both pay the same path (a follower forwards writes to the
 	// leader; the leader does not).
-	_, chroot, _ := parseConnect(c.connect)
-	floor, err := connectZK(context.Background(), ctrl.z.conn.Server()+chroot, 4*time.Second, 10*time.Second, c.log, nil)
+	_, chroot, _ := zkmeta.ParseConnect(c.connect)
+	floor, err := zkmeta.Connect(context.Background(), ctrl.z.Server()+chroot, 4*time.Second, 10*time.Second, c.log, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(floor.close)
-	if err := floor.ensurePath("/floor/config/topics"); err != nil {
+	b.Cleanup(floor.Close)
+	if err := floor.EnsurePath("/floor/config/topics"); err != nil {
 		b.Fatal(err)
 	}
-	if err := floor.ensurePath("/floor/brokers/topics"); err != nil {
+	if err := floor.EnsurePath("/floor/brokers/topics"); err != nil {
 		b.Fatal(err)
 	}
-	_, epochStat, err := floor.get(controllerEpochPath)
+	_, epochStat, err := floor.Get(zkmeta.ControllerEpochPath)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -112,25 +113,25 @@ func BenchmarkCreateTopicVsZKWrites(b *testing.B) {
 	b.ReportMetric(ms(percentile(reads, 50)), "zk+reads-p50-ms")
 	b.ReportMetric(float64(cp99)/float64(zp99), "p99-ratio")
 	b.Logf("zk server %s: CreateTopics(1p,RF3) p50 %v p99 %v | bare ZK writes p50 %v p99 %v | ratio p50 %.2f p99 %.2f | writes+watch reads p50 %v (n=%d)",
-		ctrl.z.conn.Server(), cp50, cp99, zp50, zp99, float64(cp50)/float64(zp50), float64(cp99)/float64(zp99),
+		ctrl.z.Server(), cp50, cp99, zp50, zp99, float64(cp50)/float64(zp50), float64(cp99)/float64(zp99),
 		percentile(reads, 50), len(create))
 }
 
 // bareWrites makes the ZooKeeper writes a 1-partition topic creation needs,
 // under /floor so the controller does not see them.
-func bareWrites(b *testing.B, z *zkClient, name string, epochVersion int32) {
+func bareWrites(b *testing.B, z *zkmeta.Client, name string, epochVersion int32) {
 	t := &cluster.Topic{Name: name, Partitions: []cluster.Partition{{ID: 0, Replicas: []int32{1, 2, 3}}}}
-	if err := z.create("/floor"+topicConfigPath(name), encodeConfig(nil), 0); err != nil {
+	if err := z.Create("/floor"+zkmeta.TopicConfigPath(name), zkmeta.EncodeConfig(nil), 0); err != nil {
 		b.Fatal(err)
 	}
-	if err := z.create("/floor"+topicPath(name), encodeTopic(t), 0); err != nil {
+	if err := z.Create("/floor"+zkmeta.TopicPath(name), zkmeta.EncodeTopic(t), 0); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := z.multi([]op{
-		{kind: opCheck, path: controllerEpochPath, version: epochVersion},
-		{kind: opCreate, path: "/floor" + partitionsPath(name)},
-		{kind: opCreate, path: "/floor" + partitionPath(name, 0)},
-		{kind: opCreate, path: "/floor" + statePath(name, 0), data: encodeState(1, 0, []int32{1, 2, 3}, 1)},
+	if _, err := z.Multi([]zkmeta.Op{
+		{Kind: zkmeta.OpCheck, Path: zkmeta.ControllerEpochPath, Version: epochVersion},
+		{Kind: zkmeta.OpCreate, Path: "/floor" + zkmeta.PartitionsPath(name)},
+		{Kind: zkmeta.OpCreate, Path: "/floor" + zkmeta.PartitionPath(name, 0)},
+		{Kind: zkmeta.OpCreate, Path: "/floor" + zkmeta.StatePath(name, 0), Data: zkmeta.EncodeState(1, 0, []int32{1, 2, 3}, 1)},
 	}); err != nil {
 		b.Fatal(err)
 	}
@@ -138,11 +139,11 @@ func bareWrites(b *testing.B, z *zkClient, name string, epochVersion int32) {
 
 // bareReads makes the reads the controller's watch handling adds to the
 // path: the children of the topics znode (with a watch) and the new topic.
-func bareReads(b *testing.B, z *zkClient, name string) {
-	if _, _, err := z.childrenW("/floor" + topicsPath); err != nil {
+func bareReads(b *testing.B, z *zkmeta.Client, name string) {
+	if _, _, err := z.ChildrenW("/floor" + zkmeta.TopicsPath); err != nil {
 		b.Fatal(err)
 	}
-	if _, _, err := z.get("/floor" + topicPath(name)); err != nil {
+	if _, _, err := z.Get("/floor" + zkmeta.TopicPath(name)); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -218,10 +219,10 @@ func BenchmarkControllerReload(b *testing.B) {
 var populated = map[int]string{}
 
 // forceFailover deletes /controller and returns the winner's failover stats.
-func forceFailover(b *testing.B, c *testCluster, admin *zkClient) FailoverStats {
+func forceFailover(b *testing.B, c *testCluster, admin *zkmeta.Client) FailoverStats {
 	b.Helper()
 	prev := c.waitActive(30 * time.Second).Status().ControllerEpoch
-	if err := admin.delete(controllerPath, -1); err != nil {
+	if err := admin.Delete(zkmeta.ControllerPath, -1); err != nil {
 		b.Fatal(err)
 	}
 	var stats FailoverStats
@@ -241,10 +242,10 @@ func forceFailover(b *testing.B, c *testCluster, admin *zkClient) FailoverStats 
 // Kafka's round-robin placement, leader the first replica) straight into
 // ZooKeeper, as a Kafka cluster would have left them, with multis of up to
 // maxOpsPerMulti ops from 8 concurrent writers on one session.
-func populate(b *testing.B, z *zkClient, topics, partsPerTopic int, brokers []int32) {
+func populate(b *testing.B, z *zkmeta.Client, topics, partsPerTopic int, brokers []int32) {
 	b.Helper()
 	start := time.Now()
-	if err := z.ensurePath(topicsPath); err != nil {
+	if err := z.EnsurePath(zkmeta.TopicsPath); err != nil {
 		b.Fatal(err)
 	}
 	var (
@@ -256,10 +257,10 @@ func populate(b *testing.B, z *zkClient, topics, partsPerTopic int, brokers []in
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var ops []op
+			var ops []zkmeta.Op
 			flush := func() bool {
 				if len(ops) > 0 {
-					if _, err := z.multi(ops); err != nil {
+					if _, err := z.Multi(ops); err != nil {
 						mu.Lock()
 						first = cmp.Or(first, err)
 						mu.Unlock()
@@ -285,18 +286,18 @@ func populate(b *testing.B, z *zkClient, topics, partsPerTopic int, brokers []in
 	b.Logf("populated %d partitions in %v", topics*partsPerTopic, time.Since(start))
 }
 
-func populateOps(name string, seed, parts int, brokers []int32) []op {
+func populateOps(name string, seed, parts int, brokers []int32) []zkmeta.Op {
 	t := &cluster.Topic{Name: name, ID: cluster.TopicID{byte(seed), byte(seed >> 8), byte(seed >> 16), 1}}
-	ops := []op{{}, {kind: opCreate, path: partitionsPath(name)}}
+	ops := []zkmeta.Op{{}, {Kind: zkmeta.OpCreate, Path: zkmeta.PartitionsPath(name)}}
 	for p := 0; p < parts; p++ {
 		reps := make([]int32, len(brokers))
 		for j := range brokers {
 			reps[j] = brokers[(seed+p+j)%len(brokers)]
 		}
 		t.Partitions = append(t.Partitions, cluster.Partition{ID: int32(p), Replicas: reps})
-		ops = append(ops, op{kind: opCreate, path: partitionPath(name, int32(p))},
-			op{kind: opCreate, path: statePath(name, int32(p)), data: encodeState(reps[0], 0, reps, 0)})
+		ops = append(ops, zkmeta.Op{Kind: zkmeta.OpCreate, Path: zkmeta.PartitionPath(name, int32(p))},
+			zkmeta.Op{Kind: zkmeta.OpCreate, Path: zkmeta.StatePath(name, int32(p)), Data: zkmeta.EncodeState(reps[0], 0, reps, 0)})
 	}
-	ops[0] = op{kind: opCreate, path: topicPath(name), data: encodeTopic(t)}
+	ops[0] = zkmeta.Op{Kind: zkmeta.OpCreate, Path: zkmeta.TopicPath(name), Data: zkmeta.EncodeTopic(t)}
 	return ops
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/front"
 	"github.com/kraftbench/kraftbench/cluster/replicalog"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 // broker is the broker half of a node: its registration in /brokers/ids,
@@ -65,26 +66,26 @@ func (b *broker) registerHandlers(srv *front.Server) {
 // KafkaZkClient.registerBroker). A znode left by this broker's previous,
 // crashed session makes it wait, up to wait, for ZooKeeper to expire that
 // session, where Kafka would fail start-up at once.
-func (b *broker) register(ctx context.Context, z *zkClient, data []byte, wait time.Duration) error {
-	path := brokerPath(b.id)
+func (b *broker) register(ctx context.Context, z *zkmeta.Client, data []byte, wait time.Duration) error {
+	path := zkmeta.BrokerPath(b.id)
 	deadline := time.Now().Add(wait)
 	for {
-		err := z.create(path, data, zk.FlagEphemeral)
+		err := z.Create(path, data, zk.FlagEphemeral)
 		if err == nil {
 			break
 		}
 		if !errors.Is(err, zk.ErrNodeExists) {
 			return fmt.Errorf("register broker %d: %w", b.id, err)
 		}
-		_, st, gerr := z.get(path)
-		if gerr == nil && st.EphemeralOwner == z.sessionID() {
+		_, st, gerr := z.Get(path)
+		if gerr == nil && st.EphemeralOwner == z.SessionID() {
 			break // ours: an earlier attempt on this session succeeded
 		}
 		if err := waitGone(ctx, z, path, time.Until(deadline)); err != nil {
 			return fmt.Errorf("register broker %d: %s is held by another session: %w", b.id, path, err)
 		}
 	}
-	_, st, err := z.get(path)
+	_, st, err := z.Get(path)
 	if err != nil {
 		return fmt.Errorf("register broker %d: %w", b.id, err)
 	}
@@ -95,11 +96,11 @@ func (b *broker) register(ctx context.Context, z *zkClient, data []byte, wait ti
 }
 
 // waitGone waits until path does not exist, up to d.
-func waitGone(ctx context.Context, z *zkClient, path string, d time.Duration) error {
+func waitGone(ctx context.Context, z *zkmeta.Client, path string, d time.Duration) error {
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	for {
-		ok, ch, err := z.existsW(path)
+		ok, ch, err := z.ExistsW(path)
 		if err != nil {
 			return err
 		}
@@ -131,7 +132,7 @@ func (b *broker) checkEpochs(controllerEpoch int32, brokerEpoch int64) int16 {
 
 func (b *broker) handleUpdateMetadata(_ context.Context, _ front.RequestHeader, r kmsg.Request) (kmsg.Response, error) {
 	if b.dead.Load() {
-		return nil, errKilled
+		return nil, zkmeta.ErrKilled
 	}
 	req := r.(*kmsg.UpdateMetadataRequest)
 	resp := req.ResponseKind().(*kmsg.UpdateMetadataResponse)
@@ -149,7 +150,7 @@ func (b *broker) handleUpdateMetadata(_ context.Context, _ front.RequestHeader, 
 
 func (b *broker) handleLeaderAndIsr(_ context.Context, _ front.RequestHeader, r kmsg.Request) (kmsg.Response, error) {
 	if b.dead.Load() {
-		return nil, errKilled
+		return nil, zkmeta.ErrKilled
 	}
 	req := r.(*kmsg.LeaderAndISRRequest)
 	resp := req.ResponseKind().(*kmsg.LeaderAndISRResponse)
@@ -183,7 +184,7 @@ func (b *broker) handleLeaderAndIsr(_ context.Context, _ front.RequestHeader, r 
 
 func (b *broker) handleStopReplica(_ context.Context, _ front.RequestHeader, r kmsg.Request) (kmsg.Response, error) {
 	if b.dead.Load() {
-		return nil, errKilled
+		return nil, zkmeta.ErrKilled
 	}
 	req := r.(*kmsg.StopReplicaRequest)
 	resp := req.ResponseKind().(*kmsg.StopReplicaResponse)

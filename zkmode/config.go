@@ -6,19 +6,22 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 // Kafka's defaults for the settings Config carries.
 const (
 	// DefaultSessionTimeout is zookeeper.session.timeout.ms (Kafka >= 2.5).
-	DefaultSessionTimeout = 18 * time.Second
+	DefaultSessionTimeout = zkmeta.DefaultSessionTimeout
 	// DefaultControllerSocketTimeout is controller.socket.timeout.ms: how
 	// long the controller waits for a broker to answer a push.
-	DefaultControllerSocketTimeout = 30 * time.Second
+	DefaultControllerSocketTimeout = zkmeta.DefaultControllerSocketTimeout
+	// DefaultMaxInFlightRequests is zookeeper.max.in.flight.requests
+	// (default 10), a bound the ZooKeeper client keeps (zkmeta).
+	DefaultMaxInFlightRequests = zkmeta.DefaultMaxInFlightRequests
 	// DefaultReloadConcurrency is how many ZooKeeper reads a new controller
 	// keeps in flight on its session while it loads the cluster: Kafka's
 	// bound on every request of the session, zookeeper.max.in.flight.requests.
@@ -114,7 +117,7 @@ func (c *Config) Validate() error {
 	if c.NodeID < 0 {
 		bad("broker.id", "must be >= 0, got %d", c.NodeID)
 	}
-	if _, _, err := parseConnect(c.ZKConnect); err != nil {
+	if _, _, err := zkmeta.ParseConnect(c.ZKConnect); err != nil {
 		bad("zookeeper.connect", "%v", err)
 	}
 	if c.SessionTimeout < 0 {
@@ -193,28 +196,4 @@ func (c Config) withDefaults() Config {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c
-}
-
-// parseConnect splits zookeeper.connect into servers and chroot ("" for
-// none), as Kafka (and the Java client) read it: the chroot follows the last
-// server.
-func parseConnect(s string) (servers []string, chroot string, err error) {
-	if s == "" {
-		return nil, "", errors.New("required in ZooKeeper mode")
-	}
-	hosts := s
-	if i := strings.IndexByte(s, '/'); i >= 0 {
-		hosts, chroot = s[:i], strings.TrimRight(s[i:], "/")
-	}
-	for _, h := range strings.Split(hosts, ",") {
-		h = strings.TrimSpace(h)
-		if h == "" {
-			return nil, "", fmt.Errorf("empty server in %q", s)
-		}
-		servers = append(servers, h)
-	}
-	if strings.Contains(chroot, "//") {
-		return nil, "", fmt.Errorf("invalid chroot %q", chroot)
-	}
-	return servers, chroot, nil
 }

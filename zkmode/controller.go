@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 // controller is the controller half of a node (Kafka's KafkaController):
@@ -163,9 +165,9 @@ func (c *controller) watchPath(path string, ch <-chan zk.Event, onFire func(zk.E
 // armed already, so watches never pile up.
 func (c *controller) children(path string, onFire func(zk.Event) error) ([]string, error) {
 	if _, ok := c.armed[path]; ok {
-		return c.n.z.children(path)
+		return c.n.z.Children(path)
 	}
-	kids, ch, err := c.n.z.childrenW(path)
+	kids, ch, err := c.n.z.ChildrenW(path)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +207,7 @@ type controllerMovedError struct {
 var errControllerMoved = errors.New("controller moved")
 
 func (e *controllerMovedError) Error() string {
-	return fmt.Sprintf("controller moved: %s is no longer at version %d: %v", controllerEpochPath, e.expected, e.err)
+	return fmt.Sprintf("controller moved: %s is no longer at version %d: %v", zkmeta.ControllerEpochPath, e.expected, e.err)
 }
 
 func (e *controllerMovedError) Is(target error) bool { return target == errControllerMoved }
@@ -216,14 +218,14 @@ func (e *controllerMovedError) Unwrap() error { return e.err }
 // retryRequestsUntilConnected with an expected controller epoch zkVersion):
 // one multi that first checks /controller_epoch is still at the version this
 // controller's election left it, so a deposed controller's writes fail with
-// BADVERSION and change nothing. Indexes in a returned *multiError and the
-// responses refer to ops, without the check.
-func (c *controller) cwrite(ops []op) ([]zk.MultiResponse, error) {
-	all := make([]op, 0, len(ops)+1)
-	all = append(all, op{kind: opCheck, path: controllerEpochPath, version: c.epochZkVersion})
+// BADVERSION and change nothing. Indexes in a returned *zkmeta.MultiError
+// and the responses refer to ops, without the check.
+func (c *controller) cwrite(ops []zkmeta.Op) ([]zk.MultiResponse, error) {
+	all := make([]zkmeta.Op, 0, len(ops)+1)
+	all = append(all, zkmeta.Op{Kind: zkmeta.OpCheck, Path: zkmeta.ControllerEpochPath, Version: c.epochZkVersion})
 	all = append(all, ops...)
-	res, err := c.n.z.multi(all)
-	var me *multiError
+	res, err := c.n.z.Multi(all)
+	var me *zkmeta.MultiError
 	if errors.As(err, &me) {
 		if me.Index == 0 {
 			return nil, &controllerMovedError{expected: c.epochZkVersion, err: me.Err}

@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 // writeResult is the answer to one controller write of cwriteEach.
@@ -24,10 +26,10 @@ type writeResult struct {
 // is the returned error, and nothing was written by the refused requests.
 // A lost connection is returned too; any other error is the op's own and is
 // in its result.
-func (c *controller) cwriteEach(ops []op) ([]writeResult, error) {
+func (c *controller) cwriteEach(ops []zkmeta.Op) ([]writeResult, error) {
 	out := make([]writeResult, len(ops))
 	errs := make([]error, len(ops))
-	workers := min(len(ops), c.n.z.fl.max())
+	workers := min(len(ops), c.n.z.MaxInFlight())
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	next := 0
@@ -65,9 +67,9 @@ func (c *controller) cwriteEach(ops []op) ([]writeResult, error) {
 
 // cwriteOne is one epoch-checked write; the op's own refusal is in the
 // result, the controller having moved or a lost connection in the error.
-func (c *controller) cwriteOne(o op) (writeResult, error) {
-	res, err := c.cwrite([]op{o})
-	var me *multiError
+func (c *controller) cwriteOne(o zkmeta.Op) (writeResult, error) {
+	res, err := c.cwrite([]zkmeta.Op{o})
+	var me *zkmeta.MultiError
 	switch {
 	case err == nil:
 		return writeResult{stat: res[0].Stat}, nil

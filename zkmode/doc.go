@@ -14,7 +14,7 @@
 //
 // # ZooKeeper layout
 //
-// Kafka's paths and JSON shapes (see znodes.go): /controller,
+// Kafka's paths and JSON shapes (see internal/zkmeta): /controller,
 // /controller_epoch, /brokers/ids/<id>, /brokers/topics/<t>,
 // /brokers/topics/<t>/partitions/<p>/state, /admin/delete_topics/<t>,
 // /config/topics/<t>, /cluster/id. A chroot in zookeeper.connect is honoured
@@ -24,7 +24,8 @@
 //
 // Every request of a broker's session, reads and writes, the controller's
 // and the admin path's, takes one of zookeeper.max.in.flight.requests (10)
-// slots, as Kafka's ZooKeeperClient semaphore does (inflight.go).
+// slots, as Kafka's ZooKeeperClient semaphore does (internal/zkmeta,
+// whose client keeps the bound).
 //
 // Election is KafkaZkClient.registerControllerAndIncrementControllerEpoch:
 // read /controller_epoch, then one multi that creates the ephemeral

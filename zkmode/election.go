@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 // watchController is registerZNodeChangeHandlerAndCheckExistence for
@@ -15,29 +16,29 @@ import (
 // deletion triggers a re-election and creation or a data change a
 // resignation check.
 func (c *controller) watchController() error {
-	if _, ok := c.armed[controllerPath]; ok {
-		_, err := c.n.z.exists(controllerPath)
+	if _, ok := c.armed[zkmeta.ControllerPath]; ok {
+		_, err := c.n.z.Exists(zkmeta.ControllerPath)
 		return err
 	}
-	_, ch, err := c.n.z.existsW(controllerPath)
+	_, ch, err := c.n.z.ExistsW(zkmeta.ControllerPath)
 	if err != nil {
 		return err
 	}
-	c.watchPath(controllerPath, ch, c.onControllerWatch)
+	c.watchPath(zkmeta.ControllerPath, ch, c.onControllerWatch)
 	return nil
 }
 
 // readController is KafkaZkClient.getControllerId: the id in /controller,
 // -1 when there is none.
 func (c *controller) readController() (int32, error) {
-	b, _, err := c.n.z.get(controllerPath)
+	b, _, err := c.n.z.Get(zkmeta.ControllerPath)
 	if errors.Is(err, zk.ErrNoNode) {
 		return -1, nil
 	}
 	if err != nil {
 		return -1, err
 	}
-	return decodeController(b)
+	return zkmeta.DecodeController(b)
 }
 
 // startup is the controller's Startup event (3.9 KafkaController.scala
@@ -113,24 +114,24 @@ func (c *controller) retryElectLater() {
 // later write of this controller is conditioned on.
 func (c *controller) registerController() (int32, int32, error) {
 	z := c.n.z
-	data, st, err := z.get(controllerEpochPath)
+	data, st, err := z.Get(zkmeta.ControllerEpochPath)
 	if errors.Is(err, zk.ErrNoNode) {
-		if err := z.create(controllerEpochPath, encodeEpoch(0), 0); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+		if err := z.Create(zkmeta.ControllerEpochPath, zkmeta.EncodeEpoch(0), 0); err != nil && !errors.Is(err, zk.ErrNodeExists) {
 			return 0, 0, err
 		}
-		data, st, err = z.get(controllerEpochPath)
+		data, st, err = z.Get(zkmeta.ControllerEpochPath)
 	}
 	if err != nil {
 		return 0, 0, err
 	}
-	cur, err := decodeEpoch(data)
+	cur, err := zkmeta.DecodeEpoch(data)
 	if err != nil {
 		return 0, 0, err
 	}
 	next := cur + 1
-	res, err := z.multi([]op{
-		{kind: opCreate, path: controllerPath, data: encodeController(c.id), flags: zk.FlagEphemeral},
-		{kind: opSet, path: controllerEpochPath, data: encodeEpoch(next), version: st.Version},
+	res, err := z.Multi([]zkmeta.Op{
+		{Kind: zkmeta.OpCreate, Path: zkmeta.ControllerPath, Data: zkmeta.EncodeController(c.id), Flags: zk.FlagEphemeral},
+		{Kind: zkmeta.OpSet, Path: zkmeta.ControllerEpochPath, Data: zkmeta.EncodeEpoch(next), Version: st.Version},
 	})
 	if err == nil {
 		return next, res[1].Stat.Version, nil
@@ -146,18 +147,18 @@ func (c *controller) registerController() (int32, int32, error) {
 }
 
 func (c *controller) isOurs(epoch int32) (int32, int32, bool) {
-	b, _, err := c.n.z.get(controllerPath)
+	b, _, err := c.n.z.Get(zkmeta.ControllerPath)
 	if err != nil {
 		return 0, 0, false
 	}
-	if id, err := decodeController(b); err != nil || id != c.id {
+	if id, err := zkmeta.DecodeController(b); err != nil || id != c.id {
 		return 0, 0, false
 	}
-	eb, st, err := c.n.z.get(controllerEpochPath)
+	eb, st, err := c.n.z.Get(zkmeta.ControllerEpochPath)
 	if err != nil {
 		return 0, 0, false
 	}
-	if e, err := decodeEpoch(eb); err != nil || e != epoch {
+	if e, err := zkmeta.DecodeEpoch(eb); err != nil || e != epoch {
 		return 0, 0, false
 	}
 	return epoch, st.Version, true

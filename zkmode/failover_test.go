@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 // TestStaleControllerWriteIsFenced makes a controller stale for real: its
@@ -26,7 +27,7 @@ func TestStaleControllerWriteIsFenced(t *testing.T) {
 	old := c.ready()
 	mustCreate(t, old, cluster.TopicSpec{Name: "fence", NumPartitions: 1, ReplicationFactor: 3})
 	z := c.zk()
-	before, _, err := z.get(statePath("fence", 0))
+	before, _, err := z.Get(zkmeta.StatePath("fence", 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func TestStaleControllerWriteIsFenced(t *testing.T) {
 		return err
 	})
 	<-paused
-	if err := z.delete(controllerPath, -1); err != nil {
+	if err := z.Delete(zkmeta.ControllerPath, -1); err != nil {
 		t.Fatal(err)
 	}
 	var successor *Node
@@ -68,7 +69,7 @@ func TestStaleControllerWriteIsFenced(t *testing.T) {
 	if !errors.Is(err, zk.ErrBadVersion) || !errors.Is(err, errControllerMoved) {
 		t.Fatalf("stale controller's write: %v; want BADVERSION (controller moved)", err)
 	}
-	after, _, err := z.get(statePath("fence", 0))
+	after, _, err := z.Get(zkmeta.StatePath("fence", 0))
 	if err != nil || string(after) != string(before) {
 		t.Fatalf("state znode changed by a fenced write: %s -> %s (%v)", before, after, err)
 	}
@@ -109,11 +110,11 @@ func TestBrokerFailureMovesLeaders(t *testing.T) {
 		if p.Leader == victim || slices.Contains(p.ISR, victim) {
 			t.Errorf("partition %d still has broker %d: leader %d isr %v", p.ID, victim, p.Leader, p.ISR)
 		}
-		b, _, err := z.get(statePath("moving", p.ID))
+		b, _, err := z.Get(zkmeta.StatePath("moving", p.ID))
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, _ := decodeState("", b)
+		s, _ := zkmeta.DecodeState("", b)
 		if s.Leader != p.Leader || s.LeaderEpoch != 1 {
 			t.Errorf("partition %d state znode %s, cache leader %d; want leader_epoch 1", p.ID, b, p.Leader)
 		}
@@ -176,7 +177,7 @@ func TestControllerKillDuringCreates(t *testing.T) {
 				t.Errorf("acknowledged topic %s missing on broker %d", name, id)
 			}
 		}
-		if _, _, err := z.get(statePath(name, 0)); err != nil {
+		if _, _, err := z.Get(zkmeta.StatePath(name, 0)); err != nil {
 			t.Errorf("acknowledged topic %s: %v", name, err)
 		}
 	}
@@ -255,7 +256,7 @@ func TestControllerSessionExpiry(t *testing.T) {
 	old := c.ready()
 	mustCreate(t, old, cluster.TopicSpec{Name: "expiry", NumPartitions: 3, ReplicationFactor: 3})
 	epochBefore := old.broker.epoch.Load()
-	old.z.dialer.partition(2 * testSessionTimeout)
+	old.z.Dialer.Partition(2 * testSessionTimeout)
 	var successor *Node
 	waitFor(t, 4*testSessionTimeout+5*time.Second, "a new controller", func() bool {
 		for _, id := range c.ids() {

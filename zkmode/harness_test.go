@@ -20,7 +20,8 @@ import (
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/front"
 	"github.com/kraftbench/kraftbench/internal/testbin"
-	"github.com/kraftbench/kraftbench/zkmode/ensemble"
+	"github.com/kraftbench/kraftbench/internal/zkensemble"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 // testSessionTimeout is short so that crash tests wait seconds, not Kafka's
@@ -32,13 +33,13 @@ const testCSBackoff = 100 * time.Millisecond
 
 var shared struct {
 	once sync.Once
-	ens  *ensemble.Ensemble
+	ens  *zkensemble.Ensemble
 	err  error
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	for _, e := range []*ensemble.Ensemble{shared.ens, benchEns.ens} {
+	for _, e := range []*zkensemble.Ensemble{shared.ens, benchEns.ens} {
 		if e != nil {
 			e.Stop()
 		}
@@ -48,13 +49,13 @@ func TestMain(m *testing.M) {
 
 // sharedEnsemble is one real 3-server ensemble for the package's tests; each
 // test works under its own chroot. A missing ZooKeeper fails the test.
-func sharedEnsemble(t testing.TB) *ensemble.Ensemble {
+func sharedEnsemble(t testing.TB) *zkensemble.Ensemble {
 	t.Helper()
 	testbin.NeedIntegration(t, "a 3-server ZooKeeper ensemble")
 	shared.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
-		shared.ens, shared.err = ensemble.Start(ctx, ensemble.Options{Servers: 3, TickTime: 200 * time.Millisecond})
+		shared.ens, shared.err = zkensemble.Start(ctx, zkensemble.Options{Servers: 3, TickTime: 200 * time.Millisecond})
 	})
 	if shared.err != nil {
 		t.Fatalf("these tests need a real ZooKeeper (CI installs Debian's zookeeper package): %v", shared.err)
@@ -127,7 +128,7 @@ func newEmptyCluster(t testing.TB) *testCluster {
 	return newEmptyClusterOn(t, sharedEnsemble(t))
 }
 
-func newEmptyClusterOn(t testing.TB, ens *ensemble.Ensemble) *testCluster {
+func newEmptyClusterOn(t testing.TB, ens *zkensemble.Ensemble) *testCluster {
 	t.Helper()
 	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
 	c := &testCluster{
@@ -286,13 +287,13 @@ func allLed(img *cluster.Image) bool {
 }
 
 // zk opens a plain session on the cluster's chroot, as zkCli.sh would.
-func (c *testCluster) zk() *zkClient {
+func (c *testCluster) zk() *zkmeta.Client {
 	c.t.Helper()
-	z, err := connectZK(context.Background(), c.connect, 4*time.Second, 10*time.Second, c.log, nil)
+	z, err := zkmeta.Connect(context.Background(), c.connect, 4*time.Second, 10*time.Second, c.log, nil)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	c.t.Cleanup(z.close)
+	c.t.Cleanup(z.Close)
 	return z
 }
 

@@ -16,11 +16,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
-func getJSON(t *testing.T, z *zkClient, path string) map[string]any {
+func getJSON(t *testing.T, z *zkmeta.Client, path string) map[string]any {
 	t.Helper()
-	b, _, err := z.get(path)
+	b, _, err := z.Get(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,40 +41,40 @@ func TestZnodeLayoutIsKafkas(t *testing.T) {
 		Configs: map[string]string{"retention.ms": "1000"}})
 	z := c.zk()
 
-	cz := getJSON(t, z, controllerPath)
+	cz := getJSON(t, z, zkmeta.ControllerPath)
 	if cz["version"] != 1.0 || cz["brokerid"] != float64(ctrl.cfg.NodeID) || cz["timestamp"] == nil {
 		t.Errorf("/controller = %v", cz)
 	}
-	if b, _, err := z.get(controllerEpochPath); err != nil || string(b) != "1" {
+	if b, _, err := z.Get(zkmeta.ControllerEpochPath); err != nil || string(b) != "1" {
 		t.Errorf("/controller_epoch = %q, %v; want \"1\"", b, err)
 	}
-	bz := getJSON(t, z, brokerPath(2))
+	bz := getJSON(t, z, zkmeta.BrokerPath(2))
 	ep := "PLAINTEXT://127.0.0.1:" + strconv.Itoa(int(c.node(2).cfg.Endpoint.Port))
 	if bz["version"] != 5.0 || bz["jmx_port"] != -1.0 || bz["host"] != "127.0.0.1" ||
 		!slices.Equal(toStrings(bz["endpoints"]), []string{ep}) || bz["listener_security_protocol_map"] == nil {
 		t.Errorf("/brokers/ids/2 = %v", bz)
 	}
-	if _, st, _ := z.get(brokerPath(2)); st == nil || st.EphemeralOwner == 0 {
+	if _, st, _ := z.Get(zkmeta.BrokerPath(2)); st == nil || st.EphemeralOwner == 0 {
 		t.Errorf("/brokers/ids/2 is not ephemeral")
 	}
-	tz := getJSON(t, z, topicPath("orders"))
+	tz := getJSON(t, z, zkmeta.TopicPath("orders"))
 	parts, _ := tz["partitions"].(map[string]any)
 	if tz["version"] != 3.0 || len(parts) != 3 || tz["topic_id"] == nil || tz["adding_replicas"] == nil {
 		t.Errorf("/brokers/topics/orders = %v", tz)
 	}
 	for p := int32(0); p < 3; p++ {
-		sz := getJSON(t, z, statePath("orders", p))
+		sz := getJSON(t, z, zkmeta.StatePath("orders", p))
 		reps := toInts(parts[strconv.Itoa(int(p))])
 		if sz["version"] != 1.0 || sz["controller_epoch"] != 1.0 || sz["leader_epoch"] != 0.0 ||
 			sz["leader"] != float64(reps[0]) || !slices.Equal(toInts(sz["isr"]), reps) {
 			t.Errorf("partition %d state = %v, replicas %v", p, sz, reps)
 		}
 	}
-	conf := getJSON(t, z, topicConfigPath("orders"))
+	conf := getJSON(t, z, zkmeta.TopicConfigPath("orders"))
 	if conf["version"] != 1.0 || conf["config"].(map[string]any)["retention.ms"] != "1000" {
 		t.Errorf("/config/topics/orders = %v", conf)
 	}
-	if b, _, err := z.get(clusterIDPath); err != nil || !json.Valid(b) {
+	if b, _, err := z.Get(zkmeta.ClusterIDPath); err != nil || !json.Valid(b) {
 		t.Errorf("/cluster/id = %q, %v", b, err)
 	}
 }
@@ -182,9 +183,9 @@ func TestDeleteTopicsGoesThroughAdminDeleteTopics(t *testing.T) {
 		t.Fatal("DeleteTopics answered while the controller's broker still serves the topic")
 	}
 	z := c.zk()
-	for _, p := range []string{topicPath("doomed"), topicConfigPath("doomed"), deleteTopicPath("doomed")} {
+	for _, p := range []string{zkmeta.TopicPath("doomed"), zkmeta.TopicConfigPath("doomed"), zkmeta.DeleteTopicPath("doomed")} {
 		waitFor(t, 10*time.Second, p+" deleted", func() bool {
-			_, _, err := z.get(p)
+			_, _, err := z.Get(p)
 			return errors.Is(err, zk.ErrNoNode)
 		})
 	}

@@ -1,36 +1,17 @@
 package zkmode
 
 import (
-	"context"
-
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
-// MigrationLink is what a ZooKeeper-mode broker configured for a migration
-// (zookeeper.metadata.migration.enable=true and controller.quorum.voters)
-// keeps with the KRaft controller quorum, as Kafka's ZooKeeper-mode brokers
-// do during KIP-866: it registers the broker with the KRaft controllers and
-// heartbeats, so that they know every broker is ready before they take over,
-// and it forwards CreateTopics and DeleteTopics to the active KRaft
-// controller once that controller is the one pushing metadata. kraftmode
-// provides it (kraftmode.StartZKBrokerLink); zkmode only uses it.
-type MigrationLink interface {
-	CreateTopics(ctx context.Context, specs []cluster.TopicSpec) ([]cluster.TopicResult, error)
-	DeleteTopics(ctx context.Context, names []string) ([]cluster.TopicResult, error)
-	// Close leaves the KRaft quorum with a controlled shutdown (the KRaft
-	// controller moves leadership away), bounded in time.
-	Close() error
-	// Kill stops the link without a goodbye, as kill -9 would.
-	Kill()
-}
-
-type linkHolder struct{ l MigrationLink }
+type linkHolder struct{ l zkmeta.MigrationLink }
 
 // AttachMigrationLink gives the node its link to the KRaft quorum. Call it
 // once, right after Start; Close and Kill close the link before the
 // ZooKeeper session, so the controlled shutdown is still answered with
 // pushes.
-func (n *Node) AttachMigrationLink(l MigrationLink) { n.link.Store(&linkHolder{l}) }
+func (n *Node) AttachMigrationLink(l zkmeta.MigrationLink) { n.link.Store(&linkHolder{l}) }
 
 // ClusterID returns the cluster id read from /cluster/id at start-up.
 func (n *Node) ClusterID() string { return n.broker.img.Load().ClusterID }
@@ -39,7 +20,7 @@ func (n *Node) ClusterID() string { return n.broker.img.Load().ClusterID }
 // controller is the one pushing metadata to this broker (the dual-write
 // phase of a migration), as Kafka's ZooKeeper-mode brokers forward to the
 // KRaft controller then.
-func (n *Node) forwardTo() MigrationLink {
+func (n *Node) forwardTo() zkmeta.MigrationLink {
 	h := n.link.Load()
 	if h == nil || !n.broker.kraftController.Load() {
 		return nil

@@ -16,6 +16,7 @@ import (
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/front"
 	"github.com/kraftbench/kraftbench/cluster/replicalog"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 // Node is one ZooKeeper-mode broker: a broker that registers in ZooKeeper and
@@ -26,7 +27,7 @@ type Node struct {
 	log *slog.Logger
 	srv *front.Server
 
-	z      *zkClient
+	z      *zkmeta.Client
 	broker *broker
 	ctrl   *controller
 
@@ -56,29 +57,29 @@ func Start(ctx context.Context, cfg Config, srv *front.Server) (*Node, error) {
 	cfg = cfg.withDefaults()
 	n := &Node{cfg: cfg, log: cfg.Logger.With("node", cfg.NodeID, "mode", "zk"), srv: srv}
 	n.ctrl = newController(n)
-	z, err := connectZK(ctx, cfg.ZKConnect, cfg.SessionTimeout, cfg.ConnectionTimeout, n.log, n.onSessionEvent)
+	z, err := zkmeta.Connect(ctx, cfg.ZKConnect, cfg.SessionTimeout, cfg.ConnectionTimeout, n.log, n.onSessionEvent)
 	if err != nil {
 		return nil, fmt.Errorf("start zk broker %d: %w", cfg.NodeID, err)
 	}
-	n.z = z.withMaxInFlight(cfg.MaxInFlightRequests)
+	n.z = z.WithMaxInFlight(cfg.MaxInFlightRequests)
 	clusterID, err := n.initZK()
 	if err != nil {
-		z.close()
+		z.Close()
 		return nil, fmt.Errorf("start zk broker %d: %w", cfg.NodeID, err)
 	}
 	n.broker = newBroker(cfg.NodeID, clusterID, n.log.With("component", "broker"))
 	if cfg.LogDir != "" && !cfg.ReplicaLogsDisabled {
 		if n.broker.logs, err = replicalog.Open(cfg.LogDir, replicalog.Options{}); err != nil {
-			z.close()
+			z.Close()
 			return nil, fmt.Errorf("start zk broker %d: %w", cfg.NodeID, err)
 		}
 	}
 	n.broker.registerHandlers(srv)
 	srv.Handle(kmsg.ControlledShutdown, 1, controlledShutdownVersion, n.handleControlledShutdown)
-	n.session.Store(z.sessionID())
-	if err := n.broker.register(ctx, z, encodeBroker(cfg.Endpoints, cfg.Rack), cfg.SessionTimeout+cfg.SessionTimeout/2); err != nil {
+	n.session.Store(z.SessionID())
+	if err := n.broker.register(ctx, z, zkmeta.EncodeBroker(cfg.Endpoints, cfg.Rack), cfg.SessionTimeout+cfg.SessionTimeout/2); err != nil {
 		n.broker.dead.Store(true)
-		z.close()
+		z.Close()
 		return nil, fmt.Errorf("start zk broker %d: %w", cfg.NodeID, err)
 	}
 	n.ctrl.enqueue("Startup", n.ctrl.startup)
@@ -89,33 +90,33 @@ func Start(ctx context.Context, cfg Config, srv *front.Server) (*Node, error) {
 // initZK creates the persistent paths and reads (or creates) the cluster id,
 // as a Kafka broker does on start-up.
 func (n *Node) initZK() (string, error) {
-	for _, p := range persistentPaths {
-		if err := n.z.ensurePath(p); err != nil {
+	for _, p := range zkmeta.PersistentPaths {
+		if err := n.z.EnsurePath(p); err != nil {
 			return "", err
 		}
 	}
 	n.rmu.Lock()
 	fresh := cluster.NewTopicID(n.cfg.Rand).String()
 	n.rmu.Unlock()
-	data, _ := json.Marshal(clusterIDZNode{Version: "1", ID: fresh})
-	err := n.z.create(clusterIDPath, data, 0)
+	data, _ := json.Marshal(zkmeta.ClusterIDZNode{Version: "1", ID: fresh})
+	err := n.z.Create(zkmeta.ClusterIDPath, data, 0)
 	if err != nil && !errors.Is(err, zk.ErrNodeExists) {
 		if errors.Is(err, zk.ErrNoNode) {
-			if err = n.z.ensurePath("/cluster"); err == nil {
-				err = n.z.create(clusterIDPath, data, 0)
+			if err = n.z.EnsurePath("/cluster"); err == nil {
+				err = n.z.Create(zkmeta.ClusterIDPath, data, 0)
 			}
 		}
 		if err != nil && !errors.Is(err, zk.ErrNodeExists) {
 			return "", err
 		}
 	}
-	b, _, err := n.z.get(clusterIDPath)
+	b, _, err := n.z.Get(zkmeta.ClusterIDPath)
 	if err != nil {
 		return "", err
 	}
-	var z clusterIDZNode
+	var z zkmeta.ClusterIDZNode
 	if err := json.Unmarshal(b, &z); err != nil {
-		return "", fmt.Errorf("decode %s: %w", clusterIDPath, err)
+		return "", fmt.Errorf("decode %s: %w", zkmeta.ClusterIDPath, err)
 	}
 	return z.ID, nil
 }
@@ -135,7 +136,7 @@ func (n *Node) onSessionEvent(ev zk.Event) {
 		if n.z == nil || n.broker == nil {
 			return
 		}
-		if id := n.z.sessionID(); id != 0 && id != n.session.Load() {
+		if id := n.z.SessionID(); id != 0 && id != n.session.Load() {
 			n.ctrl.enqueue("RegisterBrokerAndReelect", func() error { return n.reregister(id) })
 		}
 	}
@@ -155,7 +156,7 @@ func (n *Node) reregister(id int64) error {
 	}
 	n.session.Store(id)
 	n.ctrl.armed = map[string]int64{} // a new session has no watches
-	if err := n.broker.register(context.Background(), n.z, encodeBroker(n.cfg.Endpoints, n.cfg.Rack), n.cfg.SessionTimeout); err != nil {
+	if err := n.broker.register(context.Background(), n.z, zkmeta.EncodeBroker(n.cfg.Endpoints, n.cfg.Rack), n.cfg.SessionTimeout); err != nil {
 		return err
 	}
 	return n.ctrl.reelect() // processRegisterBrokerAndReelect
@@ -228,13 +229,13 @@ func (n *Node) stop(kill bool) {
 		n.closeLink(kill)
 		n.broker.dead.Store(true)
 		if kill {
-			n.z.dialer.kill()
+			n.z.Dialer.Kill()
 		}
 		n.ctrl.shutdown()
 		if kill {
-			n.z.kill()
+			n.z.Kill()
 		} else {
-			n.z.close()
+			n.z.Close()
 		}
 		n.broker.registered.Store(false)
 		if n.broker.logs != nil {

@@ -4,6 +4,8 @@ import (
 	"errors"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 // maxOpsPerMulti bounds one multi of the benchmarks' populate helper and of
@@ -26,7 +28,7 @@ const maxOpsPerMulti = 200
 // UpdateMetadata (to every live broker) of the partitions brought online
 // are added to b; they are returned.
 func (c *controller) initPartitions(parts []tp, b *requestBatch) ([]tp, error) {
-	var topicOps, partOps, stateOps []op
+	var topicOps, partOps, stateOps []zkmeta.Op
 	var states []tp
 	topics := map[string]bool{}
 	for _, p := range parts {
@@ -42,16 +44,16 @@ func (c *controller) initPartitions(parts []tp, b *requestBatch) ([]tp, error) {
 		cp.Leader, cp.ISR, cp.LeaderEpoch, cp.controllerEpoch = live[0], live, 0, c.epoch
 		if !topics[p.topic] {
 			topics[p.topic] = true
-			topicOps = append(topicOps, op{kind: opCreate, path: partitionsPath(p.topic)})
+			topicOps = append(topicOps, zkmeta.Op{Kind: zkmeta.OpCreate, Path: zkmeta.PartitionsPath(p.topic)})
 		}
-		partOps = append(partOps, op{kind: opCreate, path: partitionPath(p.topic, p.part)})
-		stateOps = append(stateOps, op{kind: opCreate, path: statePath(p.topic, p.part), data: encodeState(cp.Leader, 0, cp.ISR, c.epoch)})
+		partOps = append(partOps, zkmeta.Op{Kind: zkmeta.OpCreate, Path: zkmeta.PartitionPath(p.topic, p.part)})
+		stateOps = append(stateOps, zkmeta.Op{Kind: zkmeta.OpCreate, Path: zkmeta.StatePath(p.topic, p.part), Data: zkmeta.EncodeState(cp.Leader, 0, cp.ISR, c.epoch)})
 		states = append(states, p)
 	}
 	if len(states) == 0 {
 		return nil, nil
 	}
-	for _, wave := range [][]op{topicOps, partOps} {
+	for _, wave := range [][]zkmeta.Op{topicOps, partOps} {
 		if _, err := c.cwriteEach(wave); err != nil {
 			return nil, err
 		}

@@ -6,29 +6,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kraftbench/kraftbench/cluster"
-)
-
-// The node-to-node requests a ZooKeeper-mode controller sends, at the
-// versions Kafka 3.x uses on the wire.
-const (
-	leaderAndIsrVersion   = 6 // topic ids, Type (FULL on failover)
-	updateMetadataVersion = 8 // the Type tag (FULL on failover), KIP-866
-	stopReplicaVersion    = 3 // per-partition delete flag
-)
-
-// leaderDuringDelete is the leader Kafka's controller puts in UpdateMetadata
-// for a partition whose topic is being deleted (LeaderAndIsr.LeaderDuringDelete):
-// brokers drop such partitions from their metadata cache.
-const leaderDuringDelete int32 = -2
-
-// updateMetadataTypeTag is the tag of UpdateMetadata's Type field (v8+):
-// 2 marks a full snapshot, which replaces a broker's cache instead of being
-// merged into it, so topics deleted while a broker missed the pushes do not
-// survive a failover.
-const (
-	updateMetadataTypeTag   = 0
-	updateMetadataFull      = 2
-	updateMetadataIncrement = 1
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 // tp is a topic partition.
@@ -37,66 +15,15 @@ type tp struct {
 	part  int32
 }
 
-// liveBrokers is the LiveBrokers field of an UpdateMetadata for brokers.
-func liveBrokers(brokers []*cluster.Broker) []kmsg.UpdateMetadataRequestLiveBroker {
-	out := make([]kmsg.UpdateMetadataRequestLiveBroker, 0, len(brokers))
-	for _, b := range brokers {
-		lb := kmsg.NewUpdateMetadataRequestLiveBroker()
-		lb.ID = b.ID
-		if ep, ok := b.Addr(); ok {
-			lb.Host, lb.Port = ep.Host, ep.Port
-		}
-		for _, ep := range b.Endpoints {
-			e := kmsg.NewUpdateMetadataRequestLiveBrokerEndpoint()
-			e.Host, e.Port, e.ListenerName, e.SecurityProtocol = ep.Host, ep.Port, ep.Listener, 0
-			lb.Endpoints = append(lb.Endpoints, e)
-		}
-		if b.Rack != "" {
-			rack := b.Rack
-			lb.Rack = &rack
-		}
-		out = append(out, lb)
-	}
-	return out
-}
-
-// umPartition is one partition state of an UpdateMetadata.
-func umPartition(p *ctxPartition, deleting bool) kmsg.UpdateMetadataRequestTopicPartition {
-	s := kmsg.NewUpdateMetadataRequestTopicPartition()
-	s.Partition = p.ID
-	s.ControllerEpoch = p.controllerEpoch
-	s.Leader, s.LeaderEpoch = p.Leader, p.LeaderEpoch
-	if deleting {
-		s.Leader = leaderDuringDelete
-	}
-	s.ISR, s.Replicas, s.ZKVersion = p.ISR, p.Replicas, p.zkVersion
-	s.OfflineReplicas = []int32{}
-	return s
-}
-
-// setUpdateMetadataType sets the v8 Type tag.
-func setUpdateMetadataType(r *kmsg.UpdateMetadataRequest, typ byte) {
-	r.UnknownTags.Set(updateMetadataTypeTag, []byte{typ})
-}
-
-// isFullUpdateMetadata reads the v8 Type tag.
-func isFullUpdateMetadata(r *kmsg.UpdateMetadataRequest) bool {
-	full := false
-	r.UnknownTags.Each(func(key uint32, val []byte) {
-		if key == updateMetadataTypeTag && len(val) == 1 && val[0] == updateMetadataFull {
-			full = true
-		}
-	})
-	return full
-}
-
 // applyUpdateMetadata returns the image a broker serves after req: the live
 // brokers are replaced, the listed partitions are upserted (or dropped when
-// their leader is leaderDuringDelete), and a full request replaces the topics
-// altogether. Offset counts the pushes applied.
+// their leader is zkmeta.LeaderDuringDelete), and a full request replaces
+// the topics altogether. Offset counts the pushes applied. The requests
+// themselves are encoded by zkmeta, which a migrating KRaft controller uses
+// too; what a broker makes of them is zkmode's.
 func applyUpdateMetadata(old *cluster.Image, req *kmsg.UpdateMetadataRequest) *cluster.Image {
 	img := old.Clone()
-	if isFullUpdateMetadata(req) {
+	if zkmeta.IsFullUpdateMetadata(req) {
 		img.Topics = make(map[string]*cluster.Topic, len(req.TopicStates))
 	} else if len(req.TopicStates) > 0 {
 		// ZkMetadataCache.updateMetadata copies every partition state of the
@@ -140,7 +67,7 @@ func applyTopicState(img *cluster.Image, ts *kmsg.UpdateMetadataRequestTopicStat
 	}
 	deleted := false
 	for _, ps := range ts.PartitionStates {
-		if ps.Leader == leaderDuringDelete {
+		if ps.Leader == zkmeta.LeaderDuringDelete {
 			deleted = true
 			continue
 		}
@@ -159,16 +86,4 @@ func applyTopicState(img *cluster.Image, ts *kmsg.UpdateMetadataRequestTopicStat
 		return
 	}
 	img.Topics[ts.Topic] = t
-}
-
-// laiPartition is one partition state of a LeaderAndIsr.
-func laiPartition(p *ctxPartition, isNew bool) kmsg.LeaderAndISRRequestTopicPartition {
-	s := kmsg.NewLeaderAndISRRequestTopicPartition()
-	s.Partition = p.ID
-	s.ControllerEpoch = p.controllerEpoch
-	s.Leader, s.LeaderEpoch = p.Leader, p.LeaderEpoch
-	s.ISR, s.Replicas, s.ZKVersion = p.ISR, p.Replicas, p.zkVersion
-	s.AddingReplicas, s.RemovingReplicas = []int32{}, []int32{}
-	s.IsNew = isNew
-	return s
 }

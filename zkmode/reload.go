@@ -11,6 +11,7 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 // loadContext is Kafka's initializeControllerContext (3.9
@@ -22,7 +23,7 @@ import (
 // sends them; the cost is one read per partition.
 func (c *controller) loadContext() (*controllerContext, error) {
 	cc := newControllerContext()
-	ids, err := c.children(brokerIDsPath, c.onBrokerChange)
+	ids, err := c.children(zkmeta.BrokerIDsPath, c.onBrokerChange)
 	if err != nil {
 		return nil, fmt.Errorf("load brokers: %w", err)
 	}
@@ -33,7 +34,7 @@ func (c *controller) loadContext() (*controllerContext, error) {
 	for _, b := range brokers {
 		cc.brokers[b.ID] = b
 	}
-	names, err := c.children(topicsPath, c.onTopicChange)
+	names, err := c.children(zkmeta.TopicsPath, c.onTopicChange)
 	if err != nil {
 		return nil, fmt.Errorf("load topics: %w", err)
 	}
@@ -52,7 +53,7 @@ func (c *controller) loadContext() (*controllerContext, error) {
 	}
 	// fetchTopicDeletionsInProgress (KafkaController.scala:1019-1030) comes
 	// after the context load.
-	dels, err := c.children(deleteTopicsPath, c.onTopicDeletion)
+	dels, err := c.children(zkmeta.DeleteTopicsPath, c.onTopicDeletion)
 	if err != nil {
 		return nil, fmt.Errorf("load topic deletions: %w", err)
 	}
@@ -71,7 +72,7 @@ func (c *controller) loadContext() (*controllerContext, error) {
 // watch is not kept.
 func (c *controller) watchBrokerModifications(ids []int32) error {
 	for _, id := range ids {
-		if _, err := c.n.z.exists(brokerPath(id)); err != nil {
+		if _, err := c.n.z.Exists(zkmeta.BrokerPath(id)); err != nil {
 			return fmt.Errorf("load brokers: %w", err)
 		}
 	}
@@ -88,17 +89,17 @@ func (c *controller) readBrokers(ids []string) ([]*cluster.Broker, error) {
 		if err != nil {
 			return nil, fmt.Errorf("load brokers: bad broker id %q", s)
 		}
-		nums[i], paths[i] = int32(id), brokerPath(int32(id))
+		nums[i], paths[i] = int32(id), zkmeta.BrokerPath(int32(id))
 	}
 	var out []*cluster.Broker
-	for i, r := range c.n.z.getMany(paths, c.n.cfg.MaxInFlightRequests) {
-		if errors.Is(r.err, zk.ErrNoNode) {
+	for i, r := range c.n.z.GetMany(paths, c.n.cfg.MaxInFlightRequests) {
+		if errors.Is(r.Err, zk.ErrNoNode) {
 			continue
 		}
-		if r.err != nil {
-			return nil, fmt.Errorf("load brokers: %w", r.err)
+		if r.Err != nil {
+			return nil, fmt.Errorf("load brokers: %w", r.Err)
 		}
-		b, err := decodeBroker(nums[i], r.data, r.stat.Czxid)
+		b, err := zkmeta.DecodeBroker(nums[i], r.Data, r.Stat.Czxid)
 		if err != nil {
 			return nil, err
 		}
@@ -115,7 +116,7 @@ func (c *controller) readBrokers(ids []string) ([]*cluster.Broker, error) {
 func (c *controller) readTopics(names []string) ([]*ctxTopic, error) {
 	paths := make([]string, len(names))
 	for i, n := range names {
-		paths[i] = topicPath(n)
+		paths[i] = zkmeta.TopicPath(n)
 	}
 	var out []*ctxTopic
 	// A topic watched already (this node led before, on this session) is
@@ -125,18 +126,18 @@ func (c *controller) readTopics(names []string) ([]*ctxTopic, error) {
 		_, armed[i] = c.armed[p]
 	}
 	unarmed := func(i int) bool { return !armed[i] }
-	for i, r := range c.n.z.getManyW(paths, c.n.cfg.MaxInFlightRequests, unarmed) {
-		if r.watch != nil {
+	for i, r := range c.n.z.GetManyW(paths, c.n.cfg.MaxInFlightRequests, unarmed) {
+		if r.Watch != nil {
 			name := names[i]
-			c.watchPath(paths[i], r.watch, func(zk.Event) error { return c.onPartitionModification(name) })
+			c.watchPath(paths[i], r.Watch, func(zk.Event) error { return c.onPartitionModification(name) })
 		}
-		if errors.Is(r.err, zk.ErrNoNode) {
+		if errors.Is(r.Err, zk.ErrNoNode) {
 			continue
 		}
-		if r.err != nil {
-			return nil, fmt.Errorf("load topics: %w", r.err)
+		if r.Err != nil {
+			return nil, fmt.Errorf("load topics: %w", r.Err)
 		}
-		id, assignment, err := decodeTopic(names[i], r.data)
+		id, assignment, err := zkmeta.DecodeTopic(names[i], r.Data)
 		if err != nil {
 			return nil, err
 		}
@@ -160,18 +161,18 @@ func (c *controller) onPartitionModification(name string) error {
 	if !ok || t.deleting {
 		return nil
 	}
-	if _, armed := c.armed[topicPath(name)]; armed {
+	if _, armed := c.armed[zkmeta.TopicPath(name)]; armed {
 		return nil
 	}
-	b, _, ch, err := c.n.z.getW(topicPath(name))
+	b, _, ch, err := c.n.z.GetW(zkmeta.TopicPath(name))
 	if errors.Is(err, zk.ErrNoNode) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	c.watchPath(topicPath(name), ch, func(zk.Event) error { return c.onPartitionModification(name) })
-	if _, assignment, err := decodeTopic(name, b); err == nil && len(assignment) != len(t.parts) {
+	c.watchPath(zkmeta.TopicPath(name), ch, func(zk.Event) error { return c.onPartitionModification(name) })
+	if _, assignment, err := zkmeta.DecodeTopic(name, b); err == nil && len(assignment) != len(t.parts) {
 		c.log.Warn("partition count changed in ZooKeeper; adding partitions is not modelled",
 			"topic", name, "znode", len(assignment), "controller", len(t.parts))
 	}
@@ -186,23 +187,23 @@ func (c *controller) readStates(cc *controllerContext) error {
 	for _, t := range cc.topics {
 		for p := range t.parts {
 			keys = append(keys, tp{t.name, int32(p)})
-			paths = append(paths, statePath(t.name, int32(p)))
+			paths = append(paths, zkmeta.StatePath(t.name, int32(p)))
 		}
 	}
-	for i, r := range c.n.z.getMany(paths, c.n.cfg.MaxInFlightRequests) {
-		if errors.Is(r.err, zk.ErrNoNode) {
+	for i, r := range c.n.z.GetMany(paths, c.n.cfg.MaxInFlightRequests) {
+		if errors.Is(r.Err, zk.ErrNoNode) {
 			continue
 		}
-		if r.err != nil {
-			return fmt.Errorf("load partition states: %w", r.err)
+		if r.Err != nil {
+			return fmt.Errorf("load partition states: %w", r.Err)
 		}
-		s, err := decodeState(paths[i], r.data)
+		s, err := zkmeta.DecodeState(paths[i], r.Data)
 		if err != nil {
 			return err
 		}
 		cp := cc.partition(keys[i])
 		cp.Leader, cp.LeaderEpoch, cp.ISR, cp.controllerEpoch = s.Leader, s.LeaderEpoch, s.ISR, s.ControllerEpoch
-		cp.zkVersion, cp.hasState = r.stat.Version, true
+		cp.zkVersion, cp.hasState = r.Stat.Version, true
 	}
 	return nil
 }
@@ -304,16 +305,16 @@ func (c *controller) failoverFailed(err error) error {
 // brokers write none).
 func (c *controller) failoverChecks() error {
 	z := c.n.z
-	if _, _, err := z.get(featurePath); err != nil && !errors.Is(err, zk.ErrNoNode) {
+	if _, _, err := z.Get(zkmeta.FeaturePath); err != nil && !errors.Is(err, zk.ErrNoNode) {
 		return err
 	}
-	for _, p := range []string{preferredElectionPath, reassignPartitionsPath} {
-		if _, err := z.exists(p); err != nil {
+	for _, p := range []string{zkmeta.PreferredElectionPath, zkmeta.ReassignPartitionsPath} {
+		if _, err := z.Exists(p); err != nil {
 			return err
 		}
 	}
-	for _, p := range []string{logDirEventsPath, isrChangesPath} {
-		if _, err := z.children(p); err != nil && !errors.Is(err, zk.ErrNoNode) {
+	for _, p := range []string{zkmeta.LogDirEventsPath, zkmeta.IsrChangesPath} {
+		if _, err := z.Children(p); err != nil && !errors.Is(err, zk.ErrNoNode) {
 			return err
 		}
 	}
@@ -387,12 +388,12 @@ func (c *controller) deadReplicaBrokers() []int32 {
 // dropController deletes /controller if this node holds it, so that the
 // brokers elect again (Kafka's triggerControllerMove).
 func (c *controller) dropController() {
-	b, st, err := c.n.z.get(controllerPath)
+	b, st, err := c.n.z.Get(zkmeta.ControllerPath)
 	if err != nil {
 		return
 	}
-	if id, err := decodeController(b); err == nil && id == c.id {
-		_ = c.n.z.delete(controllerPath, st.Version)
+	if id, err := zkmeta.DecodeController(b); err == nil && id == c.id {
+		_ = c.n.z.Delete(zkmeta.ControllerPath, st.Version)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"slices"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 // requestBatch gathers the pushes one controller event causes (Kafka's
@@ -139,7 +141,7 @@ func (c *controller) brokerEpoch(id int32) int64 {
 func (b *requestBatch) leaderAndIsr(id int32) *kmsg.LeaderAndISRRequest {
 	c := b.c
 	req := kmsg.NewPtrLeaderAndISRRequest()
-	req.SetVersion(leaderAndIsrVersion)
+	req.SetVersion(zkmeta.LeaderAndIsrVersion)
 	req.ControllerID, req.ControllerEpoch, req.BrokerEpoch = c.id, c.epoch, c.brokerEpoch(id)
 	if b.laiFull {
 		req.Type = 1
@@ -164,7 +166,7 @@ func (b *requestBatch) leaderAndIsr(id int32) *kmsg.LeaderAndISRRequest {
 			ts.Topic, ts.TopicID = p.topic, c.cc.topics[p.topic].id
 			byTopic[p.topic] = ts
 		}
-		ts.PartitionStates = append(ts.PartitionStates, laiPartition(cp, parts[p]))
+		ts.PartitionStates = append(ts.PartitionStates, zkmeta.LeaderAndIsrPartition(cp.Partition, cp.controllerEpoch, cp.zkVersion, parts[p]))
 		leaders[cp.Leader] = true
 	}
 	for _, lid := range sortedKeys(leaders) {
@@ -185,11 +187,11 @@ func (b *requestBatch) leaderAndIsr(id int32) *kmsg.LeaderAndISRRequest {
 func (b *requestBatch) updateMetadata() *kmsg.UpdateMetadataRequest {
 	c := b.c
 	req := kmsg.NewPtrUpdateMetadataRequest()
-	req.SetVersion(updateMetadataVersion)
+	req.SetVersion(zkmeta.UpdateMetadataVersion)
 	req.ControllerID, req.ControllerEpoch = c.id, c.epoch
-	req.LiveBrokers = liveBrokers(c.cc.liveBrokers())
+	req.LiveBrokers = zkmeta.LiveBrokers(c.cc.liveBrokers())
 	if b.umAll {
-		setUpdateMetadataType(req, updateMetadataFull)
+		zkmeta.SetUpdateMetadataType(req, zkmeta.UpdateMetadataFull)
 		for _, name := range c.cc.sortedTopicNames() {
 			t := c.cc.topics[name]
 			ts := topicState(t, nil)
@@ -199,7 +201,7 @@ func (b *requestBatch) updateMetadata() *kmsg.UpdateMetadataRequest {
 		}
 		return req
 	}
-	setUpdateMetadataType(req, updateMetadataIncrement)
+	zkmeta.SetUpdateMetadataType(req, zkmeta.UpdateMetadataIncrement)
 	byTopic := map[string][]int32{}
 	for p := range b.umParts {
 		byTopic[p.topic] = append(byTopic[p.topic], p.part)
@@ -224,13 +226,14 @@ func (b *requestBatch) updateMetadata() *kmsg.UpdateMetadataRequest {
 }
 
 // topicState is a topic's UpdateMetadata entry for parts (nil: all). A topic
-// being deleted is sent with every partition led by leaderDuringDelete.
+// being deleted is sent with every partition led by
+// zkmeta.LeaderDuringDelete.
 func topicState(t *ctxTopic, parts []int32) kmsg.UpdateMetadataRequestTopicState {
 	ts := kmsg.NewUpdateMetadataRequestTopicState()
 	ts.Topic, ts.TopicID = t.name, t.id
 	add := func(p *ctxPartition) {
 		if p.hasState || t.deleting {
-			ts.PartitionStates = append(ts.PartitionStates, umPartition(p, t.deleting))
+			ts.PartitionStates = append(ts.PartitionStates, zkmeta.UpdateMetadataPartition(p.Partition, p.controllerEpoch, p.zkVersion, t.deleting))
 		}
 	}
 	if parts == nil {
@@ -250,7 +253,7 @@ func topicState(t *ctxTopic, parts []int32) kmsg.UpdateMetadataRequestTopicState
 func (b *requestBatch) stopReplica(id int32) *kmsg.StopReplicaRequest {
 	c := b.c
 	req := kmsg.NewPtrStopReplicaRequest()
-	req.SetVersion(stopReplicaVersion)
+	req.SetVersion(zkmeta.StopReplicaVersion)
 	req.ControllerID, req.ControllerEpoch, req.BrokerEpoch = c.id, c.epoch, c.brokerEpoch(id)
 	parts := slices.Clone(b.stop[id])
 	slices.SortFunc(parts, compareTP)

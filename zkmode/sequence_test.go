@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 	"slices"
 	"strings"
 	"sync"
@@ -12,7 +13,7 @@ import (
 )
 
 // The sequence tests record the ZooKeeper requests a controller's session
-// sends (zkRecorder on the session's in-flight bound) and compare them with
+// sends (zkRecorder, observing the session's client) and compare them with
 // the sequences Kafka 3.9's code issues, derived by hand from its source
 // and written out in each test with file:line citations. A sequence is a
 // set of chains that run concurrently (the admin path on the request
@@ -51,7 +52,7 @@ func (q recordedRequest) key() string {
 // cw is an epoch-checked controller write: Kafka's
 // wrapRequestWithControllerEpochCheck (KafkaZkClient.scala:2324-2335).
 func cw(kind, path string) string {
-	return "multi check:" + controllerEpochPath + " " + kind + ":" + path
+	return "multi check:" + zkmeta.ControllerEpochPath + " " + kind + ":" + path
 }
 
 // assign places each recorded request, in the order they were sent, in the
@@ -167,45 +168,36 @@ func checkSequence(t *testing.T, reqs []recordedRequest, chains []chain) {
 	}
 }
 
+// recordedRequest is one request of a controller's session, as its
+// ZooKeeper client reports it (zkmeta.Client.Observe).
+type recordedRequest zkmeta.Request
+
+// zkRecorder collects the requests of one session while attached.
+type zkRecorder struct {
+	mu   sync.Mutex
+	reqs []recordedRequest
+}
+
+func (r *zkRecorder) add(q zkmeta.Request) {
+	r.mu.Lock()
+	r.reqs = append(r.reqs, recordedRequest(q))
+	r.mu.Unlock()
+}
+
+// requests returns what was recorded, in the order the answers came.
+func (r *zkRecorder) requests() []recordedRequest {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]recordedRequest(nil), r.reqs...)
+}
+
 // record attaches a recorder to n's session until the returned stop.
 func record(n *Node) (stop func() []recordedRequest) {
 	r := &zkRecorder{}
-	n.z.fl.rec.Store(r)
+	n.z.Observe(r.add)
 	return func() []recordedRequest {
-		n.z.fl.rec.Store(nil)
+		n.z.Observe(nil)
 		return r.requests()
-	}
-}
-
-// TestInFlightBound checks the semaphore itself: 50 concurrent requests on
-// a session never have more than zookeeper.max.in.flight.requests
-// outstanding, and do reach it.
-func TestInFlightBound(t *testing.T) {
-	f := newInFlight(DefaultMaxInFlightRequests)
-	r := &zkRecorder{}
-	f.rec.Store(r)
-	release := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := 0; i < 50; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_ = f.do("getData", "/x", nil, func() error { <-release; return nil })
-		}()
-	}
-	waitFor(t, 5*time.Second, "the slots to fill", func() bool { return f.cur.Load() == DefaultMaxInFlightRequests })
-	time.Sleep(20 * time.Millisecond)
-	if n := f.cur.Load(); n != DefaultMaxInFlightRequests {
-		t.Fatalf("%d in flight, want %d", n, DefaultMaxInFlightRequests)
-	}
-	close(release)
-	wg.Wait()
-	peak := 0
-	for _, q := range r.requests() {
-		peak = max(peak, q.InFlight)
-	}
-	if peak != DefaultMaxInFlightRequests {
-		t.Fatalf("peak in flight %d, want %d", peak, DefaultMaxInFlightRequests)
 	}
 }
 
@@ -220,30 +212,30 @@ func TestCreateSequenceIsKafkas(t *testing.T) {
 	admin := chain{name: "admin", afterChain: -1, waves: [][]string{
 		// ZkAdminManager.createTopics -> AdminZkClient.validateTopicCreate
 		// (ZkAdminManager.scala:204; AdminZkClient.scala:133-137):
-		{"exists " + deleteTopicPath("seq")}, // isTopicMarkedForDeletion
-		{"exists " + topicPath("seq")},       // topicExists
+		{"exists " + zkmeta.DeleteTopicPath("seq")}, // isTopicMarkedForDeletion
+		{"exists " + zkmeta.TopicPath("seq")},       // topicExists
 		// createTopicWithAssignment -> setOrCreateEntityConfigs
 		// (AdminZkClient.scala:114; KafkaZkClient.scala:484-540):
-		{"getData " + controllerPath},                                            // getControllerRegistration
-		{"multi check:" + controllerPath + " setData:" + topicConfigPath("seq")}, // set(), NONODE
-		{"create " + topicConfigPath("seq")},                                     // createOrSet -> createRecursive
+		{"getData " + zkmeta.ControllerPath},                                                   // getControllerRegistration
+		{"multi check:" + zkmeta.ControllerPath + " setData:" + zkmeta.TopicConfigPath("seq")}, // set(), NONODE
+		{"create " + zkmeta.TopicConfigPath("seq")},                                            // createOrSet -> createRecursive
 		// writeTopicPartitionAssignment -> createTopicAssignment
 		// (AdminZkClient.scala:172; KafkaZkClient.scala:710-713):
-		{"create " + topicPath("seq")},
+		{"create " + zkmeta.TopicPath("seq")},
 		// populateIds -> getTopicIdsForTopics (ZkAdminManager.scala:148-152,
 		// KafkaZkClient.scala:777-779):
-		{"getData " + topicPath("seq")},
+		{"getData " + zkmeta.TopicPath("seq")},
 	}}
 	ctrlChain := chain{name: "controller", afterChain: 0, afterWave: 5, waves: [][]string{
 		// TopicChange (KafkaController.scala:1683-1691):
-		{"getChildren " + topicsPath},   // getAllTopicsInCluster(true)
-		{"getData " + topicPath("seq")}, // getReplicaAssignmentAndTopicIdForTopics
+		{"getChildren " + zkmeta.TopicsPath},   // getAllTopicsInCluster(true)
+		{"getData " + zkmeta.TopicPath("seq")}, // getReplicaAssignmentAndTopicIdForTopics
 		// onNewPartitionCreation -> initializeLeaderAndIsrForPartitions ->
 		// createTopicPartitionStatesRaw (PartitionStateMachine.scala:277;
 		// KafkaZkClient.scala:314-323, 1937-1951): three waves.
-		{cw("create", partitionsPath("seq"))},
-		{cw("create", partitionPath("seq", 0)), cw("create", partitionPath("seq", 1))},
-		{cw("create", statePath("seq", 0)), cw("create", statePath("seq", 1))},
+		{cw("create", zkmeta.PartitionsPath("seq"))},
+		{cw("create", zkmeta.PartitionPath("seq", 0)), cw("create", zkmeta.PartitionPath("seq", 1))},
+		{cw("create", zkmeta.StatePath("seq", 0)), cw("create", zkmeta.StatePath("seq", 1))},
 	}}
 	checkSequence(t, reqs, []chain{admin, ctrlChain})
 }
@@ -252,7 +244,7 @@ func TestCreateSequenceIsKafkas(t *testing.T) {
 func states(topic string, n int, f func(path string) string) []string {
 	out := make([]string, n)
 	for p := range out {
-		out[p] = f(statePath(topic, int32(p)))
+		out[p] = f(zkmeta.StatePath(topic, int32(p)))
 	}
 	return out
 }
@@ -274,7 +266,7 @@ func TestDeleteSequenceIsKafkas(t *testing.T) {
 		t.Fatalf("DeleteTopics: %+v %v", res, err)
 	}
 	waitFor(t, 10*time.Second, "the deletion to complete", func() bool {
-		ok, err := z.exists(deleteTopicPath("del"))
+		ok, err := z.Exists(zkmeta.DeleteTopicPath("del"))
 		return err == nil && !ok
 	})
 	// The deletions fire the controller's child watches; let their reads end.
@@ -283,8 +275,8 @@ func TestDeleteSequenceIsKafkas(t *testing.T) {
 	admin := chain{name: "admin", afterChain: -1, waves: [][]string{
 		// ZkAdminManager.deleteTopics -> AdminZkClient.deleteTopic
 		// (ZkAdminManager.scala:272; AdminZkClient.scala:193-205):
-		{"exists " + topicPath("del")},
-		{"create " + deleteTopicPath("del")}, // createDeleteTopicPath
+		{"exists " + zkmeta.TopicPath("del")},
+		{"create " + zkmeta.DeleteTopicPath("del")}, // createDeleteTopicPath
 	}}
 	// TopicDeletion (KafkaController.scala:1787-1809), then
 	// TopicDeletionManager.onTopicDeletion -> onPartitionDeletion
@@ -293,7 +285,7 @@ func TestDeleteSequenceIsKafkas(t *testing.T) {
 	// in id order): each re-reads its partitions' states
 	// (doRemoveReplicasFromIsr :350) and writes those whose ISR holds it
 	// (updateLeaderAndIsr): every one, as an ISR of one is written unchanged.
-	waves := [][]string{{"getChildren " + deleteTopicsPath}}
+	waves := [][]string{{"getChildren " + zkmeta.DeleteTopicsPath}}
 	for range 3 {
 		waves = append(waves, states("del", 2, getData), states("del", 2, setState))
 	}
@@ -302,26 +294,26 @@ func TestDeleteSequenceIsKafkas(t *testing.T) {
 	// 238-247): deleteRecursive of the topic znode, one request at a time
 	// (KafkaZkClient.scala:1876-1888), then the config and the marker.
 	for _, step := range []string{
-		"getChildren " + topicPath("del"),
-		"getChildren " + partitionsPath("del"),
-		"getChildren " + partitionPath("del", 0),
-		"getChildren " + statePath("del", 0),
-		cw("delete", statePath("del", 0)),
-		cw("delete", partitionPath("del", 0)),
-		"getChildren " + partitionPath("del", 1),
-		"getChildren " + statePath("del", 1),
-		cw("delete", statePath("del", 1)),
-		cw("delete", partitionPath("del", 1)),
-		cw("delete", partitionsPath("del")),
-		cw("delete", topicPath("del")),
-		cw("delete", topicConfigPath("del")), // deleteTopicConfigs
-		cw("delete", deleteTopicPath("del")), // deleteTopicDeletions
+		"getChildren " + zkmeta.TopicPath("del"),
+		"getChildren " + zkmeta.PartitionsPath("del"),
+		"getChildren " + zkmeta.PartitionPath("del", 0),
+		"getChildren " + zkmeta.StatePath("del", 0),
+		cw("delete", zkmeta.StatePath("del", 0)),
+		cw("delete", zkmeta.PartitionPath("del", 0)),
+		"getChildren " + zkmeta.PartitionPath("del", 1),
+		"getChildren " + zkmeta.StatePath("del", 1),
+		cw("delete", zkmeta.StatePath("del", 1)),
+		cw("delete", zkmeta.PartitionPath("del", 1)),
+		cw("delete", zkmeta.PartitionsPath("del")),
+		cw("delete", zkmeta.TopicPath("del")),
+		cw("delete", zkmeta.TopicConfigPath("del")), // deleteTopicConfigs
+		cw("delete", zkmeta.DeleteTopicPath("del")), // deleteTopicDeletions
 	} {
 		waves = append(waves, []string{step})
 	}
 	// The deletions fire the TopicChange and TopicDeletion handlers, whose
 	// events read the children again (KafkaController.scala:1685, 1789).
-	waves = append(waves, []string{"getChildren " + topicsPath, "getChildren " + deleteTopicsPath})
+	waves = append(waves, []string{"getChildren " + zkmeta.TopicsPath, "getChildren " + zkmeta.DeleteTopicsPath})
 	checkSequence(t, reqs, []chain{admin, {name: "controller", afterChain: 0, afterWave: 1, waves: waves}})
 }
 
@@ -361,7 +353,7 @@ func TestFailoverSequenceIsKafkas(t *testing.T) {
 	}
 	var live []string
 	for _, id := range c.ids() {
-		live = append(live, brokerPath(id))
+		live = append(live, zkmeta.BrokerPath(id))
 	}
 	each := func(kind string, paths []string) []string {
 		out := make([]string, len(paths))
@@ -376,29 +368,29 @@ func TestFailoverSequenceIsKafkas(t *testing.T) {
 		// maybeResign (:1538-1541), then elect (:1547-1561) ->
 		// registerControllerAndIncrementControllerEpoch
 		// (KafkaZkClient.scala:123-190).
-		{"exists " + controllerPath},
-		{getData(controllerPath)},
-		{getData(controllerPath)},
-		{getData(controllerEpochPath)},
-		{"multi create:" + controllerPath + " setData:" + controllerEpochPath},
+		{"exists " + zkmeta.ControllerPath},
+		{getData(zkmeta.ControllerPath)},
+		{getData(zkmeta.ControllerPath)},
+		{getData(zkmeta.ControllerEpochPath)},
+		{"multi create:" + zkmeta.ControllerPath + " setData:" + zkmeta.ControllerEpochPath},
 		// onControllerFailover (KafkaController.scala:285-305).
-		{getData(featurePath)},
-		{"exists " + preferredElectionPath},
-		{"exists " + reassignPartitionsPath},
-		{"getChildren " + logDirEventsPath},
-		{"getChildren " + isrChangesPath},
+		{getData(zkmeta.FeaturePath)},
+		{"exists " + zkmeta.PreferredElectionPath},
+		{"exists " + zkmeta.ReassignPartitionsPath},
+		{"getChildren " + zkmeta.LogDirEventsPath},
+		{"getChildren " + zkmeta.IsrChangesPath},
 		// initializeControllerContext (:951-983).
-		{"getChildren " + brokerIDsPath}, // getAllBrokerAndEpochsInCluster
+		{"getChildren " + zkmeta.BrokerIDsPath}, // getAllBrokerAndEpochsInCluster
 		each("getData", live),
-		{"getChildren " + topicsPath}, // getAllTopicsInCluster(true)
-		{getData(topicPath("fo"))},    // getReplicaAssignmentAndTopicIdForTopics
+		{"getChildren " + zkmeta.TopicsPath}, // getAllTopicsInCluster(true)
+		{getData(zkmeta.TopicPath("fo"))},    // getReplicaAssignmentAndTopicIdForTopics
 	}
 	for _, p := range live { // registerBrokerModificationsHandler, one by one
 		waves = append(waves, []string{"exists " + p})
 	}
 	waves = append(waves,
-		states("fo", 2, getData),                    // updateLeaderAndIsrCache
-		[]string{"getChildren " + deleteTopicsPath}, // fetchTopicDeletionsInProgress
+		states("fo", 2, getData),                           // updateLeaderAndIsrCache
+		[]string{"getChildren " + zkmeta.DeleteTopicsPath}, // fetchTopicDeletionsInProgress
 		// replicaStateMachine.startup: OfflineReplica for the dead broker's
 		// replicas (ReplicaStateMachine.scala:36-44, 212-248): re-read, then
 		// take it out of every ISR (all hold it).
@@ -412,15 +404,15 @@ func TestFailoverSequenceIsKafkas(t *testing.T) {
 		var reads, writes []string
 		for _, p := range old.Image().Topics["fo"].Partitions {
 			if p.Leader == dead {
-				reads = append(reads, getData(statePath("fo", p.ID)))
-				writes = append(writes, setState(statePath("fo", p.ID)))
+				reads = append(reads, getData(zkmeta.StatePath("fo", p.ID)))
+				writes = append(writes, setState(zkmeta.StatePath("fo", p.ID)))
 			}
 		}
 		waves = append(waves, reads, writes)
 	}
 	// The winner's own /controller fires the watch maybeResign left:
 	// ControllerChange -> maybeResign (:2575-2577).
-	waves = append(waves, []string{"exists " + controllerPath}, []string{getData(controllerPath)})
+	waves = append(waves, []string{"exists " + zkmeta.ControllerPath}, []string{getData(zkmeta.ControllerPath)})
 	checkSequence(t, reqs, []chain{{name: "new controller", afterChain: -1, waves: waves}})
 }
 
@@ -441,7 +433,7 @@ func TestControlledShutdownSequenceIsKafkas(t *testing.T) {
 	}
 	var ledReads, ledWrites, followReads, followWrites []string
 	for _, p := range ctrl.Image().Topics["cs"].Partitions {
-		path := statePath("cs", p.ID)
+		path := zkmeta.StatePath("cs", p.ID)
 		if p.Leader == gone {
 			ledReads, ledWrites = append(ledReads, getData(path)), append(ledWrites, setState(path))
 		} else {
@@ -472,9 +464,9 @@ func TestControlledShutdownSequenceIsKafkas(t *testing.T) {
 	// replicas: a re-read of every state, no write (no ISR holds it).
 	var rest []string
 	for _, id := range c.ids() {
-		rest = append(rest, getData(brokerPath(id)))
+		rest = append(rest, getData(zkmeta.BrokerPath(id)))
 	}
-	waves = append(waves, []string{"getChildren " + brokerIDsPath}, rest,
-		[]string{getData(statePath("cs", 0)), getData(statePath("cs", 1)), getData(statePath("cs", 2))})
+	waves = append(waves, []string{"getChildren " + zkmeta.BrokerIDsPath}, rest,
+		[]string{getData(zkmeta.StatePath("cs", 0)), getData(zkmeta.StatePath("cs", 1)), getData(zkmeta.StatePath("cs", 2))})
 	checkSequence(t, reqs, []chain{{name: "controller", afterChain: -1, waves: waves}})
 }

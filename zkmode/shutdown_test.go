@@ -13,6 +13,7 @@ import (
 
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/front"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 // TestControlledShutdownMovesLeadershipBeforeStop stops, cleanly, the broker
@@ -62,11 +63,11 @@ func TestControlledShutdownMovesLeadershipBeforeStop(t *testing.T) {
 
 			z := c.zk()
 			for _, id := range led {
-				b, _, err := z.get(statePath("cs", id))
+				b, _, err := z.Get(zkmeta.StatePath("cs", id))
 				if err != nil {
 					t.Fatal(err)
 				}
-				s, _ := decodeState("", b)
+				s, _ := zkmeta.DecodeState("", b)
 				if s.Leader == victim || s.LeaderEpoch != before.Partitions[id].LeaderEpoch+1 {
 					t.Errorf("cs-%d state %s: want a new leader at leader_epoch %d", id, b, before.Partitions[id].LeaderEpoch+1)
 				}
@@ -144,11 +145,11 @@ func TestControlledShutdownOfLastBrokerGivesUp(t *testing.T) {
 	}
 	z := c.zk()
 	for p := int32(0); p < 4; p++ {
-		b, _, err := z.get(statePath("last", p))
+		b, _, err := z.Get(zkmeta.StatePath("last", p))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s, _ := decodeState("", b); s.Leader != ids[2] {
+		if s, _ := zkmeta.DecodeState("", b); s.Leader != ids[2] {
 			t.Errorf("last-%d state %s: the leader should stay with broker %d", p, b, ids[2])
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 // Kafka's partition and replica state machines (3.9
@@ -44,17 +45,17 @@ func (ch leaderChange) nextEpoch(cp *ctxPartition) int32 {
 func (c *controller) readPartitionStates(parts []tp) ([]tp, error) {
 	paths := make([]string, len(parts))
 	for i, p := range parts {
-		paths[i] = statePath(p.topic, p.part)
+		paths[i] = zkmeta.StatePath(p.topic, p.part)
 	}
 	var have []tp
-	for i, r := range c.n.z.getMany(paths, c.n.cfg.MaxInFlightRequests) {
-		if errors.Is(r.err, zk.ErrNoNode) {
+	for i, r := range c.n.z.GetMany(paths, c.n.cfg.MaxInFlightRequests) {
+		if errors.Is(r.Err, zk.ErrNoNode) {
 			continue
 		}
-		if r.err != nil {
-			return nil, fmt.Errorf("read partition states: %w", r.err)
+		if r.Err != nil {
+			return nil, fmt.Errorf("read partition states: %w", r.Err)
 		}
-		s, err := decodeState(paths[i], r.data)
+		s, err := zkmeta.DecodeState(paths[i], r.Data)
 		if err != nil {
 			return nil, err
 		}
@@ -66,7 +67,7 @@ func (c *controller) readPartitionStates(parts []tp) ([]tp, error) {
 			continue
 		}
 		cp.Leader, cp.LeaderEpoch, cp.ISR, cp.controllerEpoch = s.Leader, s.LeaderEpoch, s.ISR, s.ControllerEpoch
-		cp.zkVersion, cp.hasState = r.stat.Version, true
+		cp.zkVersion, cp.hasState = r.Stat.Version, true
 		have = append(have, parts[i])
 	}
 	return have, nil
@@ -80,11 +81,11 @@ func (c *controller) readPartitionStates(parts []tp) ([]tp, error) {
 // It returns the partitions whose write lost a race, for the caller to read
 // and try again.
 func (c *controller) writeStates(changes []leaderChange, b *requestBatch, recipients func(p tp) []int32) ([]tp, error) {
-	ops := make([]op, len(changes))
+	ops := make([]zkmeta.Op, len(changes))
 	for i, ch := range changes {
 		cp := c.cc.partition(ch.p)
-		ops[i] = op{kind: opSet, path: statePath(ch.p.topic, ch.p.part),
-			data: encodeState(ch.leader, ch.nextEpoch(cp), ch.isr, c.epoch), version: cp.zkVersion}
+		ops[i] = zkmeta.Op{Kind: zkmeta.OpSet, Path: zkmeta.StatePath(ch.p.topic, ch.p.part),
+			Data: zkmeta.EncodeState(ch.leader, ch.nextEpoch(cp), ch.isr, c.epoch), Version: cp.zkVersion}
 	}
 	res, err := c.cwriteEach(ops)
 	if err != nil {
@@ -231,11 +232,11 @@ func (c *controller) readUncleanConfigs(offline []tp) error {
 			continue
 		}
 		seen[p.topic] = true
-		paths = append(paths, topicConfigPath(p.topic))
+		paths = append(paths, zkmeta.TopicConfigPath(p.topic))
 	}
-	for _, r := range c.n.z.getMany(paths, c.n.cfg.MaxInFlightRequests) {
-		if r.err != nil && !errors.Is(r.err, zk.ErrNoNode) {
-			return fmt.Errorf("read topic configs: %w", r.err)
+	for _, r := range c.n.z.GetMany(paths, c.n.cfg.MaxInFlightRequests) {
+		if r.Err != nil && !errors.Is(r.Err, zk.ErrNoNode) {
+			return fmt.Errorf("read topic configs: %w", r.Err)
 		}
 	}
 	return nil

@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 func (c *controller) onTopicChange(zk.Event) error   { return c.processTopicChange() }
@@ -22,7 +24,7 @@ func (c *controller) processTopicChange() error {
 	if !c.active {
 		return nil
 	}
-	names, err := c.children(topicsPath, c.onTopicChange)
+	names, err := c.children(zkmeta.TopicsPath, c.onTopicChange)
 	if err != nil {
 		return err
 	}
@@ -68,7 +70,7 @@ func (c *controller) processBrokerChange() error {
 	if !c.active {
 		return nil
 	}
-	ids, err := c.children(brokerIDsPath, c.onBrokerChange)
+	ids, err := c.children(zkmeta.BrokerIDsPath, c.onBrokerChange)
 	if err != nil {
 		return err
 	}
@@ -185,7 +187,7 @@ func (c *controller) processTopicDeletion() error {
 	if !c.active {
 		return nil
 	}
-	names, err := c.children(deleteTopicsPath, c.onTopicDeletion)
+	names, err := c.children(zkmeta.DeleteTopicsPath, c.onTopicDeletion)
 	if err != nil {
 		return err
 	}
@@ -225,7 +227,7 @@ func (c *controller) startDeletion(names []string) error {
 		if !ok || c.n.cfg.TopicDeletionDisabled {
 			// Kafka drops markers of unknown topics, and all of them when
 			// delete.topic.enable is false (KafkaController.scala:1787-1816).
-			if _, err := c.cwriteOne(op{kind: opDelete, path: deleteTopicPath(n), version: -1}); err != nil {
+			if _, err := c.cwriteOne(zkmeta.Op{Kind: zkmeta.OpDelete, Path: zkmeta.DeleteTopicPath(n), Version: -1}); err != nil {
 				return err
 			}
 			c.waiters.complete(deleteWait, n, 0)
@@ -303,11 +305,11 @@ func (c *controller) completeDeletion(names []string) error {
 		if _, ok := c.cc.topics[n]; !ok {
 			continue
 		}
-		if err := c.deleteRecursive(topicPath(n)); err != nil {
+		if err := c.deleteRecursive(zkmeta.TopicPath(n)); err != nil {
 			return err
 		}
-		for _, path := range []string{topicConfigPath(n), deleteTopicPath(n)} {
-			if _, err := c.cwriteOne(op{kind: opDelete, path: path, version: -1}); err != nil {
+		for _, path := range []string{zkmeta.TopicConfigPath(n), zkmeta.DeleteTopicPath(n)} {
+			if _, err := c.cwriteOne(zkmeta.Op{Kind: zkmeta.OpDelete, Path: path, Version: -1}); err != nil {
 				return err
 			}
 		}
@@ -324,7 +326,7 @@ func (c *controller) completeDeletion(names []string) error {
 // recursively, then the znode itself, one request at a time, each delete
 // epoch-checked; a znode already gone is fine.
 func (c *controller) deleteRecursive(path string) error {
-	kids, _, err := c.n.z.childrenW(path)
+	kids, _, err := c.n.z.ChildrenW(path)
 	if errors.Is(err, zk.ErrNoNode) {
 		return nil
 	}
@@ -337,6 +339,6 @@ func (c *controller) deleteRecursive(path string) error {
 			return err
 		}
 	}
-	_, err = c.cwriteOne(op{kind: opDelete, path: path, version: -1})
+	_, err = c.cwriteOne(zkmeta.Op{Kind: zkmeta.OpDelete, Path: path, Version: -1})
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 func TestConfigValidateNamesKafkaProperties(t *testing.T) {
@@ -29,34 +30,6 @@ func TestConfigValidateNamesKafkaProperties(t *testing.T) {
 	}
 	if d := ok.withDefaults(); d.SessionTimeout != DefaultSessionTimeout || d.ConnectionTimeout != DefaultSessionTimeout {
 		t.Errorf("defaults: session %v connection %v, want Kafka's 18 s", d.SessionTimeout, d.ConnectionTimeout)
-	}
-}
-
-func TestParseConnectChroot(t *testing.T) {
-	servers, root, err := parseConnect("a:1,b:2,c:3/kafka/prod/")
-	if err != nil || !slices.Equal(servers, []string{"a:1", "b:2", "c:3"}) || root != "/kafka/prod" {
-		t.Fatalf("got %v %q %v", servers, root, err)
-	}
-	if _, _, err := parseConnect("a:1,,b:2"); err == nil {
-		t.Error("empty server accepted")
-	}
-}
-
-func TestZnodeCodecsRoundTrip(t *testing.T) {
-	topic := &cluster.Topic{Name: "t", ID: cluster.NewTopicID(rand.New(rand.NewPCG(1, 2))), Partitions: []cluster.Partition{
-		{ID: 0, Replicas: []int32{1, 2}}, {ID: 1, Replicas: []int32{2, 3}}}}
-	id, assignment, err := decodeTopic("t", encodeTopic(topic))
-	if err != nil || id != topic.ID || len(assignment) != 2 || !slices.Equal(assignment[1], []int32{2, 3}) {
-		t.Fatalf("topic round trip: %v %v %v", id, assignment, err)
-	}
-	b, err := decodeBroker(7, encodeBroker([]cluster.Endpoint{{Listener: "PLAINTEXT", Host: "10.0.0.1", Port: 9093}, {Listener: "INTERNAL", Host: "kb-1", Port: 19093}}, "r1"), 42)
-	if err != nil || b.Rack != "r1" || b.Epoch != 42 || len(b.Endpoints) != 2 ||
-		b.Endpoints[0] != (cluster.Endpoint{Listener: "PLAINTEXT", Host: "10.0.0.1", Port: 9093}) {
-		t.Fatalf("broker round trip: %+v %v", b, err)
-	}
-	s, err := decodeState("x", encodeState(3, 4, []int32{3, 1}, 5))
-	if err != nil || s.Leader != 3 || s.LeaderEpoch != 4 || s.ControllerEpoch != 5 || s.Version != 1 || !slices.Equal(s.ISR, []int32{3, 1}) {
-		t.Fatalf("state round trip: %+v %v", s, err)
 	}
 }
 
@@ -84,17 +57,17 @@ func umFor(topic string, id cluster.TopicID, leaders ...int32) kmsg.UpdateMetada
 
 func TestApplyUpdateMetadata(t *testing.T) {
 	req := kmsg.NewPtrUpdateMetadataRequest()
-	req.SetVersion(updateMetadataVersion)
+	req.SetVersion(zkmeta.UpdateMetadataVersion)
 	req.ControllerID = 2
-	req.LiveBrokers = liveBrokers([]*cluster.Broker{{ID: 1, Endpoints: []cluster.Endpoint{{Listener: "PLAINTEXT", Host: "h", Port: 1}}}})
+	req.LiveBrokers = zkmeta.LiveBrokers([]*cluster.Broker{{ID: 1, Endpoints: []cluster.Endpoint{{Listener: "PLAINTEXT", Host: "h", Port: 1}}}})
 	req.TopicStates = []kmsg.UpdateMetadataRequestTopicState{umFor("a", cluster.TopicID{1}, 1, 2), umFor("b", cluster.TopicID{2}, 1)}
-	setUpdateMetadataType(req, updateMetadataIncrement)
+	zkmeta.SetUpdateMetadataType(req, zkmeta.UpdateMetadataIncrement)
 	img := applyUpdateMetadata(cluster.NewImage("c"), wireUpdateMetadata(t, req))
 	if img.Offset != 1 || img.ControllerID != 2 || len(img.Topics) != 2 || img.Topics["a"].Partitions[1].Leader != 2 {
 		t.Fatalf("incremental: %+v", img)
 	}
 	// An incremental push of one partition keeps the rest; leader -2 drops a topic.
-	req.TopicStates = []kmsg.UpdateMetadataRequestTopicState{umFor("a", cluster.TopicID{1}, 2), umFor("b", cluster.TopicID{2}, leaderDuringDelete)}
+	req.TopicStates = []kmsg.UpdateMetadataRequestTopicState{umFor("a", cluster.TopicID{1}, 2), umFor("b", cluster.TopicID{2}, zkmeta.LeaderDuringDelete)}
 	img = applyUpdateMetadata(img, wireUpdateMetadata(t, req))
 	if a := img.Topics["a"]; len(a.Partitions) != 2 || a.Partitions[0].Leader != 2 || a.Partitions[1].Leader != 2 {
 		t.Fatalf("merge: %+v", a)
@@ -104,7 +77,7 @@ func TestApplyUpdateMetadata(t *testing.T) {
 	}
 	// A FULL push (the v8 Type tag, read back from the wire) replaces the topics.
 	req.TopicStates = []kmsg.UpdateMetadataRequestTopicState{umFor("c", cluster.TopicID{3}, 1)}
-	setUpdateMetadataType(req, updateMetadataFull)
+	zkmeta.SetUpdateMetadataType(req, zkmeta.UpdateMetadataFull)
 	img = applyUpdateMetadata(img, wireUpdateMetadata(t, req))
 	if _, ok := img.Topics["a"]; ok || len(img.Topics) != 1 || img.Offset != 3 {
 		t.Fatalf("full push kept stale topics: %v", img.TopicNames())

@@ -13,7 +13,7 @@ import (
 	"github.com/kraftbench/kraftbench/cluster/layout"
 	"github.com/kraftbench/kraftbench/cluster/ready"
 	"github.com/kraftbench/kraftbench/internal/provision"
-	"github.com/kraftbench/kraftbench/zkmode/ensemble"
+	"github.com/kraftbench/kraftbench/internal/zkensemble"
 )
 
 // localCluster is a running local cluster.
@@ -28,7 +28,7 @@ type localCluster struct {
 	start     time.Time
 	clusterID string // the ZooKeeper cluster's id, once a migration needs it (migrate.go)
 
-	zk           *ensemble.Ensemble
+	zk           *zkensemble.Ensemble
 	storeReadyAt time.Duration
 	phases       []cluster.Phase
 

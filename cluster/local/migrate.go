@@ -13,7 +13,7 @@ import (
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/layout"
 	"github.com/kraftbench/kraftbench/internal/provision"
-	"github.com/kraftbench/kraftbench/zkmode"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 var _ cluster.Migrator = (*localCluster)(nil)
@@ -53,7 +53,7 @@ func (c *localCluster) AddControllers(ctx context.Context, n int) error {
 	plan := c.plan
 	plan.Nodes = append(slices.Clone(plan.Nodes), ctrls...)
 	c.mu.Unlock()
-	clusterID, err := zkmode.ReadClusterID(ctx, c.res.ZKConnect())
+	clusterID, err := zkmeta.ReadClusterID(ctx, c.res.ZKConnect())
 	if err != nil {
 		return fmt.Errorf("add controllers: %w", err)
 	}
@@ -124,7 +124,7 @@ func (c *localCluster) Reconfigure(ctx context.Context, id int32, stage cluster.
 	nd := c.plan.Nodes[i]
 	c.mu.Unlock()
 	if c.clusterID == "" {
-		id, err := zkmode.ReadClusterID(ctx, c.res.ZKConnect())
+		id, err := zkmeta.ReadClusterID(ctx, c.res.ZKConnect())
 		if err != nil {
 			return fmt.Errorf("reconfigure node %d: %w", nd.ID, err)
 		}

@@ -1,6 +1,6 @@
 // Package local is the provider that runs every node of a cluster as a
 // process on loopback: ZooKeeper servers from Debian's zookeeper package (or
-// ZOOKEEPER_HOME) through zkmode/ensemble, and kbnode processes configured
+// ZOOKEEPER_HOME) through internal/zkensemble, and kbnode processes configured
 // with the Kafka properties cluster/layout makes.
 //
 // It can kill (SIGKILL), stop (SIGTERM), pause (SIGSTOP/SIGCONT) and restart
@@ -28,7 +28,7 @@ import (
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/layout"
 	"github.com/kraftbench/kraftbench/cluster/ready"
-	"github.com/kraftbench/kraftbench/zkmode/ensemble"
+	"github.com/kraftbench/kraftbench/internal/zkensemble"
 )
 
 // Options configure the local provider.
@@ -141,7 +141,7 @@ func (c *localCluster) boot(ctx context.Context) error {
 	}
 	c.res = r
 	if c.spec.Mode == cluster.ModeZK {
-		zk, err := ensemble.Start(ctx, ensemble.Options{Servers: c.spec.ZKServers, Dir: filepath.Join(c.dir, "zookeeper"),
+		zk, err := zkensemble.Start(ctx, zkensemble.Options{Servers: c.spec.ZKServers, Dir: filepath.Join(c.dir, "zookeeper"),
 			Fsync: !c.o.NoZKFsync, ZooKeeperHome: c.o.ZooKeeperHome, Logger: c.o.Logger, HeapMB: zkHeapMB})
 		if err != nil {
 			return fmt.Errorf("zookeeper: %w", err)

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
-	"github.com/kraftbench/kraftbench/zkmode"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 // Phase is where a cluster stands in a migration.
@@ -152,7 +152,7 @@ func ReadState(ctx context.Context, c cluster.Cluster) (State, error) {
 	st.DualWrite = migration == "migration"
 	if m, ok := c.(cluster.Migrator); ok && st.Phase != PhaseZK && st.Phase != PhaseKRaftOnly && m.ZKConnect() != "" {
 		zctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		z, found, err := zkmode.ReadMigrationZNode(zctx, m.ZKConnect())
+		z, found, err := zkmeta.ReadMigrationZNode(zctx, m.ZKConnect())
 		cancel()
 		if err == nil && found {
 			st.ZKSyncedOffset = z.KRaftMetadataOffset

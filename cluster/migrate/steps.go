@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
-	"github.com/kraftbench/kraftbench/zkmode"
+	"github.com/kraftbench/kraftbench/internal/zkmeta"
 )
 
 // Options tune the steps.
@@ -247,7 +247,7 @@ func Rollback(ctx context.Context, c cluster.Cluster, o Options) error {
 		return fmt.Errorf("rollback: %w", err)
 	}
 	rctx, cancel := context.WithTimeout(ctx, o.Timeout)
-	err = zkmode.ReleaseController(rctx, m.ZKConnect())
+	err = zkmeta.ReleaseController(rctx, m.ZKConnect())
 	cancel()
 	if err != nil {
 		return fmt.Errorf("rollback: free /controller: %w", err)

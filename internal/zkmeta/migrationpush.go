@@ -1,9 +1,10 @@
-package zkmode
+package zkmeta
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"sync"
@@ -152,25 +153,24 @@ func (p *KRaftPusher) topics(set PushSet) []*cluster.Topic {
 
 func (p *KRaftPusher) updateMetadata(b *cluster.Broker, epoch int32, set PushSet) *kmsg.UpdateMetadataRequest {
 	req := kmsg.NewPtrUpdateMetadataRequest()
-	req.SetVersion(updateMetadataVersion)
+	req.SetVersion(UpdateMetadataVersion)
 	req.ControllerID, req.ControllerEpoch, req.BrokerEpoch = p.controllerID, epoch, b.Epoch
 	req.IsKRaftController = true
 	var live []*cluster.Broker
 	for _, id := range set.Image.LiveBrokerIDs() {
 		live = append(live, set.Image.Brokers[id])
 	}
-	req.LiveBrokers = liveBrokers(live)
+	req.LiveBrokers = LiveBrokers(live)
 	if set.Full {
-		setUpdateMetadataType(req, updateMetadataFull)
+		SetUpdateMetadataType(req, UpdateMetadataFull)
 	} else {
-		setUpdateMetadataType(req, updateMetadataIncrement)
+		SetUpdateMetadataType(req, UpdateMetadataIncrement)
 	}
 	for _, t := range p.topics(set) {
 		ts := kmsg.NewUpdateMetadataRequestTopicState()
 		ts.Topic, ts.TopicID = t.Name, t.ID
 		for _, part := range t.Partitions {
-			cp := ctxPartition{Partition: part, controllerEpoch: epoch}
-			ts.PartitionStates = append(ts.PartitionStates, umPartition(&cp, false))
+			ts.PartitionStates = append(ts.PartitionStates, UpdateMetadataPartition(part, epoch, 0, false))
 		}
 		req.TopicStates = append(req.TopicStates, ts)
 	}
@@ -178,8 +178,7 @@ func (p *KRaftPusher) updateMetadata(b *cluster.Broker, epoch int32, set PushSet
 		ts := kmsg.NewUpdateMetadataRequestTopicState()
 		ts.Topic, ts.TopicID = t.Name, t.ID
 		for _, part := range t.Partitions {
-			cp := ctxPartition{Partition: part, controllerEpoch: epoch}
-			ts.PartitionStates = append(ts.PartitionStates, umPartition(&cp, true))
+			ts.PartitionStates = append(ts.PartitionStates, UpdateMetadataPartition(part, epoch, 0, true))
 		}
 		req.TopicStates = append(req.TopicStates, ts)
 	}
@@ -204,8 +203,7 @@ func (p *KRaftPusher) leaderAndIsr(b *cluster.Broker, epoch int32, set PushSet) 
 			if !slices.Contains(part.Replicas, b.ID) {
 				continue
 			}
-			cp := ctxPartition{Partition: part, controllerEpoch: epoch}
-			ts.PartitionStates = append(ts.PartitionStates, laiPartition(&cp, false))
+			ts.PartitionStates = append(ts.PartitionStates, LeaderAndIsrPartition(part, epoch, 0, false))
 			leaders[part.Leader] = true
 		}
 		if len(ts.PartitionStates) > 0 {
@@ -215,7 +213,7 @@ func (p *KRaftPusher) leaderAndIsr(b *cluster.Broker, epoch int32, set PushSet) 
 	if len(req.TopicStates) == 0 {
 		return nil
 	}
-	for _, lid := range sortedKeys(leaders) {
+	for _, lid := range slices.Sorted(maps.Keys(leaders)) {
 		if br, ok := set.Image.Brokers[lid]; ok {
 			ll := kmsg.NewLeaderAndISRRequestLiveLeader()
 			ll.BrokerID = lid

@@ -1,4 +1,4 @@
-package zkmode
+package zkmeta
 
 import (
 	"encoding/json"
@@ -16,40 +16,40 @@ import (
 // paths and JSON shapes, so zkCli.sh shows a kraftbench cluster as it would
 // show a Kafka one.
 const (
-	controllerPath      = "/controller"       // ephemeral {"version":1,"brokerid":N,"timestamp":"ms"}
-	controllerEpochPath = "/controller_epoch" // "E"; its version fences controllers
-	brokerIDsPath       = "/brokers/ids"      // /<id>: ephemeral registration
-	topicsPath          = "/brokers/topics"   // /<t>: assignment; /<t>/partitions/<p>/state
-	deleteTopicsPath    = "/admin/delete_topics"
-	configTopicsPath    = "/config/topics"
-	clusterIDPath       = "/cluster/id"
+	ControllerPath      = "/controller"       // ephemeral {"version":1,"brokerid":N,"timestamp":"ms"}
+	ControllerEpochPath = "/controller_epoch" // "E"; its version fences controllers
+	BrokerIDsPath       = "/brokers/ids"      // /<id>: ephemeral registration
+	TopicsPath          = "/brokers/topics"   // /<t>: assignment; /<t>/partitions/<p>/state
+	DeleteTopicsPath    = "/admin/delete_topics"
+	ConfigTopicsPath    = "/config/topics"
+	ClusterIDPath       = "/cluster/id"
 
 	// Checked by a new controller (onControllerFailover); kraftbench
 	// writes none of them.
-	logDirEventsPath       = "/log_dir_event_notification"
-	isrChangesPath         = "/isr_change_notification"
-	preferredElectionPath  = "/admin/preferred_replica_election"
-	reassignPartitionsPath = "/admin/reassign_partitions"
-	featurePath            = "/feature"
+	LogDirEventsPath       = "/log_dir_event_notification"
+	IsrChangesPath         = "/isr_change_notification"
+	PreferredElectionPath  = "/admin/preferred_replica_election"
+	ReassignPartitionsPath = "/admin/reassign_partitions"
+	FeaturePath            = "/feature"
 )
 
-// persistentPaths are created at broker start-up (Kafka's
+// PersistentPaths are created at broker start-up (Kafka's
 // ZkData.PersistentZkPaths, the ones kraftbench uses plus their siblings).
-var persistentPaths = []string{
-	"/consumers", brokerIDsPath, topicsPath, "/brokers/seqid", "/config/changes",
-	configTopicsPath, "/config/clients", "/config/brokers", deleteTopicsPath,
+var PersistentPaths = []string{
+	"/consumers", BrokerIDsPath, TopicsPath, "/brokers/seqid", "/config/changes",
+	ConfigTopicsPath, "/config/clients", "/config/brokers", DeleteTopicsPath,
 	"/isr_change_notification", "/log_dir_event_notification",
 }
 
-func brokerPath(id int32) string     { return brokerIDsPath + "/" + strconv.Itoa(int(id)) }
-func topicPath(t string) string      { return topicsPath + "/" + t }
-func partitionsPath(t string) string { return topicPath(t) + "/partitions" }
-func partitionPath(t string, p int32) string {
-	return partitionsPath(t) + "/" + strconv.Itoa(int(p))
+func BrokerPath(id int32) string     { return BrokerIDsPath + "/" + strconv.Itoa(int(id)) }
+func TopicPath(t string) string      { return TopicsPath + "/" + t }
+func PartitionsPath(t string) string { return TopicPath(t) + "/partitions" }
+func PartitionPath(t string, p int32) string {
+	return PartitionsPath(t) + "/" + strconv.Itoa(int(p))
 }
-func statePath(t string, p int32) string { return partitionPath(t, p) + "/state" }
-func deleteTopicPath(t string) string    { return deleteTopicsPath + "/" + t }
-func topicConfigPath(t string) string    { return configTopicsPath + "/" + t }
+func StatePath(t string, p int32) string { return PartitionPath(t, p) + "/state" }
+func DeleteTopicPath(t string) string    { return DeleteTopicsPath + "/" + t }
+func TopicConfigPath(t string) string    { return ConfigTopicsPath + "/" + t }
 
 func nowMillis() string { return strconv.FormatInt(time.Now().UnixMilli(), 10) }
 
@@ -60,25 +60,25 @@ type controllerZNode struct {
 	Timestamp string `json:"timestamp"`
 }
 
-func encodeController(id int32) []byte {
+func EncodeController(id int32) []byte {
 	b, _ := json.Marshal(controllerZNode{Version: 1, BrokerID: id, Timestamp: nowMillis()})
 	return b
 }
 
-func decodeController(b []byte) (int32, error) {
+func DecodeController(b []byte) (int32, error) {
 	var z controllerZNode
 	if err := json.Unmarshal(b, &z); err != nil {
-		return -1, fmt.Errorf("decode %s: %w", controllerPath, err)
+		return -1, fmt.Errorf("decode %s: %w", ControllerPath, err)
 	}
 	return z.BrokerID, nil
 }
 
-func encodeEpoch(e int32) []byte { return []byte(strconv.Itoa(int(e))) }
+func EncodeEpoch(e int32) []byte { return []byte(strconv.Itoa(int(e))) }
 
-func decodeEpoch(b []byte) (int32, error) {
+func DecodeEpoch(b []byte) (int32, error) {
 	e, err := strconv.ParseInt(string(b), 10, 32)
 	if err != nil {
-		return 0, fmt.Errorf("decode %s: %w", controllerEpochPath, err)
+		return 0, fmt.Errorf("decode %s: %w", ControllerEpochPath, err)
 	}
 	return int32(e), nil
 }
@@ -96,9 +96,9 @@ type brokerZNode struct {
 	Rack                        *string           `json:"rack,omitempty"`
 }
 
-// encodeBroker writes every advertised listener; host and port are the
+// EncodeBroker writes every advertised listener; host and port are the
 // first's (Kafka's legacy fields).
-func encodeBroker(eps []cluster.Endpoint, rack string) []byte {
+func EncodeBroker(eps []cluster.Endpoint, rack string) []byte {
 	ep := eps[0]
 	z := brokerZNode{
 		ListenerSecurityProtocolMap: map[string]string{},
@@ -116,18 +116,18 @@ func encodeBroker(eps []cluster.Endpoint, rack string) []byte {
 	return b
 }
 
-// decodeBroker reads a registration; epoch is the znode's czxid, Kafka's
+// DecodeBroker reads a registration; epoch is the znode's czxid, Kafka's
 // broker epoch.
-func decodeBroker(id int32, b []byte, epoch int64) (*cluster.Broker, error) {
+func DecodeBroker(id int32, b []byte, epoch int64) (*cluster.Broker, error) {
 	var z brokerZNode
 	if err := json.Unmarshal(b, &z); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", brokerPath(id), err)
+		return nil, fmt.Errorf("decode %s: %w", BrokerPath(id), err)
 	}
 	br := &cluster.Broker{ID: id, Epoch: epoch}
 	for _, e := range z.Endpoints {
 		ep, err := parseEndpoint(e)
 		if err != nil {
-			return nil, fmt.Errorf("decode %s: %w", brokerPath(id), err)
+			return nil, fmt.Errorf("decode %s: %w", BrokerPath(id), err)
 		}
 		br.Endpoints = append(br.Endpoints, ep)
 	}
@@ -166,7 +166,7 @@ type topicZNode struct {
 	RemovingReplicas map[string][]int32 `json:"removing_replicas"`
 }
 
-func encodeTopic(t *cluster.Topic) []byte {
+func EncodeTopic(t *cluster.Topic) []byte {
 	z := topicZNode{
 		Version: 3, TopicID: t.ID.String(), Partitions: make(map[string][]int32, len(t.Partitions)),
 		AddingReplicas: map[string][]int32{}, RemovingReplicas: map[string][]int32{},
@@ -178,22 +178,22 @@ func encodeTopic(t *cluster.Topic) []byte {
 	return b
 }
 
-// decodeTopic returns the topic id and the replica assignment, indexed by
+// DecodeTopic returns the topic id and the replica assignment, indexed by
 // partition id.
-func decodeTopic(name string, b []byte) (cluster.TopicID, [][]int32, error) {
+func DecodeTopic(name string, b []byte) (cluster.TopicID, [][]int32, error) {
 	var z topicZNode
 	if err := json.Unmarshal(b, &z); err != nil {
-		return cluster.TopicID{}, nil, fmt.Errorf("decode %s: %w", topicPath(name), err)
+		return cluster.TopicID{}, nil, fmt.Errorf("decode %s: %w", TopicPath(name), err)
 	}
 	id, ok := cluster.ParseTopicID(z.TopicID)
 	if !ok {
-		return id, nil, fmt.Errorf("decode %s: bad topic_id %q", topicPath(name), z.TopicID)
+		return id, nil, fmt.Errorf("decode %s: bad topic_id %q", TopicPath(name), z.TopicID)
 	}
 	ids := make([]int, 0, len(z.Partitions))
 	for k := range z.Partitions {
 		p, err := strconv.Atoi(k)
 		if err != nil || p < 0 || p >= len(z.Partitions) {
-			return id, nil, fmt.Errorf("decode %s: bad partition %q", topicPath(name), k)
+			return id, nil, fmt.Errorf("decode %s: bad partition %q", TopicPath(name), k)
 		}
 		ids = append(ids, p)
 	}
@@ -205,9 +205,9 @@ func decodeTopic(name string, b []byte) (cluster.TopicID, [][]int32, error) {
 	return id, out, nil
 }
 
-// stateZNode is /brokers/topics/<t>/partitions/<p>/state
+// StateZNode is /brokers/topics/<t>/partitions/<p>/state
 // (Kafka's TopicPartitionStateZNode).
-type stateZNode struct {
+type StateZNode struct {
 	ControllerEpoch int32   `json:"controller_epoch"`
 	Leader          int32   `json:"leader"`
 	Version         int     `json:"version"`
@@ -215,16 +215,16 @@ type stateZNode struct {
 	ISR             []int32 `json:"isr"`
 }
 
-func encodeState(leader, leaderEpoch int32, isr []int32, controllerEpoch int32) []byte {
+func EncodeState(leader, leaderEpoch int32, isr []int32, controllerEpoch int32) []byte {
 	if isr == nil {
 		isr = []int32{}
 	}
-	b, _ := json.Marshal(stateZNode{ControllerEpoch: controllerEpoch, Leader: leader, Version: 1, LeaderEpoch: leaderEpoch, ISR: isr})
+	b, _ := json.Marshal(StateZNode{ControllerEpoch: controllerEpoch, Leader: leader, Version: 1, LeaderEpoch: leaderEpoch, ISR: isr})
 	return b
 }
 
-func decodeState(path string, b []byte) (stateZNode, error) {
-	var z stateZNode
+func DecodeState(path string, b []byte) (StateZNode, error) {
+	var z StateZNode
 	if err := json.Unmarshal(b, &z); err != nil {
 		return z, fmt.Errorf("decode %s: %w", path, err)
 	}
@@ -237,7 +237,7 @@ type configZNode struct {
 	Config  map[string]string `json:"config"`
 }
 
-func encodeConfig(cfg map[string]string) []byte {
+func EncodeConfig(cfg map[string]string) []byte {
 	if cfg == nil {
 		cfg = map[string]string{}
 	}
@@ -245,16 +245,16 @@ func encodeConfig(cfg map[string]string) []byte {
 	return b
 }
 
-func decodeConfig(t string, b []byte) (map[string]string, error) {
+func DecodeConfig(t string, b []byte) (map[string]string, error) {
 	var z configZNode
 	if err := json.Unmarshal(b, &z); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", topicConfigPath(t), err)
+		return nil, fmt.Errorf("decode %s: %w", TopicConfigPath(t), err)
 	}
 	return z.Config, nil
 }
 
-// clusterIDZNode is /cluster/id.
-type clusterIDZNode struct {
+// ClusterIDZNode is /cluster/id.
+type ClusterIDZNode struct {
 	Version string `json:"version"`
 	ID      string `json:"id"`
 }

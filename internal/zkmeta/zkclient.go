@@ -1,4 +1,4 @@
-package zkmode
+package zkmeta
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/go-zookeeper/zk"
 )
 
-// zkClient is one node's ZooKeeper session: the chroot of zookeeper.connect
+// Client is one node's ZooKeeper session: the chroot of zookeeper.connect
 // applied to every path, go-zookeeper's log sent to slog, and a dialer that
 // can drop the connection the way a crashed process does.
 //
@@ -22,26 +22,26 @@ import (
 // from many goroutines are all in flight at once, as with Kafka's
 // ZooKeeperClient and its async API; fl bounds them to
 // zookeeper.max.in.flight.requests, as Kafka's semaphore does (inflight.go).
-type zkClient struct {
+type Client struct {
 	conn   *zk.Conn
 	root   string
-	dialer *killDialer
+	Dialer *KillDialer
 	fl     *inFlight
 }
 
 var openACL = zk.WorldACL(zk.PermAll)
 
-// connectZK opens a session and waits for it, up to timeout. onEvent sees
+// Connect opens a session and waits for it, up to timeout. onEvent sees
 // every session event (it must not block).
 // The session keeps at most zookeeper.max.in.flight.requests (Kafka's
-// default 10) requests outstanding; withMaxInFlight changes that.
-func connectZK(ctx context.Context, connect string, sessionTimeout, timeout time.Duration,
-	log *slog.Logger, onEvent func(zk.Event)) (*zkClient, error) {
-	servers, root, err := parseConnect(connect)
+// default 10) requests outstanding; WithMaxInFlight changes that.
+func Connect(ctx context.Context, connect string, sessionTimeout, timeout time.Duration,
+	log *slog.Logger, onEvent func(zk.Event)) (*Client, error) {
+	servers, root, err := ParseConnect(connect)
 	if err != nil {
 		return nil, fmt.Errorf("zookeeper.connect: %w", err)
 	}
-	d := &killDialer{}
+	d := &KillDialer{}
 	ready := make(chan struct{})
 	var once sync.Once
 	cb := func(ev zk.Event) {
@@ -66,10 +66,10 @@ func connectZK(ctx context.Context, connect string, sessionTimeout, timeout time
 		conn.Close()
 		return nil, fmt.Errorf("connect to zookeeper %s: no session within %v (zookeeper.connection.timeout.ms)", connect, timeout)
 	}
-	z := &zkClient{conn: conn, dialer: d, fl: newInFlight(DefaultMaxInFlightRequests)}
+	z := &Client{conn: conn, Dialer: d, fl: newInFlight(DefaultMaxInFlightRequests)}
 	if root != "" {
 		// Kafka creates a missing chroot before using it.
-		if err := z.ensurePath(root); err != nil {
+		if err := z.EnsurePath(root); err != nil {
 			conn.Close()
 			return nil, err
 		}
@@ -78,28 +78,42 @@ func connectZK(ctx context.Context, connect string, sessionTimeout, timeout time
 	return z, nil
 }
 
-// withMaxInFlight sets zookeeper.max.in.flight.requests; call it before
+// WithMaxInFlight sets zookeeper.max.in.flight.requests; call it before
 // the session is shared.
-func (z *zkClient) withMaxInFlight(n int) *zkClient {
+func (z *Client) WithMaxInFlight(n int) *Client {
 	z.fl = newInFlight(n)
 	return z
 }
 
-// close ends the session: ZooKeeper deletes its ephemeral znodes at once.
-func (z *zkClient) close() { z.conn.Close() }
+// MaxInFlight is the session's zookeeper.max.in.flight.requests: callers
+// that pipeline a batch themselves start no more workers than this.
+func (z *Client) MaxInFlight() int { return z.fl.max() }
 
-// kill drops the connection without closing the session, as kill -9 does:
+// Observe sends every request the session answers from now on to f, in the
+// order the answers come, until Observe(nil). f runs on the requesting
+// goroutine and must not block. zkmode's sequence tests observe this way
+// to compare a controller's requests with Kafka's.
+func (z *Client) Observe(f func(Request)) { z.fl.observe(f) }
+
+// Close ends the session: ZooKeeper deletes its ephemeral znodes at once.
+func (z *Client) Close() { z.conn.Close() }
+
+// Kill drops the connection without closing the session, as kill -9 does:
 // the ephemeral znodes stay until ZooKeeper expires the session.
-func (z *zkClient) kill() {
-	z.dialer.kill()
+func (z *Client) Kill() {
+	z.Dialer.Kill()
 	z.conn.Close()
 }
 
-func (z *zkClient) sessionID() int64 { return z.conn.SessionID() }
+// SessionID is the session's id, as ZooKeeper gave it.
+func (z *Client) SessionID() int64 { return z.conn.SessionID() }
 
-func (z *zkClient) p(path string) string { return z.root + path }
+// Server is the address of the ZooKeeper server the session is connected to.
+func (z *Client) Server() string { return z.conn.Server() }
 
-func (z *zkClient) get(path string) (b []byte, st *zk.Stat, err error) {
+func (z *Client) p(path string) string { return z.root + path }
+
+func (z *Client) Get(path string) (b []byte, st *zk.Stat, err error) {
 	err = z.fl.do("getData", path, nil, func() error {
 		b, st, err = z.conn.Get(z.p(path))
 		return err
@@ -110,7 +124,7 @@ func (z *zkClient) get(path string) (b []byte, st *zk.Stat, err error) {
 	return b, st, nil
 }
 
-func (z *zkClient) getW(path string) (b []byte, st *zk.Stat, ch <-chan zk.Event, err error) {
+func (z *Client) GetW(path string) (b []byte, st *zk.Stat, ch <-chan zk.Event, err error) {
 	err = z.fl.do("getData", path, nil, func() error {
 		b, st, ch, err = z.conn.GetW(z.p(path))
 		return err
@@ -121,8 +135,8 @@ func (z *zkClient) getW(path string) (b []byte, st *zk.Stat, ch <-chan zk.Event,
 	return b, st, ch, nil
 }
 
-// exists is Kafka's pathExists (an ExistsRequest without a watch).
-func (z *zkClient) exists(path string) (ok bool, err error) {
+// Exists is Kafka's pathExists (an ExistsRequest without a watch).
+func (z *Client) Exists(path string) (ok bool, err error) {
 	err = z.fl.do("exists", path, nil, func() error {
 		ok, _, err = z.conn.Exists(z.p(path))
 		return err
@@ -133,7 +147,7 @@ func (z *zkClient) exists(path string) (ok bool, err error) {
 	return ok, nil
 }
 
-func (z *zkClient) existsW(path string) (ok bool, ch <-chan zk.Event, err error) {
+func (z *Client) ExistsW(path string) (ok bool, ch <-chan zk.Event, err error) {
 	err = z.fl.do("exists", path, nil, func() error {
 		ok, _, ch, err = z.conn.ExistsW(z.p(path))
 		return err
@@ -144,7 +158,7 @@ func (z *zkClient) existsW(path string) (ok bool, ch <-chan zk.Event, err error)
 	return ok, ch, nil
 }
 
-func (z *zkClient) children(path string) (c []string, err error) {
+func (z *Client) Children(path string) (c []string, err error) {
 	err = z.fl.do("getChildren", path, nil, func() error {
 		c, _, err = z.conn.Children(z.p(path))
 		return err
@@ -155,7 +169,7 @@ func (z *zkClient) children(path string) (c []string, err error) {
 	return c, nil
 }
 
-func (z *zkClient) childrenW(path string) (c []string, ch <-chan zk.Event, err error) {
+func (z *Client) ChildrenW(path string) (c []string, ch <-chan zk.Event, err error) {
 	err = z.fl.do("getChildren", path, nil, func() error {
 		c, _, ch, err = z.conn.ChildrenW(z.p(path))
 		return err
@@ -166,7 +180,7 @@ func (z *zkClient) childrenW(path string) (c []string, ch <-chan zk.Event, err e
 	return c, ch, nil
 }
 
-func (z *zkClient) create(path string, data []byte, flags int32) error {
+func (z *Client) Create(path string, data []byte, flags int32) error {
 	err := z.fl.do("create", path, nil, func() error {
 		_, err := z.conn.Create(z.p(path), data, flags, openACL)
 		return err
@@ -177,7 +191,7 @@ func (z *zkClient) create(path string, data []byte, flags int32) error {
 	return nil
 }
 
-func (z *zkClient) set(path string, data []byte, version int32) (st *zk.Stat, err error) {
+func (z *Client) Set(path string, data []byte, version int32) (st *zk.Stat, err error) {
 	err = z.fl.do("setData", path, nil, func() error {
 		st, err = z.conn.Set(z.p(path), data, version)
 		return err
@@ -188,7 +202,7 @@ func (z *zkClient) set(path string, data []byte, version int32) (st *zk.Stat, er
 	return st, nil
 }
 
-func (z *zkClient) delete(path string, version int32) error {
+func (z *Client) Delete(path string, version int32) error {
 	err := z.fl.do("delete", path, nil, func() error { return z.conn.Delete(z.p(path), version) })
 	if err != nil {
 		return fmt.Errorf("delete %s: %w", path, err)
@@ -196,13 +210,13 @@ func (z *zkClient) delete(path string, version int32) error {
 	return nil
 }
 
-// ensurePath creates path and its missing ancestors as persistent znodes.
-func (z *zkClient) ensurePath(path string) error {
+// EnsurePath creates path and its missing ancestors as persistent znodes.
+func (z *Client) EnsurePath(path string) error {
 	parts := strings.Split(strings.Trim(path, "/"), "/")
 	cur := ""
 	for _, part := range parts {
 		cur += "/" + part
-		err := z.create(cur, nil, 0)
+		err := z.Create(cur, nil, 0)
 		if err != nil && !errors.Is(err, zk.ErrNodeExists) {
 			return err
 		}
@@ -210,60 +224,60 @@ func (z *zkClient) ensurePath(path string) error {
 	return nil
 }
 
-// op is one operation of a multi, on a Kafka path (the chroot is added).
-type op struct {
-	kind    int // opCreate, opSet, opDelete, opCheck
-	path    string
-	data    []byte
-	version int32
-	flags   int32
+// Op is one operation of a multi, on a Kafka path (the chroot is added).
+type Op struct {
+	Kind    int // OpCreate, OpSet, OpDelete, OpCheck
+	Path    string
+	Data    []byte
+	Version int32
+	Flags   int32
 }
 
 const (
-	opCreate = iota
-	opSet
-	opDelete
-	opCheck
+	OpCreate = iota
+	OpSet
+	OpDelete
+	OpCheck
 )
 
 // opNames are the operations as Kafka's ZkOp names them (CreateOp,
-// SetDataOp, DeleteOp, CheckOp), for the request recorder.
-var opNames = [...]string{opCreate: "create", opSet: "setData", opDelete: "delete", opCheck: "check"}
+// SetDataOp, DeleteOp, CheckOp), for the session's observer (inflight.go).
+var opNames = [...]string{OpCreate: "create", OpSet: "setData", OpDelete: "delete", OpCheck: "check"}
 
-func (z *zkClient) zkOp(o op) any {
-	switch o.kind {
-	case opCreate:
-		return &zk.CreateRequest{Path: z.p(o.path), Data: o.data, Acl: openACL, Flags: o.flags}
-	case opSet:
-		return &zk.SetDataRequest{Path: z.p(o.path), Data: o.data, Version: o.version}
-	case opDelete:
-		return &zk.DeleteRequest{Path: z.p(o.path), Version: o.version}
+func (z *Client) zkOp(o Op) any {
+	switch o.Kind {
+	case OpCreate:
+		return &zk.CreateRequest{Path: z.p(o.Path), Data: o.Data, Acl: openACL, Flags: o.Flags}
+	case OpSet:
+		return &zk.SetDataRequest{Path: z.p(o.Path), Data: o.Data, Version: o.Version}
+	case OpDelete:
+		return &zk.DeleteRequest{Path: z.p(o.Path), Version: o.Version}
 	default:
-		return &zk.CheckVersionRequest{Path: z.p(o.path), Version: o.version}
+		return &zk.CheckVersionRequest{Path: z.p(o.Path), Version: o.Version}
 	}
 }
 
-// multiError says which operation of a failed multi failed and why.
-type multiError struct {
+// MultiError says which operation of a failed multi failed and why.
+type MultiError struct {
 	Index int // into the ops given to multi
-	Op    op
+	Op    Op
 	Err   error
 }
 
-func (e *multiError) Error() string {
-	return fmt.Sprintf("multi op %d (%s): %v", e.Index, e.Op.path, e.Err)
+func (e *MultiError) Error() string {
+	return fmt.Sprintf("multi op %d (%s): %v", e.Index, e.Op.Path, e.Err)
 }
 
-func (e *multiError) Unwrap() error { return e.Err }
+func (e *MultiError) Unwrap() error { return e.Err }
 
-// multi runs ops atomically. A failed multi returns a *multiError naming the
+// Multi runs ops atomically. A failed multi returns a *MultiError naming the
 // first operation ZooKeeper refused; a lost connection returns its error.
-func (z *zkClient) multi(ops []op) ([]zk.MultiResponse, error) {
+func (z *Client) Multi(ops []Op) ([]zk.MultiResponse, error) {
 	reqs := make([]any, len(ops))
-	rec := make([]recordedOp, len(ops))
+	rec := make([]RequestOp, len(ops))
 	for i, o := range ops {
 		reqs[i] = z.zkOp(o)
-		rec[i] = recordedOp{Kind: opNames[o.kind], Path: o.path}
+		rec[i] = RequestOp{Kind: opNames[o.Kind], Path: o.Path}
 	}
 	var res []zk.MultiResponse
 	err := z.fl.do("multi", "", rec, func() error {
@@ -276,31 +290,31 @@ func (z *zkClient) multi(ops []op) ([]zk.MultiResponse, error) {
 	}
 	for i, r := range res {
 		if r.Error != nil && i < len(ops) {
-			return res, &multiError{Index: i, Op: ops[i], Err: r.Error}
+			return res, &MultiError{Index: i, Op: ops[i], Err: r.Error}
 		}
 	}
 	return res, fmt.Errorf("multi of %d ops: %w", len(ops), err)
 }
 
-// getResult is one answer of getMany.
-type getResult struct {
-	data  []byte
-	stat  *zk.Stat
-	err   error
-	watch <-chan zk.Event // set by getManyW on success
+// GetResult is one answer of GetMany.
+type GetResult struct {
+	Data  []byte
+	Stat  *zk.Stat
+	Err   error
+	Watch <-chan zk.Event // set by GetManyW on success
 }
 
-// getMany reads paths with up to workers requests in flight on the session
+// GetMany reads paths with up to workers requests in flight on the session
 // (pipelined, as Kafka's ZooKeeperClient.handleRequests sends a Seq of
 // requests), never more than zookeeper.max.in.flight.requests.
-func (z *zkClient) getMany(paths []string, workers int) []getResult {
-	return z.getManyW(paths, workers, func(int) bool { return false })
+func (z *Client) GetMany(paths []string, workers int) []GetResult {
+	return z.GetManyW(paths, workers, func(int) bool { return false })
 }
 
-// getManyW is getMany leaving a data watch on the znodes for which watch(i)
+// GetManyW is GetMany leaving a data watch on the znodes for which watch(i)
 // is true.
-func (z *zkClient) getManyW(paths []string, workers int, watch func(i int) bool) []getResult {
-	out := make([]getResult, len(paths))
+func (z *Client) GetManyW(paths []string, workers int, watch func(i int) bool) []GetResult {
+	out := make([]GetResult, len(paths))
 	workers = min(workers, z.fl.max())
 	if workers > len(paths) {
 		workers = len(paths)
@@ -317,9 +331,9 @@ func (z *zkClient) getManyW(paths []string, workers int, watch func(i int) bool)
 					return
 				}
 				if watch(i) {
-					out[i].data, out[i].stat, out[i].watch, out[i].err = z.getW(paths[i])
+					out[i].Data, out[i].Stat, out[i].Watch, out[i].Err = z.GetW(paths[i])
 				} else {
-					out[i].data, out[i].stat, out[i].err = z.get(paths[i])
+					out[i].Data, out[i].Stat, out[i].Err = z.Get(paths[i])
 				}
 			}
 		}()
@@ -328,9 +342,9 @@ func (z *zkClient) getManyW(paths []string, workers int, watch func(i int) bool)
 	return out
 }
 
-// killDialer dials ZooKeeper and, once killed, cuts the live connection and
+// KillDialer dials ZooKeeper and, once killed, cuts the live connection and
 // refuses to dial again, so the session is never closed, only abandoned.
-type killDialer struct {
+type KillDialer struct {
 	mu      sync.Mutex
 	killed  bool
 	blocked time.Time // dials fail until then (a partition from ZooKeeper)
@@ -338,15 +352,17 @@ type killDialer struct {
 }
 
 var (
-	errKilled      = errors.New("node killed")
+	// ErrKilled is what a killed client's dials return; zkmode's broker
+	// answers pushes with it once its node is killed.
+	ErrKilled      = errors.New("node killed")
 	errPartitioned = errors.New("partitioned from zookeeper")
 )
 
-func (d *killDialer) dial(network, addr string, timeout time.Duration) (net.Conn, error) {
+func (d *KillDialer) dial(network, addr string, timeout time.Duration) (net.Conn, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.killed {
-		return nil, errKilled
+		return nil, ErrKilled
 	}
 	if time.Now().Before(d.blocked) {
 		return nil, errPartitioned
@@ -359,7 +375,8 @@ func (d *killDialer) dial(network, addr string, timeout time.Duration) (net.Conn
 	return c, nil
 }
 
-func (d *killDialer) kill() {
+// Kill cuts the live connection and refuses every later dial.
+func (d *KillDialer) Kill() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.killed = true
@@ -368,10 +385,10 @@ func (d *killDialer) kill() {
 	}
 }
 
-// partition cuts the connection and refuses dials for d, as a network
+// Partition cuts the connection and refuses dials for d, as a network
 // partition between the node and ZooKeeper would: a d longer than the session
 // timeout makes the session expire, and the client then opens a new one.
-func (d *killDialer) partition(dur time.Duration) {
+func (d *KillDialer) Partition(dur time.Duration) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.blocked = time.Now().Add(dur)

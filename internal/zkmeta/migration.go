@@ -1,4 +1,4 @@
-package zkmode
+package zkmeta
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/twmb/franz-go/pkg/kerr"
 
 	"github.com/kraftbench/kraftbench/cluster"
 )
@@ -45,7 +46,7 @@ type kraftControllerZNode struct {
 // /migration. It has its own ZooKeeper session. Methods are not safe for
 // concurrent use: one migration driver owns the client.
 type MigrationClient struct {
-	z   *zkClient
+	z   *Client
 	log *slog.Logger
 
 	epoch        int32 // the controller epoch claimed, 0 until claimed
@@ -60,7 +61,7 @@ func DialMigration(ctx context.Context, connect string, sessionTimeout time.Dura
 	if sessionTimeout <= 0 {
 		sessionTimeout = DefaultSessionTimeout
 	}
-	z, err := connectZK(ctx, connect, sessionTimeout, sessionTimeout, log, nil)
+	z, err := Connect(ctx, connect, sessionTimeout, sessionTimeout, log, nil)
 	if err != nil {
 		return nil, fmt.Errorf("migration: %w", err)
 	}
@@ -68,7 +69,7 @@ func DialMigration(ctx context.Context, connect string, sessionTimeout time.Dura
 }
 
 // Close ends the session.
-func (m *MigrationClient) Close() { m.z.close() }
+func (m *MigrationClient) Close() { m.z.Close() }
 
 // Epoch returns the ZooKeeper controller epoch this client claimed (0 if none).
 func (m *MigrationClient) Epoch() int32 { return m.epoch }
@@ -78,14 +79,14 @@ func (m *MigrationClient) ClusterID() (string, error) {
 	return readClusterID(m.z)
 }
 
-func readClusterID(z *zkClient) (string, error) {
-	b, _, err := z.get(clusterIDPath)
+func readClusterID(z *Client) (string, error) {
+	b, _, err := z.Get(ClusterIDPath)
 	if err != nil {
-		return "", fmt.Errorf("read %s: %w", clusterIDPath, err)
+		return "", fmt.Errorf("read %s: %w", ClusterIDPath, err)
 	}
-	var c clusterIDZNode
+	var c ClusterIDZNode
 	if err := json.Unmarshal(b, &c); err != nil {
-		return "", fmt.Errorf("decode %s: %w", clusterIDPath, err)
+		return "", fmt.Errorf("decode %s: %w", ClusterIDPath, err)
 	}
 	return c.ID, nil
 }
@@ -93,9 +94,9 @@ func readClusterID(z *zkClient) (string, error) {
 // Brokers reads every registration in /brokers/ids: the ZooKeeper-mode
 // brokers, with their broker epochs (czxid).
 func (m *MigrationClient) Brokers() (map[int32]*cluster.Broker, error) {
-	ids, err := m.z.children(brokerIDsPath)
+	ids, err := m.z.Children(BrokerIDsPath)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", brokerIDsPath, err)
+		return nil, fmt.Errorf("read %s: %w", BrokerIDsPath, err)
 	}
 	out := make(map[int32]*cluster.Broker, len(ids))
 	paths := make([]string, 0, len(ids))
@@ -105,16 +106,16 @@ func (m *MigrationClient) Brokers() (map[int32]*cluster.Broker, error) {
 		if err != nil {
 			continue
 		}
-		nums, paths = append(nums, int32(id)), append(paths, brokerPath(int32(id)))
+		nums, paths = append(nums, int32(id)), append(paths, BrokerPath(int32(id)))
 	}
-	for i, r := range m.z.getMany(paths, DefaultReloadConcurrency) {
-		if errors.Is(r.err, zk.ErrNoNode) {
+	for i, r := range m.z.GetMany(paths, m.z.MaxInFlight()) {
+		if errors.Is(r.Err, zk.ErrNoNode) {
 			continue
 		}
-		if r.err != nil {
-			return nil, fmt.Errorf("read %s: %w", paths[i], r.err)
+		if r.Err != nil {
+			return nil, fmt.Errorf("read %s: %w", paths[i], r.Err)
 		}
-		b, err := decodeBroker(nums[i], r.data, r.stat.Czxid)
+		b, err := DecodeBroker(nums[i], r.Data, r.Stat.Czxid)
 		if err != nil {
 			return nil, err
 		}
@@ -132,9 +133,9 @@ func (m *MigrationClient) Brokers() (map[int32]*cluster.Broker, error) {
 // ZooKeeper-mode controller, if any, sees /controller change and resigns.
 func (m *MigrationClient) ClaimController(kraftID, kraftEpoch int32) (int32, error) {
 	for attempt := 0; attempt < 10; attempt++ {
-		data, st, err := m.z.get(controllerEpochPath)
+		data, st, err := m.z.Get(ControllerEpochPath)
 		if errors.Is(err, zk.ErrNoNode) {
-			if err := m.z.create(controllerEpochPath, encodeEpoch(0), 0); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+			if err := m.z.Create(ControllerEpochPath, EncodeEpoch(0), 0); err != nil && !errors.Is(err, zk.ErrNodeExists) {
 				return 0, err
 			}
 			continue
@@ -142,17 +143,17 @@ func (m *MigrationClient) ClaimController(kraftID, kraftEpoch int32) (int32, err
 		if err != nil {
 			return 0, fmt.Errorf("claim controller: %w", err)
 		}
-		cur, err := decodeEpoch(data)
+		cur, err := DecodeEpoch(data)
 		if err != nil {
 			return 0, err
 		}
 		body, _ := json.Marshal(kraftControllerZNode{Version: 2, BrokerID: kraftID, Timestamp: nowMillis(), KRaftControllerEpoch: kraftEpoch})
-		ops := []op{{kind: opSet, path: controllerEpochPath, data: encodeEpoch(cur + 1), version: st.Version}}
-		if _, _, err := m.z.get(controllerPath); err == nil {
-			ops = append(ops, op{kind: opDelete, path: controllerPath, version: -1})
+		ops := []Op{{Kind: OpSet, Path: ControllerEpochPath, Data: EncodeEpoch(cur + 1), Version: st.Version}}
+		if _, _, err := m.z.Get(ControllerPath); err == nil {
+			ops = append(ops, Op{Kind: OpDelete, Path: ControllerPath, Version: -1})
 		}
-		ops = append(ops, op{kind: opCreate, path: controllerPath, data: body})
-		res, err := m.z.multi(ops)
+		ops = append(ops, Op{Kind: OpCreate, Path: ControllerPath, Data: body})
+		res, err := m.z.Multi(ops)
 		if err != nil {
 			m.log.Info("claim of /controller raced; retrying", "err", err)
 			time.Sleep(50 * time.Millisecond)
@@ -168,13 +169,13 @@ func (m *MigrationClient) ClaimController(kraftID, kraftEpoch int32) (int32, err
 // the ZooKeeper-mode brokers elect a controller of their own again: the last
 // step of a rollback, which Kafka's operators do with zookeeper-shell.
 func ReleaseController(ctx context.Context, connect string) error {
-	z, err := connectZK(ctx, connect, 10*time.Second, 10*time.Second, slog.New(slog.DiscardHandler), nil)
+	z, err := Connect(ctx, connect, 10*time.Second, 10*time.Second, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		return err
 	}
-	defer z.close()
-	for _, p := range []string{controllerPath, MigrationZNodePath} {
-		if err := z.delete(p, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
+	defer z.Close()
+	for _, p := range []string{ControllerPath, MigrationZNodePath} {
+		if err := z.Delete(p, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
 			return fmt.Errorf("delete %s: %w", p, err)
 		}
 	}
@@ -184,23 +185,23 @@ func ReleaseController(ctx context.Context, connect string) error {
 // ReadClusterID reads /cluster/id on connect: a KRaft quorum that takes over
 // a ZooKeeper-mode cluster is formatted with the same cluster id.
 func ReadClusterID(ctx context.Context, connect string) (string, error) {
-	z, err := connectZK(ctx, connect, 10*time.Second, 10*time.Second, slog.New(slog.DiscardHandler), nil)
+	z, err := Connect(ctx, connect, 10*time.Second, 10*time.Second, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		return "", err
 	}
-	defer z.close()
+	defer z.Close()
 	return readClusterID(z)
 }
 
 // ReadMigrationZNode reads /migration on connect (false when absent).
 func ReadMigrationZNode(ctx context.Context, connect string) (MigrationZNode, bool, error) {
 	var out MigrationZNode
-	z, err := connectZK(ctx, connect, 10*time.Second, 10*time.Second, slog.New(slog.DiscardHandler), nil)
+	z, err := Connect(ctx, connect, 10*time.Second, 10*time.Second, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		return out, false, err
 	}
-	defer z.close()
-	b, _, err := z.get(MigrationZNodePath)
+	defer z.Close()
+	b, _, err := z.Get(MigrationZNodePath)
 	if errors.Is(err, zk.ErrNoNode) {
 		return out, false, nil
 	}
@@ -221,20 +222,20 @@ func (m *MigrationClient) Load() (*cluster.Image, error) {
 		return nil, err
 	}
 	img := cluster.NewImage(clusterID)
-	names, err := m.z.children(topicsPath)
+	names, err := m.z.Children(TopicsPath)
 	if err != nil {
 		return nil, fmt.Errorf("load topics: %w", err)
 	}
-	dels, err := m.z.children(deleteTopicsPath)
+	dels, err := m.z.Children(DeleteTopicsPath)
 	if err != nil && !errors.Is(err, zk.ErrNoNode) {
 		return nil, fmt.Errorf("load topic deletions: %w", err)
 	}
 	names = slices.DeleteFunc(names, func(n string) bool { return slices.Contains(dels, n) })
 	paths := make([]string, 0, 2*len(names))
 	for _, n := range names {
-		paths = append(paths, topicPath(n), topicConfigPath(n))
+		paths = append(paths, TopicPath(n), TopicConfigPath(n))
 	}
-	res := m.z.getMany(paths, DefaultReloadConcurrency)
+	res := m.z.GetMany(paths, m.z.MaxInFlight())
 	var statePaths []string
 	type ref struct {
 		t *cluster.Topic
@@ -243,37 +244,37 @@ func (m *MigrationClient) Load() (*cluster.Image, error) {
 	var refs []ref
 	for i, n := range names {
 		tr, cr := res[2*i], res[2*i+1]
-		if errors.Is(tr.err, zk.ErrNoNode) {
+		if errors.Is(tr.Err, zk.ErrNoNode) {
 			continue
 		}
-		if tr.err != nil {
-			return nil, fmt.Errorf("load topics: %w", tr.err)
+		if tr.Err != nil {
+			return nil, fmt.Errorf("load topics: %w", tr.Err)
 		}
-		id, assignment, err := decodeTopic(n, tr.data)
+		id, assignment, err := DecodeTopic(n, tr.Data)
 		if err != nil {
 			return nil, err
 		}
 		t := &cluster.Topic{Name: n, ID: id, Partitions: make([]cluster.Partition, len(assignment))}
-		if cr.err == nil {
-			if cfg, err := decodeConfig(n, cr.data); err == nil && len(cfg) > 0 {
+		if cr.Err == nil {
+			if cfg, err := DecodeConfig(n, cr.Data); err == nil && len(cfg) > 0 {
 				t.Configs = cfg
 			}
 		}
 		for p, reps := range assignment {
 			t.Partitions[p] = cluster.Partition{ID: int32(p), Replicas: reps, Leader: cluster.NoLeader}
-			statePaths = append(statePaths, statePath(n, int32(p)))
+			statePaths = append(statePaths, StatePath(n, int32(p)))
 			refs = append(refs, ref{t, p})
 		}
 		img.Topics[n] = t
 	}
-	for i, r := range m.z.getMany(statePaths, DefaultReloadConcurrency) {
-		if errors.Is(r.err, zk.ErrNoNode) {
+	for i, r := range m.z.GetMany(statePaths, m.z.MaxInFlight()) {
+		if errors.Is(r.Err, zk.ErrNoNode) {
 			continue
 		}
-		if r.err != nil {
-			return nil, fmt.Errorf("load partition states: %w", r.err)
+		if r.Err != nil {
+			return nil, fmt.Errorf("load partition states: %w", r.Err)
 		}
-		s, err := decodeState(statePaths[i], r.data)
+		s, err := DecodeState(statePaths[i], r.Data)
 		if err != nil {
 			return nil, err
 		}
@@ -297,17 +298,17 @@ func (m *MigrationClient) WriteDelta(old, cur *cluster.Image) (int, error) {
 	if m.epoch == 0 {
 		return 0, errors.New("dual write: /controller not claimed")
 	}
-	var ops []op
+	var ops []Op
 	written := 0
 	flush := func() error {
 		if len(ops) == 0 {
 			return nil
 		}
-		all := append([]op{{kind: opCheck, path: controllerEpochPath, version: m.epochVersion}}, ops...)
-		_, err := m.z.multi(all)
-		var me *multiError
+		all := append([]Op{{Kind: OpCheck, Path: ControllerEpochPath, Version: m.epochVersion}}, ops...)
+		_, err := m.z.Multi(all)
+		var me *MultiError
 		if errors.As(err, &me) && me.Index == 0 {
-			return fmt.Errorf("dual write: controller epoch moved: %w", errNotController())
+			return fmt.Errorf("dual write: controller epoch moved: %w", cluster.Errorf(kerr.NotController, "This is not the correct controller for this cluster."))
 		}
 		if err != nil {
 			return fmt.Errorf("dual write: %w", err)
@@ -316,7 +317,7 @@ func (m *MigrationClient) WriteDelta(old, cur *cluster.Image) (int, error) {
 		ops = ops[:0]
 		return nil
 	}
-	add := func(o ...op) error {
+	add := func(o ...Op) error {
 		if len(ops)+len(o) > maxMultiOps {
 			if err := flush(); err != nil {
 				return err
@@ -347,12 +348,12 @@ func (m *MigrationClient) WriteDelta(old, cur *cluster.Image) (int, error) {
 			if i < len(ot.Partitions) && partitionEqual(ot.Partitions[i], p) {
 				continue
 			}
-			if err := add(op{kind: opSet, path: statePath(name, p.ID), data: encodeState(p.Leader, p.LeaderEpoch, p.ISR, m.epoch), version: -1}); err != nil {
+			if err := add(Op{Kind: OpSet, Path: StatePath(name, p.ID), Data: EncodeState(p.Leader, p.LeaderEpoch, p.ISR, m.epoch), Version: -1}); err != nil {
 				return written, err
 			}
 		}
 		if !maps.Equal(ot.Configs, t.Configs) {
-			if err := add(op{kind: opSet, path: topicConfigPath(name), data: encodeConfig(t.Configs), version: -1}); err != nil {
+			if err := add(Op{Kind: OpSet, Path: TopicConfigPath(name), Data: EncodeConfig(t.Configs), Version: -1}); err != nil {
 				return written, err
 			}
 		}
@@ -367,23 +368,23 @@ func (m *MigrationClient) WriteDelta(old, cur *cluster.Image) (int, error) {
 	return written, flush()
 }
 
-func (m *MigrationClient) createTopic(t *cluster.Topic, add func(...op) error, flush func() error) error {
+func (m *MigrationClient) createTopic(t *cluster.Topic, add func(...Op) error, flush func() error) error {
 	// The topic's own znodes go in one multi so that a reader never sees an
 	// assignment without its partitions znode.
 	if err := flush(); err != nil {
 		return err
 	}
 	if err := add(
-		op{kind: opCreate, path: topicConfigPath(t.Name), data: encodeConfig(t.Configs)},
-		op{kind: opCreate, path: topicPath(t.Name), data: encodeTopic(t)},
-		op{kind: opCreate, path: partitionsPath(t.Name)},
+		Op{Kind: OpCreate, Path: TopicConfigPath(t.Name), Data: EncodeConfig(t.Configs)},
+		Op{Kind: OpCreate, Path: TopicPath(t.Name), Data: EncodeTopic(t)},
+		Op{Kind: OpCreate, Path: PartitionsPath(t.Name)},
 	); err != nil {
 		return err
 	}
 	for _, p := range t.Partitions {
 		if err := add(
-			op{kind: opCreate, path: partitionPath(t.Name, p.ID)},
-			op{kind: opCreate, path: statePath(t.Name, p.ID), data: encodeState(p.Leader, p.LeaderEpoch, p.ISR, m.epoch)},
+			Op{Kind: OpCreate, Path: PartitionPath(t.Name, p.ID)},
+			Op{Kind: OpCreate, Path: StatePath(t.Name, p.ID), Data: EncodeState(p.Leader, p.LeaderEpoch, p.ISR, m.epoch)},
 		); err != nil {
 			return err
 		}
@@ -391,36 +392,36 @@ func (m *MigrationClient) createTopic(t *cluster.Topic, add func(...op) error, f
 	return nil
 }
 
-func (m *MigrationClient) deleteTopic(t *cluster.Topic, add func(...op) error, flush func() error) error {
+func (m *MigrationClient) deleteTopic(t *cluster.Topic, add func(...Op) error, flush func() error) error {
 	// Children first; a ZooKeeper-mode controller's half-done deletion may
 	// have left some of them out, so they are read rather than assumed.
 	if err := flush(); err != nil {
 		return err
 	}
-	parts, err := m.z.children(partitionsPath(t.Name))
+	parts, err := m.z.Children(PartitionsPath(t.Name))
 	if err != nil && !errors.Is(err, zk.ErrNoNode) {
 		return err
 	}
 	for _, ps := range parts {
 		p, _ := strconv.Atoi(ps)
-		if err := add(op{kind: opDelete, path: statePath(t.Name, int32(p)), version: -1},
-			op{kind: opDelete, path: partitionPath(t.Name, int32(p)), version: -1}); err != nil {
+		if err := add(Op{Kind: OpDelete, Path: StatePath(t.Name, int32(p)), Version: -1},
+			Op{Kind: OpDelete, Path: PartitionPath(t.Name, int32(p)), Version: -1}); err != nil {
 			return err
 		}
 	}
 	if err == nil {
-		if err := add(op{kind: opDelete, path: partitionsPath(t.Name), version: -1}); err != nil {
+		if err := add(Op{Kind: OpDelete, Path: PartitionsPath(t.Name), Version: -1}); err != nil {
 			return err
 		}
 	}
-	if err := add(op{kind: opDelete, path: topicPath(t.Name), version: -1}); err != nil {
+	if err := add(Op{Kind: OpDelete, Path: TopicPath(t.Name), Version: -1}); err != nil {
 		return err
 	}
 	if err := flush(); err != nil {
 		return err
 	}
-	for _, p := range []string{topicConfigPath(t.Name), deleteTopicPath(t.Name)} {
-		if err := m.z.delete(p, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
+	for _, p := range []string{TopicConfigPath(t.Name), DeleteTopicPath(t.Name)} {
+		if err := m.z.Delete(p, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
 			return err
 		}
 	}
@@ -431,9 +432,9 @@ func (m *MigrationClient) deleteTopic(t *cluster.Topic, add func(...op) error, f
 func (m *MigrationClient) SetMigrationZNode(st MigrationZNode) error {
 	st.Version = 0
 	b, _ := json.Marshal(st)
-	_, err := m.z.set(MigrationZNodePath, b, -1)
+	_, err := m.z.Set(MigrationZNodePath, b, -1)
 	if errors.Is(err, zk.ErrNoNode) {
-		err = m.z.create(MigrationZNodePath, b, 0)
+		err = m.z.Create(MigrationZNodePath, b, 0)
 	}
 	return err
 }

@@ -1,4 +1,4 @@
-// Package ensemble starts a real Apache ZooKeeper ensemble of 1 or 3 servers
+// Package zkensemble starts a real Apache ZooKeeper ensemble of 1 or 3 servers
 // on loopback, for tests, benchmarks and the local provider.
 //
 // It runs ZooKeeper as Debian's zookeeper package installs it
@@ -19,7 +19,11 @@
 // signal, so Stop (SIGTERM, then SIGKILL) leaves nothing behind, and neither
 // does a test binary that dies. Kill and Restart act on one server, for
 // failure tests.
-package ensemble
+//
+// It knows nothing of either mode, and the local provider (cluster/local)
+// starts its ensembles for both, so it lives here rather than under zkmode:
+// cluster/ depends on no mode, and no mode on the other.
+package zkensemble
 
 import (
 	"context"
