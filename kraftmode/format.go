@@ -57,6 +57,12 @@ func Format(dir, clusterID string, nodeID int32) error {
 	}
 	m, err := readMeta(dir)
 	switch {
+	case err == nil && m.clusterID == clusterID && m.nodeID == nodeID && m.version == 0:
+		// A ZooKeeper-mode broker's log dir being migrated (KIP-866): Kafka
+		// keeps its data and rewrites meta.properties with node.id
+		// (MetaPropertiesEnsemble.Copier in KafkaServer.scala:287-300 and
+		// KafkaRaftServer at 3.9).
+		return writeMeta(dir, clusterID, nodeID)
 	case err == nil && m.clusterID == clusterID && m.nodeID == nodeID:
 		return nil
 	case err == nil:
@@ -71,6 +77,11 @@ func Format(dir, clusterID string, nodeID int32) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("format %s: %w", dir, err)
 	}
+	return writeMeta(dir, clusterID, nodeID)
+}
+
+// writeMeta writes a version-1 meta.properties and syncs it.
+func writeMeta(dir, clusterID string, nodeID int32) error {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "#\n#%s\nversion=1\ncluster.id=%s\nnode.id=%d\n", time.Now().UTC().Format(time.UnixDate), clusterID, nodeID)
 	if err := writeFileSync(filepath.Join(dir, metaFile), buf.Bytes()); err != nil {
@@ -101,6 +112,7 @@ func writeFileSync(path string, b []byte) error {
 
 // meta is the content of meta.properties.
 type meta struct {
+	version   int // 0: a ZooKeeper-mode broker's (broker.id), 1: KRaft's (node.id)
 	clusterID string
 	nodeID    int32
 }
@@ -129,17 +141,25 @@ func readMeta(dir string) (meta, error) {
 	if err := sc.Err(); err != nil {
 		return meta{}, fmt.Errorf("read %s: %w", metaFile, err)
 	}
-	if props["version"] != "1" {
-		return meta{}, fmt.Errorf("%s/%s: version=%q, want 1 (a KRaft directory)", dir, metaFile, props["version"])
+	// Version 0 is what a ZooKeeper-mode broker writes (broker.id), version
+	// 1 a KRaft node's (node.id); Kafka's loader reads both
+	// (MetaProperties.java at 3.9, BROKER_ID_PROP "Only in V0").
+	idProp, version := "node.id", 1
+	switch props["version"] {
+	case "1":
+	case "0":
+		idProp, version = "broker.id", 0
+	default:
+		return meta{}, fmt.Errorf("%s/%s: version=%q, want 1 (a KRaft directory) or 0 (a ZooKeeper-mode broker's)", dir, metaFile, props["version"])
 	}
-	id, err := strconv.ParseInt(props["node.id"], 10, 32)
+	id, err := strconv.ParseInt(props[idProp], 10, 32)
 	if err != nil {
-		return meta{}, fmt.Errorf("%s/%s: node.id=%q: %w", dir, metaFile, props["node.id"], err)
+		return meta{}, fmt.Errorf("%s/%s: %s=%q: %w", dir, metaFile, idProp, props[idProp], err)
 	}
 	if err := checkClusterID(props["cluster.id"]); err != nil {
 		return meta{}, fmt.Errorf("%s/%s: %w", dir, metaFile, err)
 	}
-	return meta{clusterID: props["cluster.id"], nodeID: int32(id)}, nil
+	return meta{version: version, clusterID: props["cluster.id"], nodeID: int32(id)}, nil
 }
 
 // checkFormatted returns the cluster id of a directory formatted for nodeID.

@@ -67,6 +67,12 @@ func Start(ctx context.Context, cfg Config, srv *front.Server) (*Node, error) {
 		z.Close()
 		return nil, fmt.Errorf("start zk broker %d: %w", cfg.NodeID, err)
 	}
+	if cfg.LogDir != "" {
+		if err := writeBrokerMeta(cfg.LogDir, clusterID, cfg.NodeID); err != nil {
+			z.Close()
+			return nil, fmt.Errorf("start zk broker %d: %w", cfg.NodeID, err)
+		}
+	}
 	n.broker = newBroker(cfg.NodeID, clusterID, n.log.With("component", "broker"))
 	if cfg.LogDir != "" && !cfg.ReplicaLogsDisabled {
 		if n.broker.logs, err = replicalog.Open(cfg.LogDir, replicalog.Options{}); err != nil {
