@@ -8,15 +8,17 @@ import (
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/kraftbench/kraftbench/cluster"
 )
 
 // Merged is one (workload, op, mode) with the histograms of every run
 // merged, the input to a side-by-side comparison.
 type Merged struct {
-	Workload, Op, Mode string
-	Runs               int
-	Hist               *hdr.Histogram
-	Errors             int64
+	Workload, Op string
+	Mode         cluster.Mode
+	Runs         int
+	Hist         *hdr.Histogram
+	Errors       int64
 }
 
 // Merge groups results by (workload, op, mode) and merges their histograms.
@@ -25,7 +27,7 @@ func Merge(results []*Result) ([]*Merged, error) {
 	var out []*Merged
 	for _, r := range results {
 		for _, o := range r.Ops {
-			k := [3]string{r.Workload, o.Op, r.Mode}
+			k := [3]string{r.Workload, o.Op, string(r.Mode)}
 			m, ok := idx[k]
 			if !ok {
 				m = &Merged{Workload: r.Workload, Op: o.Op, Mode: r.Mode, Hist: NewHistogram()}
@@ -74,9 +76,9 @@ func pairs(merged []*Merged) ([][2]string, map[[2]string]*modePair) {
 			keys = append(keys, k)
 		}
 		switch m.Mode {
-		case "zk":
+		case cluster.ModeZK:
 			p.zk = m
-		case "kraft":
+		case cluster.ModeKRaft:
 			p.kraft = m
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
 )
 
 func resultWith(mode string, ops map[string]time.Duration) *Result {
@@ -15,7 +17,7 @@ func resultWith(mode string, ops map[string]time.Duration) *Result {
 		}
 	}
 	res, _ := r.Results()
-	return &Result{Schema: SchemaVersion, Workload: "topics", Mode: mode, Ops: res}
+	return &Result{Schema: SchemaVersion, Workload: "topics", Mode: cluster.Mode(mode), Ops: res}
 }
 
 func TestComparisonPutsModesSideBySideWithRatios(t *testing.T) {

@@ -182,7 +182,7 @@ func TestMergeAddsRuns(t *testing.T) {
 			r.Record(Sample{Op: "create", Start: now, End: now.Add(d)})
 		}
 		ops, _ := r.Results()
-		return &Result{Workload: "topics", Mode: mode, Ops: ops}
+		return &Result{Workload: "topics", Mode: cluster.Mode(mode), Ops: ops}
 	}
 	merged, err := Merge([]*Result{mk("zk", time.Millisecond), mk("zk", 3*time.Millisecond), mk("kraft", time.Millisecond)})
 	if err != nil {
