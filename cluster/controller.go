@@ -63,7 +63,7 @@ const (
 // Status is a node's own account of where it stands.
 type Status struct {
 	NodeID int32
-	Mode   string // "zk" or "kraft"
+	Mode   Mode // ModeZK or ModeKRaft
 	Roles  []Role
 	// ActiveControllerID is the active controller as this node knows it, -1
 	// when unknown. Active says whether this node is that controller.

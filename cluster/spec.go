@@ -7,19 +7,13 @@ import (
 	"time"
 )
 
-// Modes a cluster can run.
-const (
-	ModeZK    = "zk"
-	ModeKRaft = "kraft"
-)
-
 // Spec describes a cluster to start: the same Spec gives the same cluster on
 // any provider. Validate it once; providers trust a validated Spec.
 type Spec struct {
 	// Name labels everything the run starts (processes, containers,
 	// networks, directories) so teardown finds it all.
 	Name     string
-	Mode     string // ModeZK or ModeKRaft
+	Mode     Mode   // ModeZK or ModeKRaft
 	Provider string // "local" or "docker"; chosen by the caller when empty
 
 	// ZKServers is the ZooKeeper ensemble size (ZooKeeper mode): 1 or 3.

@@ -51,7 +51,7 @@ func (v KafkaVersion) OrDefault() KafkaVersion {
 
 // SupportsMode reports whether the release has mode (ModeZK or ModeKRaft):
 // ZooKeeper mode was removed in Kafka 4.0.
-func (v KafkaVersion) SupportsMode(mode string) bool {
+func (v KafkaVersion) SupportsMode(mode Mode) bool {
 	if mode == ModeZK {
 		return v.OrDefault() == Kafka39
 	}

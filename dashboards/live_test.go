@@ -177,7 +177,7 @@ func runLive(ctx context.Context, t *testing.T, s workloads.Scenario, kbnode str
 	}
 	lr := &liveRun{scenario: s.Name, workload: s.Workload, start: start, end: end, runs: map[string][]string{}}
 	for _, res := range results {
-		lr.runs[res.Mode] = append(lr.runs[res.Mode], res.BaseName())
+		lr.runs[string(res.Mode)] = append(lr.runs[string(res.Mode)], res.BaseName())
 		// A figure the run could not take has no series to show: say why
 		// here rather than as a panel without data below.
 		for _, m := range res.Measures {

@@ -2,6 +2,7 @@ package dashboards
 
 import (
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/kraftbench/kraftbench/cluster"
 )
 
 // overview: per operation latency, throughput and errors, both modes side by
@@ -11,7 +12,7 @@ func overview(b *dashboard.DashboardBuilder) *dashboard.DashboardBuilder {
 	liveQuantile := func(q float64) string { return quantile(q, "op, mode", rate(sel(bucket))) }
 	runQuantile := func(q float64) string { return quantile(q, "op, mode", wholeRun(sel(bucket))) }
 	ratio := func(q float64) string {
-		return quantile(q, "op", wholeRun(modeSel(bucket, "kraft"))) + "\n/\n" + quantile(q, "op", wholeRun(modeSel(bucket, "zk")))
+		return quantile(q, "op", wholeRun(modeSel(bucket, cluster.ModeKRaft))) + "\n/\n" + quantile(q, "op", wholeRun(modeSel(bucket, cluster.ModeZK)))
 	}
 	return b.
 		WithRow(row("Runs and whole-run latency")).

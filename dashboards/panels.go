@@ -13,6 +13,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/stat"
 	"github.com/grafana/grafana-foundation-sdk/go/table"
 	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
+	"github.com/kraftbench/kraftbench/cluster"
 )
 
 // Prometheus names of the metrics metrics/otel.go exports (its table is the
@@ -42,7 +43,7 @@ func sel(metric string, more ...string) string {
 
 // modeSel is metric{mode="<mode>", workload=~"$workload", run=~"$run", more...}:
 // for a query that sets both modes against each other.
-func modeSel(metric, mode string, more ...string) string {
+func modeSel(metric string, mode cluster.Mode, more ...string) string {
 	m := []string{fmt.Sprintf("mode=%q", mode), `workload=~"$workload"`, `run=~"$run"`}
 	return metric + "{" + strings.Join(append(m, more...), ", ") + "}"
 }

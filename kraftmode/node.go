@@ -206,7 +206,7 @@ func (n *Node) visibleControllerID(img *cluster.Image) int32 {
 // this node knows them, its metadata offset and its broker registration.
 func (n *Node) Status() cluster.Status {
 	img := n.Image()
-	s := cluster.Status{NodeID: n.cfg.NodeID, Mode: "kraft", Roles: n.cfg.Roles,
+	s := cluster.Status{NodeID: n.cfg.NodeID, Mode: cluster.ModeKRaft, Roles: n.cfg.Roles,
 		ActiveControllerID: n.hint.id.Load(), ControllerEpoch: int64(n.hint.epoch.Load()),
 		MetadataOffset: img.Offset, Digest: n.digest.get(img), LiveBrokers: len(img.LiveBrokerIDs())}
 	if n.q != nil {

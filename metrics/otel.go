@@ -89,12 +89,13 @@ func DurationBuckets() []float64 {
 
 // RunLabels identify one run (one mode, one repetition) in every metric.
 type RunLabels struct {
-	Mode, Workload, Provider, Run string
+	Mode                    cluster.Mode
+	Workload, Provider, Run string
 }
 
 func (l RunLabels) attrs(more ...attribute.KeyValue) []attribute.KeyValue {
 	return append([]attribute.KeyValue{
-		attribute.String("mode", l.Mode), attribute.String("workload", l.Workload),
+		attribute.String("mode", string(l.Mode)), attribute.String("workload", l.Workload),
 		attribute.String("provider", l.Provider), attribute.String("run", l.Run),
 	}, more...)
 }

@@ -60,7 +60,7 @@ func wantAttrs(t *testing.T, set attribute.Set, want map[string]string) {
 }
 
 func runAttrs(more ...string) map[string]string {
-	m := map[string]string{"mode": testRun.Mode, "workload": testRun.Workload, "provider": testRun.Provider, "run": testRun.Run}
+	m := map[string]string{"mode": string(testRun.Mode), "workload": testRun.Workload, "provider": testRun.Provider, "run": testRun.Run}
 	for i := 0; i+1 < len(more); i += 2 {
 		m[more[i]] = more[i+1]
 	}

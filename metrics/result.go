@@ -12,6 +12,7 @@ import (
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/internal/buildinfo"
 )
 
@@ -62,12 +63,12 @@ func memTotal() int64 {
 
 // Result is one (workload, mode, run): what ran, where, and what was measured.
 type Result struct {
-	Schema   int    `json:"schema"`
-	Workload string `json:"workload"`
-	Mode     string `json:"mode"`
-	Provider string `json:"provider"`
-	Profile  string `json:"profile,omitempty"` // timeout profile: "kafka-defaults" or "tuned"
-	Seed     int64  `json:"seed"`
+	Schema   int          `json:"schema"`
+	Workload string       `json:"workload"`
+	Mode     cluster.Mode `json:"mode"`
+	Provider string       `json:"provider"`
+	Profile  string       `json:"profile,omitempty"` // timeout profile: "kafka-defaults" or "tuned"
+	Seed     int64        `json:"seed"`
 	// KafkaVersion is the kafka.version the nodes modelled ("" in results
 	// written before it existed, which modelled 3.9 in ZooKeeper mode and
 	// skipped KRaft's linger and late high watermark).

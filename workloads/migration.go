@@ -101,8 +101,8 @@ func (w *migration) Name() string        { return "migration" }
 func (w *migration) NeedsTimeline() bool { return true }
 
 // OnlyModes: a migration starts from a ZooKeeper-mode cluster.
-func (w *migration) OnlyModes() ([]string, string) {
-	return []string{cluster.ModeZK}, "a migration starts from a ZooKeeper-mode cluster and ends in KRaft mode"
+func (w *migration) OnlyModes() ([]cluster.Mode, string) {
+	return []cluster.Mode{cluster.ModeZK}, "a migration starts from a ZooKeeper-mode cluster and ends in KRaft mode"
 }
 
 func (w *migration) params() map[string]string {

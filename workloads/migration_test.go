@@ -73,7 +73,7 @@ func runMigration(t *testing.T, finish string) *metrics.Result {
 		dir, keep = t.TempDir(), false
 	}
 	s := DefaultScenario()
-	s.Name, s.Modes, s.Provider, s.Workload, s.Output, s.Profile = "migration-"+finish, []string{cluster.ModeZK}, "local", "migration", t.TempDir(), "tuned"
+	s.Name, s.Modes, s.Provider, s.Workload, s.Output, s.Profile = "migration-"+finish, []cluster.Mode{cluster.ModeZK}, "local", "migration", t.TempDir(), "tuned"
 	s.Topology = Topology{Brokers: 3, ZKServers: 1}
 	s.Params = Params{"partitions": "300", "partitions_per_topic": "50", "rate": "10", "settle": "1s",
 		"timeout": "90s", "write_timeout": "15s", "finish": finish}

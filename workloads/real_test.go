@@ -67,7 +67,7 @@ func TestEveryWorkloadRunsAgainstBothModes(t *testing.T) {
 						t.Errorf("%s: op %s: %+v (present %v)", res.Mode, op, o.Latency, ok)
 					}
 				}
-				files, _ := filepath.Glob(filepath.Join(out, c.workload+"-"+res.Mode+"-*.json"))
+				files, _ := filepath.Glob(filepath.Join(out, c.workload+"-"+string(res.Mode)+"-*.json"))
 				if len(files) != 1 {
 					t.Errorf("%s: result files %v", res.Mode, files)
 					continue

@@ -56,7 +56,7 @@ func runWithCluster(t *testing.T, c cluster.Cluster) *metrics.Result {
 	registry["oneop"] = func(Params) (Workload, error) { return oneOp{}, nil }
 	t.Cleanup(func() { delete(registry, "oneop") })
 	s := DefaultScenario()
-	s.Workload, s.Modes, s.Output = "oneop", []string{cluster.ModeZK}, t.TempDir()
+	s.Workload, s.Modes, s.Output = "oneop", []cluster.Mode{cluster.ModeZK}, t.TempDir()
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func (r *Runner) Run(ctx context.Context, s Scenario) ([]*metrics.Result, error)
 	}
 	var results []*metrics.Result
 	for rep := 0; rep < s.Repetitions; rep++ {
-		modes := append([]string(nil), s.Modes...)
+		modes := slices.Clone(s.Modes)
 		if rep%2 == 1 {
 			for i, j := 0, len(modes)-1; i < j; i, j = i+1, j-1 {
 				modes[i], modes[j] = modes[j], modes[i]
@@ -73,7 +73,7 @@ func (r *Runner) progressf(format string, args ...any) {
 
 // runOne runs one (mode, repetition). The result is written whenever any
 // sample was recorded, including when the workload failed or was interrupted.
-func (r *Runner) runOne(ctx context.Context, s Scenario, mode string, rep int) (*metrics.Result, error) {
+func (r *Runner) runOne(ctx context.Context, s Scenario, mode cluster.Mode, rep int) (*metrics.Result, error) {
 	w, err := New(s.Workload, s.Params)
 	if err != nil {
 		return nil, err

@@ -31,12 +31,12 @@ type safetyRun struct {
 	admin cluster.Admin // env.Admin, recording into hist
 
 	mu      sync.Mutex
-	watches map[string]*safety.EpochWatch // by cluster.Status.Mode
+	watches map[cluster.Mode]*safety.EpochWatch // by cluster.Status.Mode
 }
 
 func newSafetyRun(env *Env) *safetyRun {
 	h := safety.NewHistory()
-	return &safetyRun{env: env, hist: h, admin: safety.Wrap(env.Admin, h), watches: map[string]*safety.EpochWatch{}}
+	return &safetyRun{env: env, hist: h, admin: safety.Wrap(env.Admin, h), watches: map[cluster.Mode]*safety.EpochWatch{}}
 }
 
 // probeClients returns the probe's clients: creates through the run's
@@ -80,7 +80,7 @@ func (s *safetyRun) epochFigures() (observations, epochs int, violations []strin
 		epochs += len(w.Claims())
 		for _, v := range w.Violations() {
 			if len(s.watches) > 1 {
-				violations = append(violations, mode+" mode: "+v.String())
+				violations = append(violations, string(mode)+" mode: "+v.String())
 			} else {
 				violations = append(violations, v.String())
 			}

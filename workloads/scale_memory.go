@@ -20,7 +20,7 @@ import (
 // the growth of resident memory after the create step between 1k and 100k
 // partitions, about twice that, rounded up: ZooKeeper-mode brokers 530 B,
 // ZooKeeper servers 2.9 KiB, KRaft brokers 300 B, KRaft controllers 440 B.
-var scalePerPartition = map[string]struct{ broker, controller, zookeeper int64 }{
+var scalePerPartition = map[cluster.Mode]struct{ broker, controller, zookeeper int64 }{
 	cluster.ModeZK:    {broker: 1 << 10, zookeeper: 4 << 10},
 	cluster.ModeKRaft: {broker: 1 << 10, controller: 1 << 10},
 }

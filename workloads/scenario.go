@@ -17,15 +17,15 @@ import (
 // from YAML (files under workloads/scenarios), flags override it, and
 // Validate checks it once before anything starts.
 type Scenario struct {
-	Name        string   `yaml:"name"`
-	Modes       []string `yaml:"modes"`
-	Provider    string   `yaml:"provider"`
-	Topology    Topology `yaml:"topology"`
-	Workload    string   `yaml:"workload"`
-	Params      Params   `yaml:"params"`
-	Repetitions int      `yaml:"repetitions"`
-	Warmup      Duration `yaml:"warmup"`
-	Seed        int64    `yaml:"seed"`
+	Name        string         `yaml:"name"`
+	Modes       []cluster.Mode `yaml:"modes"`
+	Provider    string         `yaml:"provider"`
+	Topology    Topology       `yaml:"topology"`
+	Workload    string         `yaml:"workload"`
+	Params      Params         `yaml:"params"`
+	Repetitions int            `yaml:"repetitions"`
+	Warmup      Duration       `yaml:"warmup"`
+	Seed        int64          `yaml:"seed"`
 	// Profile selects failure-detection timeouts: "kafka-defaults" (Kafka's
 	// shipped values) or "tuned" (see Profiles).
 	Profile string `yaml:"profile"`
@@ -80,7 +80,7 @@ var Profiles = map[string]cluster.Timeouts{
 // DefaultScenario is what `kraftbench bench` runs with no scenario file.
 func DefaultScenario() Scenario {
 	return Scenario{
-		Name: "default", Modes: []string{cluster.ModeZK, cluster.ModeKRaft},
+		Name: "default", Modes: cluster.Modes(),
 		Topology: Topology{Brokers: 3, Controllers: 3, ZKServers: 3},
 		Workload: "topics", Params: Params{}, Repetitions: 1, Seed: 1,
 		Profile: "kafka-defaults", Output: "results/scratch",
@@ -107,7 +107,7 @@ func LoadScenario(path string) (Scenario, error) {
 }
 
 // Spec returns the cluster spec of this scenario for one mode.
-func (s *Scenario) Spec(mode string, rep int) cluster.Spec {
+func (s *Scenario) Spec(mode cluster.Mode, rep int) cluster.Spec {
 	spec := cluster.Spec{
 		Name: fmt.Sprintf("kb-%s-%s-%d", s.Workload, mode, rep), Mode: mode, Provider: s.Provider,
 		Brokers: s.Topology.Brokers, Seed: s.Seed + int64(rep), Timeouts: Profiles[s.Profile],
@@ -127,10 +127,10 @@ func (s *Scenario) Validate() error {
 	if len(s.Modes) == 0 {
 		errs = append(errs, errors.New("modes: at least one of zk, kraft"))
 	}
-	seen := map[string]bool{}
+	seen := map[cluster.Mode]bool{}
 	for _, m := range s.Modes {
-		if m != cluster.ModeZK && m != cluster.ModeKRaft {
-			errs = append(errs, fmt.Errorf("modes: %q is not zk or kraft", m))
+		if _, err := cluster.ParseMode(string(m)); err != nil {
+			errs = append(errs, fmt.Errorf("modes: %w", err))
 		}
 		if seen[m] {
 			errs = append(errs, fmt.Errorf("modes: %s listed twice", m))

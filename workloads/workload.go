@@ -90,7 +90,7 @@ type NeedsTimeline interface {
 // only (a migration starts from a ZooKeeper-mode cluster): a scenario
 // listing another mode is refused by Validate, with why.
 type OnlyModes interface {
-	OnlyModes() (modes []string, why string)
+	OnlyModes() (modes []cluster.Mode, why string)
 }
 
 // timed runs f and records it as op.

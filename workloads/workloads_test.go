@@ -132,10 +132,10 @@ func TestScenarioFilesLoadAndValidate(t *testing.T) {
 		t.Errorf("misspelt field: %v", err)
 	}
 	s := DefaultScenario()
-	s.Modes = []string{"zk", "etcd"}
+	s.Modes = []cluster.Mode{"zk", "etcd"}
 	s.Profile = "fast"
 	err := s.Validate()
-	for _, want := range []string{`modes: "etcd"`, `profile "fast"`} {
+	for _, want := range []string{`modes: unknown mode "etcd"`, `profile "fast"`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("got %v, want %q", err, want)
 		}

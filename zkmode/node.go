@@ -55,7 +55,7 @@ func Start(ctx context.Context, cfg Config, srv *front.Server) (*Node, error) {
 		return nil, fmt.Errorf("zkmode config: %w", err)
 	}
 	cfg = cfg.withDefaults()
-	n := &Node{cfg: cfg, log: cfg.Logger.With("node", cfg.NodeID, "mode", "zk"), srv: srv}
+	n := &Node{cfg: cfg, log: cfg.Logger.With("node", cfg.NodeID, "mode", cluster.ModeZK), srv: srv}
 	n.ctrl = newController(n)
 	z, err := zkmeta.Connect(ctx, cfg.ZKConnect, cfg.SessionTimeout, cfg.ConnectionTimeout, n.log, n.onSessionEvent)
 	if err != nil {
@@ -190,7 +190,7 @@ func (n *Node) Status() cluster.Status {
 	epoch := max(n.broker.controllerEpoch, n.ctrl.epochSeen.Load())
 	n.broker.mu.Unlock()
 	return cluster.Status{
-		NodeID: n.cfg.NodeID, Mode: "zk", Roles: []cluster.Role{cluster.RoleBroker},
+		NodeID: n.cfg.NodeID, Mode: cluster.ModeZK, Roles: []cluster.Role{cluster.RoleBroker},
 		ActiveControllerID: n.ctrl.activeID.Load(), Active: n.ctrl.isActive.Load(),
 		ControllerEpoch: int64(epoch), MetadataOffset: img.Offset,
 		Registered: n.broker.registered.Load(), Digest: d.digest, LiveBrokers: len(img.LiveBrokerIDs()),

@@ -55,7 +55,7 @@ func TestLoadKRaftCombinedWithKafkaDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.Mode != ModeKRaft || n.NodeID != 1 || !n.HasRole(cluster.RoleBroker) || !n.HasRole(cluster.RoleController) {
+	if n.Mode != cluster.ModeKRaft || n.NodeID != 1 || !n.HasRole(cluster.RoleBroker) || !n.HasRole(cluster.RoleController) {
 		t.Fatalf("identity: %+v", n)
 	}
 	if n.ElectionTimeout != time.Second || n.FetchTimeout != 2*time.Second ||
@@ -77,7 +77,7 @@ func TestLoadZKModeDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.Mode != ModeZK || n.NodeID != 3 || n.ZKSessionTimeout != 18*time.Second || n.ZKConnectionTimeout != 18*time.Second {
+	if n.Mode != cluster.ModeZK || n.NodeID != 3 || n.ZKSessionTimeout != 18*time.Second || n.ZKConnectionTimeout != 18*time.Second {
 		t.Fatalf("%+v", n)
 	}
 	if n.ZKMaxInFlight != 10 || !n.ReplicaLogs {

@@ -35,7 +35,7 @@ func (r *reader) loadKRaft(n *Node) {
 		seen[v.ID] = true
 		n.Voters = append(n.Voters, v)
 	}
-	if n.Mode != ModeKRaft {
+	if n.Mode != cluster.ModeKRaft {
 		return
 	}
 	if len(n.Voters) == 0 {
@@ -79,10 +79,10 @@ func (r *reader) loadZK(n *Node) {
 		n.ZKMaxInFlight = int(v)
 	}
 	n.MigrationEnabled = r.bool("zookeeper.metadata.migration.enable")
-	if n.MigrationEnabled && n.Mode == ModeZK && len(n.Voters) == 0 {
+	if n.MigrationEnabled && n.Mode == cluster.ModeZK && len(n.Voters) == 0 {
 		r.fail("controller.quorum.voters", "zookeeper.metadata.migration.enable=true on a ZooKeeper-mode broker needs the KRaft controllers' voters")
 	}
-	if n.MigrationEnabled && n.Mode == ModeKRaft && n.HasRole(cluster.RoleController) && n.ZKConnect == "" {
+	if n.MigrationEnabled && n.Mode == cluster.ModeKRaft && n.HasRole(cluster.RoleController) && n.ZKConnect == "" {
 		r.fail("zookeeper.connect", "zookeeper.metadata.migration.enable=true on a KRaft controller needs the ZooKeeper ensemble to migrate from")
 	}
 	n.ControlledShutdown = r.bool("controlled.shutdown.enable")
@@ -92,7 +92,7 @@ func (r *reader) loadZK(n *Node) {
 	}
 	n.ControlledShutdownMaxRetries = int(retries)
 	n.ControlledShutdownRetryBackoff = r.duration("controlled.shutdown.retry.backoff.ms", time.Millisecond)
-	if n.Mode == ModeZK && len(r.list("controller.listener.names")) > 0 {
+	if n.Mode == cluster.ModeZK && len(r.list("controller.listener.names")) > 0 {
 		r.fail("controller.listener.names", "ZooKeeper mode has no controller listener: every broker is controller-eligible")
 	}
 }

@@ -12,12 +12,6 @@ import (
 	"github.com/kraftbench/kraftbench/cluster"
 )
 
-// Mode names.
-const (
-	ModeZK    = "zk"
-	ModeKRaft = "kraft"
-)
-
 // Listener is one entry of listeners or advertised.listeners.
 type Listener struct {
 	Name string
@@ -42,7 +36,7 @@ func (v Voter) Addr() string { return net.JoinHostPort(v.Host, strconv.Itoa(v.Po
 
 // Node is a node's configuration, typed and validated.
 type Node struct {
-	Mode   string // ModeZK or ModeKRaft
+	Mode   cluster.Mode // cluster.ModeZK or cluster.ModeKRaft
 	NodeID int32
 	Roles  []cluster.Role // KRaft: from process.roles; ZooKeeper mode: broker
 
@@ -164,9 +158,9 @@ func (r *reader) loadIdentity(n *Node) {
 	case len(roles) > 0 && zk != "" && !r.bool("zookeeper.metadata.migration.enable"):
 		r.fail("zookeeper.connect", "set together with process.roles: a node runs ZooKeeper mode or KRaft mode, not both (unless zookeeper.metadata.migration.enable=true, during a migration)")
 	case len(roles) > 0:
-		n.Mode = ModeKRaft
+		n.Mode = cluster.ModeKRaft
 	case zk != "":
-		n.Mode = ModeZK
+		n.Mode = cluster.ModeZK
 	default:
 		r.errs = append(r.errs, errors.New("neither process.roles (KRaft mode) nor zookeeper.connect (ZooKeeper mode) is set"))
 	}
@@ -181,7 +175,7 @@ func (r *reader) loadIdentity(n *Node) {
 			r.fail("process.roles", fmt.Sprintf("unknown role %q (want broker, controller or both)", role))
 		}
 	}
-	if n.Mode == ModeZK {
+	if n.Mode == cluster.ModeZK {
 		n.Roles = []cluster.Role{cluster.RoleBroker}
 	}
 	id, hasID := r.int("node.id", -1)
@@ -189,7 +183,7 @@ func (r *reader) loadIdentity(n *Node) {
 	switch {
 	case hasID && hasBID && id != bid:
 		r.fail("broker.id", fmt.Sprintf("differs from node.id=%d", id))
-	case !hasID && hasBID && n.Mode == ModeKRaft:
+	case !hasID && hasBID && n.Mode == cluster.ModeKRaft:
 		r.fail("broker.id", "KRaft mode takes node.id")
 	case !hasID && hasBID:
 		id, hasID = bid, true

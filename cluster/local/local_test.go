@@ -83,7 +83,7 @@ func TestKcatListsBrokersOfEachMode(t *testing.T) {
 		{Name: "kcat-kraft", Mode: cluster.ModeKRaft, Controllers: 1, Brokers: 2},
 		{Name: "kcat-zk", Mode: cluster.ModeZK, ZKServers: 1, Brokers: 2},
 	} {
-		t.Run(spec.Mode, func(t *testing.T) {
+		t.Run(string(spec.Mode), func(t *testing.T) {
 			c := startLocal(t, spec)
 			out, err := exec.Command("kcat", "-L", "-b", strings.Join(c.Bootstrap(), ","), "-m", "10").CombinedOutput()
 			if err != nil {

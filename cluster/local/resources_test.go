@@ -21,7 +21,7 @@ func TestUsageOfEachMode(t *testing.T) {
 		{Name: "use-kraft", Mode: cluster.ModeKRaft, Controllers: 1, Brokers: 2},
 		{Name: "use-zk", Mode: cluster.ModeZK, ZKServers: 1, Brokers: 2},
 	} {
-		t.Run(spec.Mode, func(t *testing.T) {
+		t.Run(string(spec.Mode), func(t *testing.T) {
 			c := startLocal(t, spec)
 			rep := c.(cluster.ResourceReporter)
 			before := usageOf(t, rep, len(c.Nodes()))

@@ -137,7 +137,7 @@ func ReadState(ctx context.Context, c cluster.Cluster) (State, error) {
 			}
 			continue
 		}
-		st.Brokers[n.ID] = ns.Mode
+		st.Brokers[n.ID] = string(ns.Mode)
 		if len(st.Controllers) == 0 && ns.MetadataOffset > st.MetadataOffset {
 			st.MetadataOffset = ns.MetadataOffset
 		}
@@ -171,7 +171,7 @@ func phaseOf(c cluster.Cluster, st State, migration string) Phase {
 	switch migration {
 	case "migration":
 		for _, m := range st.Brokers {
-			if m != "kraft" {
+			if m != string(cluster.ModeKRaft) {
 				return PhaseDualWrite
 			}
 		}

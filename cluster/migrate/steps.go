@@ -100,7 +100,7 @@ func Start(ctx context.Context, c cluster.Cluster, o Options) error {
 	}
 	// The brokers follow the KRaft controller once its push reached them.
 	err = waitNodes(ctx, c, o, "start: brokers taking the KRaft controller's metadata", func(st State, ns map[int32]cluster.Status) bool {
-		for _, id := range brokerIDs(st, "zk") {
+		for _, id := range brokerIDs(st, string(cluster.ModeZK)) {
 			if ns[id].ActiveControllerID < 1000 {
 				return false
 			}
@@ -140,7 +140,7 @@ func Roll(ctx context.Context, c cluster.Cluster, ids []int32, o Options) error 
 	case PhaseFinalized, PhaseKRaftOnly:
 		return &StepError{"roll", st.Phase, "nothing to roll: the cluster is in KRaft mode"}
 	}
-	zkBrokers := brokerIDs(st, "zk")
+	zkBrokers := brokerIDs(st, string(cluster.ModeZK))
 	if len(ids) == 0 {
 		ids = zkBrokers
 	}
@@ -178,7 +178,7 @@ func Finalize(ctx context.Context, c cluster.Cluster, o Options) error {
 	case PhasePre:
 		return &StepError{"finalize", st.Phase, "the metadata has not been copied yet"}
 	case PhaseDualWrite:
-		return &StepError{"finalize", st.Phase, fmt.Sprintf("brokers %v still run in ZooKeeper mode; run `kraftbench migrate roll` first", brokerIDs(st, "zk"))}
+		return &StepError{"finalize", st.Phase, fmt.Sprintf("brokers %v still run in ZooKeeper mode; run `kraftbench migrate roll` first", brokerIDs(st, string(cluster.ModeZK)))}
 	case PhaseFinalized, PhaseKRaftOnly:
 		return &StepError{"finalize", st.Phase, "already finalized"}
 	}
@@ -229,7 +229,7 @@ func Rollback(ctx context.Context, c cluster.Cluster, o Options) error {
 		return err
 	}
 	t := time.Now()
-	for _, id := range brokerIDs(st, "kraft") {
+	for _, id := range brokerIDs(st, string(cluster.ModeKRaft)) {
 		if err := rollTo(ctx, c, m, id, cluster.StageZKMigration, o); err != nil {
 			return fmt.Errorf("rollback: %w", err)
 		}
@@ -254,7 +254,7 @@ func Rollback(ctx context.Context, c cluster.Cluster, o Options) error {
 	}
 	if err := waitNodes(ctx, c, o, "rollback: a ZooKeeper-mode controller elected", func(st State, ns map[int32]cluster.Status) bool {
 		for _, s := range ns {
-			if s.Active && s.Mode == "zk" {
+			if s.Active && s.Mode == cluster.ModeZK {
 				return true
 			}
 		}
@@ -289,16 +289,16 @@ func rollTo(ctx context.Context, c cluster.Cluster, m cluster.Migrator, id int32
 	if err := m.Reconfigure(ctx, id, stage); err != nil {
 		return err
 	}
-	want := "zk"
+	want := cluster.ModeZK
 	if stage == cluster.StageKRaftMigration {
-		want = "kraft"
+		want = cluster.ModeKRaft
 	}
 	return waitNodes(ctx, c, o, fmt.Sprintf("broker %d running as %s", id, stage), func(_ State, ns map[int32]cluster.Status) bool {
 		s, ok := ns[id]
 		if !ok || s.Mode != want || !s.Registered || s.Fenced {
 			return false
 		}
-		return want == "kraft" || brokersAgree(ns)
+		return want == cluster.ModeKRaft || brokersAgree(ns)
 	})
 }
 

@@ -30,9 +30,9 @@ type nodeEnv struct {
 type starter func(ctx context.Context, n *config.Node, env nodeEnv) (cluster.Controller, error)
 
 // modes lists the modes a node can run: one line each.
-var modes = map[string]starter{
-	config.ModeZK:    startZK,
-	config.ModeKRaft: startKRaft,
+var modes = map[cluster.Mode]starter{
+	cluster.ModeZK:    startZK,
+	cluster.ModeKRaft: startKRaft,
 }
 
 // endpoint returns a listener as a cluster.Endpoint.
@@ -139,7 +139,7 @@ cluster id and node id is a no-op; with another, an error.`,
 			if err != nil {
 				return err
 			}
-			if n.Mode != config.ModeKRaft {
+			if n.Mode != cluster.ModeKRaft {
 				return errors.New("format is for KRaft nodes (process.roles is not set)")
 			}
 			if err := kraftmode.Format(n.MetadataLogDir, clusterID, n.NodeID); err != nil {

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
 )
 
 // testCommitDelayEnv names a TEST-ONLY environment variable: a comma-separated
@@ -18,7 +20,7 @@ const testCommitDelayEnv = "KRAFTBENCH_TEST_COMMIT_DELAY"
 // testCommitDelay returns the test-only commit delay the environment asks
 // for mode, zero when KRAFTBENCH_TEST_COMMIT_DELAY is unset or names only
 // other modes.
-func testCommitDelay(mode string) (time.Duration, error) {
+func testCommitDelay(mode cluster.Mode) (time.Duration, error) {
 	v := os.Getenv(testCommitDelayEnv)
 	if v == "" {
 		return 0, nil
@@ -33,7 +35,11 @@ func testCommitDelay(mode string) (time.Duration, error) {
 		if err != nil || dd < 0 {
 			return 0, fmt.Errorf("%s=%q: bad duration %q", testCommitDelayEnv, v, ds)
 		}
-		if m == mode {
+		pm, err := cluster.ParseMode(m)
+		if err != nil {
+			return 0, fmt.Errorf("%s=%q: %w", testCommitDelayEnv, v, err)
+		}
+		if pm == mode {
 			d = dd
 		}
 	}

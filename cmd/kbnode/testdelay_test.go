@@ -3,6 +3,8 @@ package main
 import (
 	"testing"
 	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
 )
 
 func TestTestCommitDelay(t *testing.T) {
@@ -18,10 +20,11 @@ func TestTestCommitDelay(t *testing.T) {
 		{"kraft", "kraft", 0, true},
 		{"kraft:soon", "kraft", 0, true},
 		{"kraft:-1ms", "kraft", 0, true},
+		{"raft:5ms", "kraft", 0, true}, // not a mode
 	}
 	for _, c := range cases {
 		t.Setenv(testCommitDelayEnv, c.env)
-		got, err := testCommitDelay(c.mode)
+		got, err := testCommitDelay(cluster.Mode(c.mode))
 		if got != c.want || (err != nil) != c.bad {
 			t.Errorf("%s=%q mode %s: %v, %v; want %v, error %v", testCommitDelayEnv, c.env, c.mode, got, err, c.want, c.bad)
 		}

@@ -21,6 +21,7 @@ import (
 func newBenchCmd() *cobra.Command {
 	var file string
 	var params []string
+	var modes []string // parsed into the scenario's modes by applyBenchFlags
 	var metricsAddr string
 	var metricsLinger time.Duration
 	ov := workloads.DefaultScenario()
@@ -50,7 +51,7 @@ Examples:
 					return err
 				}
 			}
-			if err := applyBenchFlags(cmd, &s, ov, params); err != nil {
+			if err := applyBenchFlags(cmd, &s, ov, modes, params); err != nil {
 				return err
 			}
 			if err := s.Validate(); err != nil {
@@ -64,7 +65,7 @@ Examples:
 	}
 	f := cmd.Flags()
 	f.StringVar(&file, "scenario", "", "scenario YAML file")
-	f.StringSliceVar(&ov.Modes, "modes", ov.Modes, "modes to run, in order: zk, kraft")
+	f.StringSliceVar(&modes, "modes", []string{string(cluster.ModeZK), string(cluster.ModeKRaft)}, "modes to run, in order: zk, kraft")
 	f.StringVar(&ov.Provider, "provider", "", "local or docker (default: docker where an engine answers, else local)")
 	f.StringVar(&ov.Workload, "workload", ov.Workload, "workload to run")
 	f.StringArrayVar(&params, "param", nil, "workload parameter key=value; may repeat")
@@ -85,10 +86,17 @@ Examples:
 }
 
 // applyBenchFlags copies the flags the user set onto the scenario.
-func applyBenchFlags(cmd *cobra.Command, s *workloads.Scenario, ov workloads.Scenario, params []string) error {
+func applyBenchFlags(cmd *cobra.Command, s *workloads.Scenario, ov workloads.Scenario, modes, params []string) error {
 	set := func(name string) bool { return cmd.Flags().Changed(name) }
 	if set("modes") {
-		s.Modes = ov.Modes
+		s.Modes = nil
+		for _, m := range modes {
+			mode, err := cluster.ParseMode(m)
+			if err != nil {
+				return fmt.Errorf("--modes: %w", err)
+			}
+			s.Modes = append(s.Modes, mode)
+		}
 	}
 	if set("provider") {
 		s.Provider = ov.Provider

@@ -36,6 +36,7 @@ State lives under $KRAFTBENCH_HOME (default ~/.local/state/kraftbench).`,
 
 func newClusterUpCmd() *cobra.Command {
 	var spec cluster.Spec
+	var mode string // parsed into spec.Mode
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -49,11 +50,15 @@ Examples:
   kraftbench cluster up --mode zk --zk-servers 3 --brokers 3 --name zk3 --provider local`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if spec.Mode, err = cluster.ParseMode(mode); err != nil {
+				return fmt.Errorf("--mode: %w", err)
+			}
 			return clusterUp(cmd, spec, timeout)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&spec.Mode, "mode", "", "metadata mode: kraft or zk (required)")
+	f.StringVar(&mode, "mode", "", "metadata mode: kraft or zk (required)")
 	f.StringVar(&spec.Provider, "provider", "", "local or docker (default: docker where an engine answers, else local)")
 	f.IntVar(&spec.Brokers, "brokers", 3, "number of brokers")
 	f.IntVar(&spec.Controllers, "controllers", 0, "KRaft controller quorum size (default 3 in KRaft mode)")
@@ -69,7 +74,7 @@ Examples:
 
 func clusterUp(cmd *cobra.Command, spec cluster.Spec, timeout time.Duration) error {
 	if spec.Name == "" {
-		spec.Name = spec.Mode
+		spec.Name = string(spec.Mode)
 	}
 	if spec.Mode == cluster.ModeKRaft && spec.Controllers == 0 {
 		spec.Controllers = 3

@@ -98,7 +98,7 @@ func measureFalsePositives(t *testing.T, dir string) {
 	}
 	byMode := map[string][]*metrics.Result{}
 	for _, r := range results {
-		byMode[r.Mode] = append(byMode[r.Mode], r)
+		byMode[string(r.Mode)] = append(byMode[string(r.Mode)], r)
 	}
 	ci := regress.DefaultOptions()
 	ci.Gate, ci.GateStats, ci.Threshold = []regress.Basis{regress.Floor}, []string{"p50"}, 0.5

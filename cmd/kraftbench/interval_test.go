@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/kraftbench/kraftbench/cluster"
 	"math"
 	"os"
 	"path/filepath"
@@ -31,7 +32,7 @@ func writeRuns(t *testing.T, dir, mode string, p50s []float64) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := &metrics.Result{Schema: metrics.SchemaVersion, Workload: "topics", Mode: mode,
+		r := &metrics.Result{Schema: metrics.SchemaVersion, Workload: "topics", Mode: cluster.Mode(mode),
 			Started: base, Finished: base.Add(time.Minute), Ops: ops}
 		if _, err := r.WriteFiles(dir); err != nil {
 			t.Fatal(err)

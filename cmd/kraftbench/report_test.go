@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/metrics"
 )
 
@@ -35,7 +36,7 @@ func TestReportCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := &metrics.Result{Schema: metrics.SchemaVersion, Workload: "topics", Mode: mode, Started: base, Finished: base.Add(time.Minute), Ops: ops}
+		r := &metrics.Result{Schema: metrics.SchemaVersion, Workload: "topics", Mode: cluster.Mode(mode), Started: base, Finished: base.Add(time.Minute), Ops: ops}
 		if _, err := r.WriteFiles(in); err != nil {
 			t.Fatal(err)
 		}

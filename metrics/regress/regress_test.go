@@ -7,12 +7,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/metrics"
 )
 
 // fakeRun is one run whose ops have the given p50s (p99 = 3 x p50).
 func fakeRun(mode string, p50 map[string]float64) *metrics.Result {
-	r := &metrics.Result{Schema: metrics.SchemaVersion, Workload: "topics", Mode: mode,
+	r := &metrics.Result{Schema: metrics.SchemaVersion, Workload: "topics", Mode: cluster.Mode(mode),
 		Machine: metrics.Machine{Hostname: "h", Cores: 2, OS: "linux", Arch: "amd64"}}
 	for op, v := range p50 {
 		r.Ops = append(r.Ops, metrics.OpResult{Op: op, Latency: metrics.LatencySummary{

@@ -96,7 +96,7 @@ func contextNotes(base, new []*metrics.Result, bs, ns *series) []string {
 	params := func(rs []*metrics.Result) map[string]string {
 		m := map[string]string{}
 		for _, r := range rs {
-			m[r.Workload+"/"+r.Mode] = fmt.Sprint(r.Params, r.Topology)
+			m[r.Workload+"/"+string(r.Mode)] = fmt.Sprint(r.Params, r.Topology)
 		}
 		return m
 	}

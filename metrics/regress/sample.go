@@ -68,7 +68,7 @@ func collect(results []*metrics.Result, stats []string) (*series, error) {
 	for _, r := range results {
 		floor, hasFloor := r.Op(metrics.FloorOp)
 		for _, o := range r.Ops {
-			s.errors[[3]string{r.Workload, r.Mode, o.Op}] += o.Latency.Errors
+			s.errors[[3]string{r.Workload, string(r.Mode), o.Op}] += o.Latency.Errors
 			if o.Latency.Count == 0 {
 				continue
 			}
@@ -77,7 +77,7 @@ func collect(results []*metrics.Result, stats []string) (*series, error) {
 				if err != nil {
 					return nil, err
 				}
-				k := Key{Workload: r.Workload, Mode: r.Mode, Op: o.Op, Stat: st, Basis: Absolute}
+				k := Key{Workload: r.Workload, Mode: string(r.Mode), Op: o.Op, Stat: st, Basis: Absolute}
 				add(k, v)
 				if !hasFloor || metrics.IsFloor(o.Op) || floor.Latency.Count == 0 {
 					continue

@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"math"
+
+	"github.com/kraftbench/kraftbench/cluster"
 )
 
 // Verdict is what the data says about a seed claim.
@@ -119,7 +121,7 @@ func judgeClaim(ws []*Workload, c Claim) ClaimResult {
 		return judgeFailover(ws, res) // failover.go
 	}
 	op := Find(ws, c.Workload, c.Op)
-	if op == nil || op.Mode(ModeZK) == nil || op.Mode(ModeKRaft) == nil {
+	if op == nil || op.Mode(cluster.ModeZK) == nil || op.Mode(cluster.ModeKRaft) == nil {
 		res.Why = fmt.Sprintf("no %s results with op %q in both modes", c.Workload, c.Op)
 		return res
 	}
@@ -133,11 +135,11 @@ func judgeClaim(ws []*Workload, c Claim) ClaimResult {
 	var ok bool
 	switch m {
 	case metricThroughput:
-		r, ok = EstimateRatio(op.Mode(ModeZK).values(perRunThroughput), op.Mode(ModeKRaft).values(perRunThroughput))
+		r, ok = EstimateRatio(op.Mode(cluster.ModeZK).values(perRunThroughput), op.Mode(cluster.ModeKRaft).values(perRunThroughput))
 		r = invert(r)
 		res.How += fmt.Sprintf("workload %s, op %s, per-run throughput, as a cost ratio (ZK throughput over KRaft throughput)", c.Workload, c.Op)
 	default:
-		r, ok = EstimateRatio(op.Mode(ModeZK).values(perRunP50), op.Mode(ModeKRaft).values(perRunP50))
+		r, ok = EstimateRatio(op.Mode(cluster.ModeZK).values(perRunP50), op.Mode(cluster.ModeKRaft).values(perRunP50))
 		res.How += fmt.Sprintf("workload %s, op %s, per-run p50 latency", c.Workload, c.Op)
 	}
 	if !ok {

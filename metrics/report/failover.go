@@ -30,7 +30,7 @@ func (k faultKey) String() string { return k.Kind + " of the " + k.Target }
 // failoverValues holds, per profile, fault, measure and mode, one value in
 // seconds per episode (one per run: a run hits each target with each kind
 // once).
-type failoverValues map[string]map[faultKey]map[string]map[string][]float64
+type failoverValues map[string]map[faultKey]map[string]map[cluster.Mode][]float64
 
 func collectFailover(w *Workload) failoverValues {
 	out := failoverValues{}
@@ -44,13 +44,13 @@ func collectFailover(w *Workload) failoverValues {
 			}
 			k := faultKey{m.Labels["fault"], m.Labels["target"]}
 			if out[prof] == nil {
-				out[prof] = map[faultKey]map[string]map[string][]float64{}
+				out[prof] = map[faultKey]map[string]map[cluster.Mode][]float64{}
 			}
 			if out[prof][k] == nil {
-				out[prof][k] = map[string]map[string][]float64{}
+				out[prof][k] = map[string]map[cluster.Mode][]float64{}
 			}
 			if out[prof][k][m.Labels["measure"]] == nil {
-				out[prof][k][m.Labels["measure"]] = map[string][]float64{}
+				out[prof][k][m.Labels["measure"]] = map[cluster.Mode][]float64{}
 			}
 			if m.Measured() {
 				out[prof][k][m.Labels["measure"]][r.Mode] = append(out[prof][k][m.Labels["measure"]][r.Mode], m.Value)
@@ -64,8 +64,8 @@ func collectFailover(w *Workload) failoverValues {
 // fault k: from the fault until a controller is active again, the lost
 // node's leaders have moved and writes succeed again (the largest of
 // new_controller, leaders_moved and unavailable that the run measured).
-func recoveries(w *Workload, profile string, k faultKey) map[string][]float64 {
-	out := map[string][]float64{}
+func recoveries(w *Workload, profile string, k faultKey) map[cluster.Mode][]float64 {
+	out := map[cluster.Mode][]float64{}
 	for _, r := range w.Runs {
 		if profileOf(r) != profile {
 			continue
@@ -103,8 +103,8 @@ func unmeasured(r *Run, k faultKey, meas string) []metrics.Measure {
 
 // notMeasuredCount counts, per mode, the episodes of profile in which fault
 // k's measure meas ("recovery": any part of it) was not measured.
-func notMeasuredCount(w *Workload, profile string, k faultKey, meas string) map[string]int {
-	out := map[string]int{}
+func notMeasuredCount(w *Workload, profile string, k faultKey, meas string) map[cluster.Mode]int {
+	out := map[cluster.Mode]int{}
 	for _, r := range w.Runs {
 		if profileOf(r) != profile {
 			continue
@@ -122,12 +122,12 @@ func notMeasuredCount(w *Workload, profile string, k faultKey, meas string) map[
 
 // episodes is the table's episode count per mode, "3/2", with the episodes
 // whose figure could not be measured beside it: "3/2 (KRaft: 1 not measured)".
-func episodes(zk, kraft []float64, missed map[string]int) string {
+func episodes(zk, kraft []float64, missed map[cluster.Mode]int) string {
 	s := fmt.Sprintf("%d/%d", len(zk), len(kraft))
 	var parts []string
-	for _, mode := range []string{ModeZK, ModeKRaft} {
+	for _, mode := range cluster.Modes() {
 		if n := missed[mode]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%s: %d not measured", modeTitle(mode), n))
+			parts = append(parts, fmt.Sprintf("%s: %d not measured", mode.Title(), n))
 		}
 	}
 	if len(parts) > 0 {
@@ -200,7 +200,7 @@ func writeFailover(m *md, w *Workload, plots []string) {
 			}
 			rows = append(rows, "recovery")
 			for _, meas := range rows {
-				var byMode map[string][]float64
+				var byMode map[cluster.Mode][]float64
 				if meas == "recovery" {
 					byMode = recoveries(w, prof, k)
 				} else {
@@ -210,7 +210,7 @@ func writeFailover(m *md, w *Workload, plots []string) {
 				if len(byMode) == 0 && len(missed) == 0 {
 					continue
 				}
-				zk, kr := byMode[ModeZK], byMode[ModeKRaft]
+				zk, kr := byMode[cluster.ModeZK], byMode[cluster.ModeKRaft]
 				ratio := "-"
 				if len(zk) > 0 && len(kr) > 0 && medianOf(zk) > 0 {
 					ratio = times(medianOf(kr) / medianOf(zk))
@@ -262,7 +262,7 @@ func failoverPlots(dir string, w *Workload) ([]string, error) {
 			bases = append(bases, base)
 		}
 		var panels []*plot.Plot
-		for _, mode := range []string{ModeZK, ModeKRaft} {
+		for _, mode := range cluster.Modes() {
 			for _, r := range w.Runs {
 				if r.Mode == mode && profileOf(r) == prof {
 					if p := timelinePlot(r); p != nil {
@@ -298,7 +298,7 @@ func recoveryPlot(w *Workload, prof string, vals failoverValues) *plot.Plot {
 	}
 	width := vg.Points(14)
 	top := 0.0
-	for i, mode := range []string{ModeZK, ModeKRaft} {
+	for i, mode := range cluster.Modes() {
 		var v plotter.Values
 		for _, k := range faults {
 			x := medianOf(recoveries(w, prof, k)[mode])
@@ -316,7 +316,7 @@ func recoveryPlot(w *Workload, prof string, vals failoverValues) *plot.Plot {
 		for j, x := range v {
 			addLabel(p, float64(j), x, bar.Offset, fmt.Sprintf("%.3g", x))
 		}
-		p.Legend.Add(modeTitle(mode), bar)
+		p.Legend.Add(mode.Title(), bar)
 	}
 	p.Legend.Top = true
 	p.Y.Min = 0
@@ -330,7 +330,7 @@ var faultShade = color.NRGBA{R: 120, G: 120, B: 120, A: 60}
 // timelinePlot draws one run's probe creates over time, failed ones at the
 // top, with the fault windows shaded.
 func timelinePlot(r *Run) *plot.Plot {
-	return timeline(r, fmt.Sprintf("%s: probe creates and faults (%s)", modeTitle(r.Mode), profileOf(r)), faultTag)
+	return timeline(r, fmt.Sprintf("%s: probe creates and faults (%s)", r.Mode.Title(), profileOf(r)), faultTag)
 }
 
 // timeline draws one run's probe creates over time, failed ones at the top,
@@ -438,18 +438,18 @@ func judgeFailover(ws []*Workload, res ClaimResult) ClaimResult {
 	k := faultKey{string(cluster.FaultKill), "controller"}
 	prof := "kafka-defaults"
 	rec := recoveries(w, prof, k)
-	if len(rec[ModeZK]) == 0 || len(rec[ModeKRaft]) == 0 {
+	if len(rec[cluster.ModeZK]) == 0 || len(rec[cluster.ModeKRaft]) == 0 {
 		res.Why = fmt.Sprintf("no %s recovery in both modes under profile %s", k, prof)
 		return res
 	}
-	r, ok := EstimateRatio(positive(rec[ModeZK]), positive(rec[ModeKRaft]))
+	r, ok := EstimateRatio(positive(rec[cluster.ModeZK]), positive(rec[cluster.ModeKRaft]))
 	if !ok {
 		res.Why = "a recovery time of zero in one mode"
 		return res
 	}
 	res.Cost, res.Measured, res.Verdict = r, true, judge(r, res.Claimed)
 	res.How = fmt.Sprintf("workload failover, kill -9 of the active controller under Kafka's default timeouts, per-run recovery (ZK p50 %s, KRaft p50 %s; the seed says 30-60 s and 10-15 s)",
-		time.Duration(medianOf(rec[ModeZK])*1e9).Round(time.Millisecond), time.Duration(medianOf(rec[ModeKRaft])*1e9).Round(time.Millisecond))
+		time.Duration(medianOf(rec[cluster.ModeZK])*1e9).Round(time.Millisecond), time.Duration(medianOf(rec[cluster.ModeKRaft])*1e9).Round(time.Millisecond))
 	return res
 }
 

@@ -7,12 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/metrics"
 )
 
 // failoverRun is a synthetic failover run: a probe timeline, one kill of the
 // controller and one stop of a broker with the given measures (seconds).
-func failoverRun(t *testing.T, mode string, run int, killCtl, stopBroker map[string]float64) *metrics.Result {
+func failoverRun(t *testing.T, mode cluster.Mode, run int, killCtl, stopBroker map[string]float64) *metrics.Result {
 	t.Helper()
 	r := synth(t, "failover", mode, run, map[string]opSpec{"create": {lat: 5 * time.Millisecond, n: 200}}, nil)
 	for i := range r.Ops {
@@ -46,9 +47,9 @@ func TestFailoverSectionTableVerdictAndPlots(t *testing.T) {
 	for run := range 3 {
 		d := float64(run) * 0.1
 		writeResults(t, dir,
-			failoverRun(t, ModeZK, run, map[string]float64{"new_controller": 18 + d, "leaders_moved": 18.2 + d, "unavailable": 19 + d, "converged": 0.05},
+			failoverRun(t, cluster.ModeZK, run, map[string]float64{"new_controller": 18 + d, "leaders_moved": 18.2 + d, "unavailable": 19 + d, "converged": 0.05},
 				map[string]float64{"leaders_moved": 0.06, "unavailable": 0, "converged": 0.05}),
-			failoverRun(t, ModeKRaft, run, map[string]float64{"new_controller": 2.5 + d, "unavailable": 2.6 + d, "converged": 0.01},
+			failoverRun(t, cluster.ModeKRaft, run, map[string]float64{"new_controller": 2.5 + d, "unavailable": 2.6 + d, "converged": 0.01},
 				map[string]float64{"leaders_moved": 0.01, "unavailable": 0, "converged": 0.05}))
 	}
 	out, err := Generate(Options{In: dir})
@@ -94,8 +95,8 @@ func TestFailoverSectionTableVerdictAndPlots(t *testing.T) {
 func TestFailoverNotMeasuredIsCountedNotZero(t *testing.T) {
 	dir := t.TempDir()
 	for run := range 2 {
-		zk := failoverRun(t, ModeZK, run, map[string]float64{"new_controller": 18, "unavailable": 19, "converged": 0.05}, nil)
-		kr := failoverRun(t, ModeKRaft, run, map[string]float64{"new_controller": 2.5, "converged": 0.01}, nil)
+		zk := failoverRun(t, cluster.ModeZK, run, map[string]float64{"new_controller": 18, "unavailable": 19, "converged": 0.05}, nil)
+		kr := failoverRun(t, cluster.ModeKRaft, run, map[string]float64{"new_controller": 2.5, "converged": 0.01}, nil)
 		if run == 0 {
 			kr.Measures = append(kr.Measures, metrics.Measure{Name: metrics.MeasureFailover, Unit: "s",
 				Labels:      map[string]string{"fault": "kill", "target": "controller", "measure": "unavailable"},

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/metrics"
 )
 
@@ -118,11 +119,11 @@ func sortRuns(runs []*Run) {
 }
 
 // modeRank orders ZooKeeper mode before KRaft mode before anything else.
-func modeRank(mode string) int {
+func modeRank(mode cluster.Mode) int {
 	switch mode {
-	case ModeZK:
+	case cluster.ModeZK:
 		return 0
-	case ModeKRaft:
+	case cluster.ModeKRaft:
 		return 1
 	}
 	return 2

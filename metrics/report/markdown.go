@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"strings"
+
+	"github.com/kraftbench/kraftbench/cluster"
 )
 
 // md accumulates Markdown.
@@ -65,7 +67,7 @@ func Markdown(runs []*Run, ws []*Workload, claims []ClaimResult, plots Plots) st
 // runCounts is "3 zk runs, 3 kraft runs".
 func runCounts(w *Workload) string {
 	var parts []string
-	var last string
+	var last cluster.Mode
 	n := 0
 	flush := func() {
 		if n > 0 {

@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"strings"
+
+	"github.com/kraftbench/kraftbench/cluster"
 )
 
 // writeResources writes a workload's resource table: per figure and kind of
@@ -24,7 +26,7 @@ func writeResources(m *md, w *Workload) {
 	align := "ll"
 	for _, mode := range modes {
 		n := resourceRuns(w.Runs, mode)
-		cols = append(cols, fmt.Sprintf("%s (median of %d run%s)", modeTitle(mode), n, plural(n)))
+		cols = append(cols, fmt.Sprintf("%s (median of %d run%s)", mode.Title(), n, plural(n)))
 		align += "r"
 	}
 	m.header(align+"r", append(cols, "KRaft/ZK across runs")...)
@@ -41,19 +43,19 @@ func writeResources(m *md, w *Workload) {
 	m.linef("")
 	for _, mode := range modes {
 		if resourceRuns(w.Runs, mode) == 0 {
-			m.linef("- %s: no resource figures (the provider cannot tell)", modeTitle(mode))
+			m.linef("- %s: no resource figures (the provider cannot tell)", mode.Title())
 			continue
 		}
 		win, restarts, sampled, procs := modeWindow(w, mode)
 		m.linef("- %s: %s; window %s (median); %d restart%s seen in the window; %d of %d process peaks from samples (no kernel high-water mark), which can miss a spike between samples",
-			modeTitle(mode), modeProcesses(w, mode), seconds(win), restarts, plural(restarts), sampled, procs)
+			mode.Title(), modeProcesses(w, mode), seconds(win), restarts, plural(restarts), sampled, procs)
 	}
 	m.linef("")
 }
 
 // resourceCell is mode's median of a figure, "not measured" where the
 // provider cannot measure it, "-" where mode has no such process.
-func resourceCell(w *Workload, mode, kind string, f resourceFigure) string {
+func resourceCell(w *Workload, mode cluster.Mode, kind string, f resourceFigure) string {
 	v, unmeasured := resourceValues(w.Runs, mode, kind, f)
 	switch {
 	case len(v) > 0 && unmeasured > 0:

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/metrics"
 )
 
@@ -45,7 +46,7 @@ func writeRuns(m *md, w *Workload) {
 	m.linef("")
 	m.header("llrrrlllr", "file", "mode", "started (UTC)", "duration", "seed", "provider", "revision", "machine", "warm-up")
 	for _, r := range w.Runs {
-		m.row("`"+r.Path+"`", r.Mode, r.Started.UTC().Format("2006-01-02 15:04:05"),
+		m.row("`"+r.Path+"`", string(r.Mode), r.Started.UTC().Format("2006-01-02 15:04:05"),
 			r.Finished.Sub(r.Started).Round(time.Millisecond).String(), fmt.Sprint(r.Seed),
 			r.Provider, revision(r), machine(r.Machine), time.Duration(r.WarmupNs).String())
 	}
@@ -65,7 +66,7 @@ func writeConfigs(m *md, w *Workload) {
 		if profile == "" {
 			profile = "-"
 		}
-		k := strings.Join([]string{r.Mode, profile, kv(r.Topology), kv(r.Timeouts), kv(r.Params), kv(r.Images)}, "\x00")
+		k := strings.Join([]string{string(r.Mode), profile, kv(r.Topology), kv(r.Timeouts), kv(r.Params), kv(r.Images)}, "\x00")
 		if count[k] == 0 {
 			keys = append(keys, k)
 		}
@@ -80,7 +81,7 @@ func writeConfigs(m *md, w *Workload) {
 
 // writeNotes lists each distinct note once, with the modes that made it.
 func writeNotes(m *md, w *Workload) {
-	modes := map[string][]string{}
+	modes := map[string][]cluster.Mode{}
 	for _, r := range w.Runs {
 		for _, n := range r.Notes {
 			if ms := modes[n]; len(ms) == 0 || ms[len(ms)-1] != r.Mode {
@@ -99,7 +100,11 @@ func writeNotes(m *md, w *Workload) {
 	m.linef("### Notes")
 	m.linef("")
 	for _, n := range notes {
-		m.linef("- %s (%s)", n, strings.Join(modes[n], ", "))
+		names := make([]string, len(modes[n]))
+		for i, mode := range modes[n] {
+			names[i] = string(mode)
+		}
+		m.linef("- %s (%s)", n, strings.Join(names, ", "))
 	}
 	m.linef("")
 }

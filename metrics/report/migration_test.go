@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/metrics"
 )
 
@@ -16,7 +17,7 @@ import (
 // given phase durations and unavailability per step (seconds).
 func migrationRun(t *testing.T, run, n int, phases, unavail map[string]float64) *metrics.Result {
 	t.Helper()
-	r := synth(t, "migration", ModeZK, run, map[string]opSpec{"create": {lat: 5 * time.Millisecond, n: 200}}, map[string]string{"partitions": strconv.Itoa(n)})
+	r := synth(t, "migration", cluster.ModeZK, run, map[string]opSpec{"create": {lat: 5 * time.Millisecond, n: 200}}, map[string]string{"partitions": strconv.Itoa(n)})
 	for i := range r.Ops {
 		if r.Ops[i].Op == "create" {
 			for j := range 200 {

@@ -4,25 +4,9 @@ import (
 	"sort"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/metrics"
 )
-
-// Mode names as results carry them.
-const (
-	ModeZK    = "zk"
-	ModeKRaft = "kraft"
-)
-
-// modeTitle is a mode's name in prose and legends.
-func modeTitle(mode string) string {
-	switch mode {
-	case ModeZK:
-		return "ZooKeeper"
-	case ModeKRaft:
-		return "KRaft"
-	}
-	return mode
-}
 
 // Workload is every run of one workload, grouped by operation.
 type Workload struct {
@@ -38,7 +22,7 @@ type Op struct {
 }
 
 // Mode returns the series of the given mode, nil if absent.
-func (o *Op) Mode(mode string) *Series {
+func (o *Op) Mode(mode cluster.Mode) *Series {
 	for _, s := range o.Modes {
 		if s.Mode == mode {
 			return s
@@ -50,7 +34,7 @@ func (o *Op) Mode(mode string) *Series {
 // Series is one (workload, op, mode): one entry per run plus the merged
 // histogram of all of them.
 type Series struct {
-	Mode   string
+	Mode   cluster.Mode
 	Runs   []RunOp
 	Merged *hdr.Histogram
 	Errors map[string]int64 // by Kafka error name, summed over runs
@@ -139,10 +123,10 @@ func Group(runs []*Run) ([]*Workload, error) {
 				ops[[2]string{r.Workload, o.Op}] = op
 				w.Ops = append(w.Ops, op)
 			}
-			s := series[[3]string{r.Workload, o.Op, r.Mode}]
+			s := series[[3]string{r.Workload, o.Op, string(r.Mode)}]
 			if s == nil {
 				s = &Series{Mode: r.Mode, Merged: metrics.NewHistogram(), Errors: map[string]int64{}}
-				series[[3]string{r.Workload, o.Op, r.Mode}] = s
+				series[[3]string{r.Workload, o.Op, string(r.Mode)}] = s
 				op.Modes = append(op.Modes, s)
 			}
 			s.Merged.Merge(h)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/kraftbench/kraftbench/cluster"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -52,12 +53,12 @@ func (p Plots) Files() []string {
 var plotFormats = []string{"png", "svg"}
 
 // Okabe-Ito colours, told apart with colour-blindness too.
-var modeColors = map[string]color.Color{
-	ModeZK:    color.RGBA{R: 213, G: 94, B: 0, A: 255},
-	ModeKRaft: color.RGBA{R: 0, G: 114, B: 178, A: 255},
+var modeColors = map[cluster.Mode]color.Color{
+	cluster.ModeZK:    color.RGBA{R: 213, G: 94, B: 0, A: 255},
+	cluster.ModeKRaft: color.RGBA{R: 0, G: 114, B: 178, A: 255},
 }
 
-func modeColor(mode string) color.Color {
+func modeColor(mode cluster.Mode) color.Color {
 	if c, ok := modeColors[mode]; ok {
 		return c
 	}

@@ -49,7 +49,7 @@ func throughputPanels(w *Workload) []*plot.Plot {
 			bar.LineStyle.Width = 0
 			p.Add(bar)
 			addLabel(p, float64(len(names)), v, 0, rate(v))
-			names = append(names, modeTitle(s.Mode))
+			names = append(names, s.Mode.Title())
 		}
 		if len(names) == 0 {
 			continue
@@ -111,7 +111,7 @@ func phasesPlot(w *Workload) *plot.Plot {
 	p.Add(plotter.NewGrid())
 	width := vg.Points(32)
 	top := 0.0
-	for i, mode := range []string{ModeZK, ModeKRaft} {
+	for i, mode := range cluster.Modes() {
 		vals := make(plotter.Values, len(ops))
 		for j, op := range ops {
 			if s := op.Mode(mode); s != nil && s.Count() > 0 {
@@ -128,7 +128,7 @@ func phasesPlot(w *Workload) *plot.Plot {
 		bar.Color = modeColor(mode)
 		bar.LineStyle.Width = 0
 		p.Add(bar)
-		p.Legend.Add(modeTitle(mode), bar)
+		p.Legend.Add(mode.Title(), bar)
 	}
 	p.Y.Max = 1.3 * top // room for the legend and the labels
 	p.NominalX(labels...)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/metrics"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -86,11 +87,11 @@ func latencyPlot(op *Op) *plot.Plot {
 		}
 		l.Color = modeColor(s.Mode)
 		l.Width = vg.Points(1.5)
-		if s.Mode == ModeZK { // dashed as well as coloured, for greyscale prints
+		if s.Mode == cluster.ModeZK { // dashed as well as coloured, for greyscale prints
 			l.Dashes = []vg.Length{vg.Points(5), vg.Points(2)}
 		}
 		p.Add(l)
-		p.Legend.Add(fmt.Sprintf("%s (%d runs, n=%d)", modeTitle(s.Mode), len(s.Runs), s.Count()), l)
+		p.Legend.Add(fmt.Sprintf("%s (%d runs, n=%d)", s.Mode.Title(), len(s.Runs), s.Count()), l)
 	}
 	p.Y.Min, p.Y.Max = lo/3, hi*1.5
 	return p

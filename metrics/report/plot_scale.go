@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/metrics"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -67,7 +68,7 @@ func scaleStepPlot(d scaleData, step string) *plot.Plot {
 	p.Y.Label.Text = "seconds (log)"
 	xlo, xhi, ylo, yhi := math.Inf(1), 0.0, math.Inf(1), 0.0
 	drawn := false
-	for _, mode := range []string{ModeZK, ModeKRaft} {
+	for _, mode := range cluster.Modes() {
 		var pts plotter.XYs
 		for _, n := range d.counts {
 			if v := d.value(mode, step, n); v > 0 {
@@ -87,12 +88,12 @@ func scaleStepPlot(d scaleData, step string) *plot.Plot {
 		line.Color, points.Color = modeColor(mode), modeColor(mode)
 		line.Width = vg.Points(1.5)
 		points.Shape = draw.CircleGlyph{}
-		if mode == ModeZK {
+		if mode == cluster.ModeZK {
 			line.Dashes = []vg.Length{vg.Points(5), vg.Points(2)}
 			points.Shape = draw.BoxGlyph{}
 		}
 		p.Add(line, points)
-		label := modeTitle(mode)
+		label := mode.Title()
 		if f := d.fit(mode, step); f.ok {
 			label += fmt.Sprintf(" (slope %.2f)", f.slope)
 		}
@@ -120,7 +121,7 @@ func scaleMemoryPlot(d scaleData) *plot.Plot {
 	p.Y.Label.Text = "MiB (log)"
 	xlo, xhi, ylo, yhi := math.Inf(1), 0.0, math.Inf(1), 0.0
 	drawn := false
-	for _, mode := range []string{ModeZK, ModeKRaft} {
+	for _, mode := range cluster.Modes() {
 		for _, k := range d.memKindsOf(mode) {
 			var pts plotter.XYs
 			for _, n := range d.counts {
@@ -141,7 +142,7 @@ func scaleMemoryPlot(d scaleData) *plot.Plot {
 			line.Width = vg.Points(1.5)
 			line.Dashes = memDashes[k]
 			p.Add(line, points)
-			p.Legend.Add(modeTitle(mode)+" "+kindName(k), line, points)
+			p.Legend.Add(mode.Title()+" "+kindName(k), line, points)
 		}
 	}
 	if !drawn {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/metrics"
 )
 
@@ -22,20 +23,20 @@ func corpus(t *testing.T) string {
 	dir := t.TempDir()
 	for run := 1; run <= 3; run++ {
 		writeResults(t, filepath.Join(dir, "topics"),
-			synth(t, "topics", ModeZK, run, map[string]opSpec{
+			synth(t, "topics", cluster.ModeZK, run, map[string]opSpec{
 				"create": {lat: 40 * time.Millisecond, n: 30}, "delete": {lat: 20 * time.Millisecond, n: 30, errs: 1},
 				metrics.FloorOp: {lat: 2 * time.Millisecond, n: 20}}, map[string]string{"mode": "closed", "partitions": "1"}),
-			synth(t, "topics", ModeKRaft, run, map[string]opSpec{
+			synth(t, "topics", cluster.ModeKRaft, run, map[string]opSpec{
 				"create": {lat: 10 * time.Millisecond, n: 30}, "delete": {lat: 8 * time.Millisecond, n: 30},
 				metrics.FloorOp: {lat: time.Millisecond, n: 20}}, map[string]string{"mode": "closed", "partitions": "1"}))
 		writeResults(t, filepath.Join(dir, "propagation"),
-			synth(t, "propagation", ModeZK, run, map[string]opSpec{"propagation": {lat: 11 * time.Millisecond, n: 30}}, nil),
-			synth(t, "propagation", ModeKRaft, run, map[string]opSpec{"propagation": {lat: 10 * time.Millisecond, n: 30}}, nil))
+			synth(t, "propagation", cluster.ModeZK, run, map[string]opSpec{"propagation": {lat: 11 * time.Millisecond, n: 30}}, nil),
+			synth(t, "propagation", cluster.ModeKRaft, run, map[string]opSpec{"propagation": {lat: 10 * time.Millisecond, n: 30}}, nil))
 	}
 	writeResults(t, filepath.Join(dir, "startup"),
-		synth(t, "startup", ModeZK, 1, map[string]opSpec{"startup": {lat: 10 * time.Second, n: 3},
+		synth(t, "startup", cluster.ModeZK, 1, map[string]opSpec{"startup": {lat: 10 * time.Second, n: 3},
 			"phase_store_ready": {lat: 3 * time.Second, n: 3}, "phase_controller_active": {lat: 6 * time.Second, n: 3}}, nil),
-		synth(t, "startup", ModeKRaft, 1, map[string]opSpec{"startup": {lat: 5 * time.Second, n: 3},
+		synth(t, "startup", cluster.ModeKRaft, 1, map[string]opSpec{"startup": {lat: 5 * time.Second, n: 3},
 			"phase_controller_active": {lat: 2 * time.Second, n: 3}}, nil))
 	return dir
 }
@@ -102,7 +103,7 @@ func TestReportNumbers(t *testing.T) {
 		t.Fatal(err)
 	}
 	create := Find(ws, "topics", "create")
-	zk, kr := create.Mode(ModeZK), create.Mode(ModeKRaft)
+	zk, kr := create.Mode(cluster.ModeZK), create.Mode(cluster.ModeKRaft)
 	r, _ := EstimateRatio(zk.values(perRunP50), kr.values(perRunP50))
 	if math.Abs(r.Point-0.25) > 0.02 || !r.HasCI || r.Lo > r.Point || r.Hi < r.Point {
 		t.Errorf("create p50 ratio %+v, want about 0.25 inside its CI", r)
@@ -188,7 +189,7 @@ func TestLoadErrors(t *testing.T) {
 		t.Errorf("empty folder: %v, want ErrNoResults", err)
 	}
 	newer := t.TempDir()
-	r := synth(t, "topics", ModeZK, 1, map[string]opSpec{"create": {lat: time.Millisecond, n: 2}}, nil)
+	r := synth(t, "topics", cluster.ModeZK, 1, map[string]opSpec{"create": {lat: time.Millisecond, n: 2}}, nil)
 	r.Schema = metrics.SchemaVersion + 1
 	writeResults(t, newer, r)
 	_, err := Load(newer, nil)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/metrics"
 )
 
@@ -119,7 +120,7 @@ var (
 // resourceValues returns one value per run of mode in runs, skipping runs
 // without the figure; unmeasured counts runs whose provider cannot measure
 // it.
-func resourceValues(runs []*Run, mode, kind string, f resourceFigure) (vals []float64, unmeasured int) {
+func resourceValues(runs []*Run, mode cluster.Mode, kind string, f resourceFigure) (vals []float64, unmeasured int) {
 	for _, r := range runs {
 		if r.Mode != mode {
 			continue
@@ -140,7 +141,7 @@ func resourceValues(runs []*Run, mode, kind string, f resourceFigure) (vals []fl
 }
 
 // resourceRuns counts mode's runs in runs that carry resource figures.
-func resourceRuns(runs []*Run, mode string) int {
+func resourceRuns(runs []*Run, mode cluster.Mode) int {
 	n := 0
 	for _, r := range runs {
 		if r.Mode == mode && r.Resources != nil {
@@ -161,8 +162,8 @@ func hasResources(w *Workload) bool {
 }
 
 // workloadModes lists the modes of w's runs in run order (zk, kraft, others).
-func workloadModes(w *Workload) []string {
-	var out []string
+func workloadModes(w *Workload) []cluster.Mode {
+	var out []cluster.Mode
 	for _, r := range w.Runs {
 		if len(out) == 0 || out[len(out)-1] != r.Mode {
 			out = append(out, r.Mode)
@@ -173,8 +174,8 @@ func workloadModes(w *Workload) []string {
 
 // resourceRatio is KRaft/ZK of one figure of one kind across w's runs.
 func resourceRatio(w *Workload, kind string, f resourceFigure) (Ratio, bool) {
-	zk, _ := resourceValues(w.Runs, ModeZK, kind, f)
-	kr, _ := resourceValues(w.Runs, ModeKRaft, kind, f)
+	zk, _ := resourceValues(w.Runs, cluster.ModeZK, kind, f)
+	kr, _ := resourceValues(w.Runs, cluster.ModeKRaft, kind, f)
 	return EstimateRatio(zk, kr)
 }
 
@@ -215,7 +216,7 @@ func bytesText(b float64) string {
 
 // modeProcesses is "3 nodes, 3 ZooKeeper servers" for mode's runs in w,
 // from the median run.
-func modeProcesses(w *Workload, mode string) string {
+func modeProcesses(w *Workload, mode cluster.Mode) string {
 	var parts []string
 	for _, k := range []string{kindNode, kindZK} {
 		var n []float64
@@ -238,7 +239,7 @@ func modeProcesses(w *Workload, mode string) string {
 
 // modeWindow is the median workload window of mode's runs, with their
 // restarts and peaks that come from samples rather than the kernel.
-func modeWindow(w *Workload, mode string) (window float64, restarts, sampled, procs int) {
+func modeWindow(w *Workload, mode cluster.Mode) (window float64, restarts, sampled, procs int) {
 	var ws []float64
 	for _, r := range w.Runs {
 		if r.Mode != mode || r.Resources == nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/metrics"
 )
 
@@ -70,12 +71,12 @@ func resourceCorpus(t *testing.T) string {
 	dir := t.TempDir()
 	for run := 1; run <= 3; run++ {
 		scale := 1 + 0.01*float64(run)
-		zkTopics := synth(t, "topics", ModeZK, run, map[string]opSpec{
+		zkTopics := synth(t, "topics", cluster.ModeZK, run, map[string]opSpec{
 			"create": {lat: 40 * time.Millisecond, n: 30}, "delete": {lat: 20 * time.Millisecond, n: 30, errs: 1},
 			metrics.FloorOp: {lat: 2 * time.Millisecond, n: 20}}, map[string]string{"mode": "closed"})
 		zkTopics.Resources = synthResources(scale,
 			proc{"node", "broker", 3, 2.0, 40, -1}, proc{"zookeeper", "zookeeper", 3, 1.0, 100, -1})
-		krTopics := synth(t, "topics", ModeKRaft, run, map[string]opSpec{
+		krTopics := synth(t, "topics", cluster.ModeKRaft, run, map[string]opSpec{
 			"create": {lat: 10 * time.Millisecond, n: 30}, "delete": {lat: 8 * time.Millisecond, n: 30},
 			metrics.FloorOp: {lat: time.Millisecond, n: 20}}, map[string]string{"mode": "closed"})
 		krTopics.Resources = synthResources(scale,
@@ -84,17 +85,17 @@ func resourceCorpus(t *testing.T) string {
 
 		propOps := map[string]opSpec{"propagation": {lat: 10 * time.Millisecond, n: 30},
 			"propagation_broker": {lat: 9 * time.Millisecond, n: 90}, "metadata": {lat: time.Millisecond, n: 300}}
-		zkProp := synth(t, "propagation", ModeZK, run, propOps, nil)
+		zkProp := synth(t, "propagation", cluster.ModeZK, run, propOps, nil)
 		zkProp.Resources = synthResources(scale,
 			proc{"node", "broker", 3, 1.0, 40, 4 * mib}, proc{"zookeeper", "zookeeper", 3, 1.0, 100, mib})
-		krProp := synth(t, "propagation", ModeKRaft, run, propOps, nil)
+		krProp := synth(t, "propagation", cluster.ModeKRaft, run, propOps, nil)
 		krProp.Resources = synthResources(scale,
 			proc{"node", "broker", 3, 1.5, 80, 4 * mib}, proc{"node", "controller", 3, 0.5, 40, 2 * mib})
 		writeResults(t, filepath.Join(dir, "propagation"), zkProp, krProp)
 	}
 	writeResults(t, filepath.Join(dir, "startup"),
-		synth(t, "startup", ModeZK, 1, map[string]opSpec{"startup": {lat: 10 * time.Second, n: 3}}, nil),
-		synth(t, "startup", ModeKRaft, 1, map[string]opSpec{"startup": {lat: 5 * time.Second, n: 3}}, nil))
+		synth(t, "startup", cluster.ModeZK, 1, map[string]opSpec{"startup": {lat: 10 * time.Second, n: 3}}, nil),
+		synth(t, "startup", cluster.ModeKRaft, 1, map[string]opSpec{"startup": {lat: 5 * time.Second, n: 3}}, nil))
 	return dir
 }
 
@@ -137,7 +138,7 @@ func TestResourceRatiosAndVerdict(t *testing.T) {
 			t.Errorf("%s %q: %+v ok=%v, want %.3f with a CI (ok=%v)", c.f.name, c.kind, r, ok, c.want, c.ok)
 		}
 	}
-	if v, _ := resourceValues(topics.Runs, ModeZK, kindAll, figCPUPerOp); math.Abs(medianOf(v)-9*1.02/60) > 1e-9 {
+	if v, _ := resourceValues(topics.Runs, cluster.ModeZK, kindAll, figCPUPerOp); math.Abs(medianOf(v)-9*1.02/60) > 1e-9 {
 		t.Errorf("ZK CPU per op %v, want median %.4f", v, 9*1.02/60)
 	}
 	prop := ws[0]
@@ -161,7 +162,7 @@ func TestResourceRatiosAndVerdict(t *testing.T) {
 
 	// Figures for one mode only: nothing to compare.
 	for _, r := range runs {
-		if r.Mode == ModeKRaft {
+		if r.Mode == cluster.ModeKRaft {
 			r.Resources = nil
 		}
 	}

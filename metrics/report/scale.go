@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/metrics"
 )
 
@@ -51,19 +52,19 @@ const scaleTarget = 2_000_000
 type scaleData struct {
 	steps  []string
 	counts []int
-	vals   map[string]map[string]map[int][]float64 // mode, step, count
-	added  map[int]int                             // count -> partitions the create step added
-	mem    map[string]map[int]map[string][]float64 // mode, count, node kind
+	vals   map[cluster.Mode]map[string]map[int][]float64 // mode, step, count
+	added  map[int]int                                   // count -> partitions the create step added
+	mem    map[cluster.Mode]map[int]map[string][]float64 // mode, count, node kind
 	// zkSession lists the zookeeper.session.timeout.ms of the ZooKeeper
 	// runs, in ms.
 	zkSession []string
 }
 
 func collectScale(w *Workload) scaleData {
-	d := scaleData{vals: map[string]map[string]map[int][]float64{}, added: map[int]int{}, mem: map[string]map[int]map[string][]float64{}}
+	d := scaleData{vals: map[cluster.Mode]map[string]map[int][]float64{}, added: map[int]int{}, mem: map[cluster.Mode]map[int]map[string][]float64{}}
 	steps, counts := map[string]bool{}, map[int]bool{}
 	for _, r := range w.Runs {
-		if t, ok := r.Timeouts["zookeeper.session.timeout.ms"]; ok && r.Mode == ModeZK && !slices.Contains(d.zkSession, t) {
+		if t, ok := r.Timeouts["zookeeper.session.timeout.ms"]; ok && r.Mode == cluster.ModeZK && !slices.Contains(d.zkSession, t) {
 			d.zkSession = append(d.zkSession, t)
 		}
 		for _, m := range withAfterElection(r.MeasuresNamed(metrics.MeasureScale)) {
@@ -144,7 +145,7 @@ func withAfterElection(ms []metrics.Measure) []metrics.Measure {
 }
 
 // value is a mode's median at step and count, 0 when not measured.
-func (d scaleData) value(mode, step string, n int) float64 {
+func (d scaleData) value(mode cluster.Mode, step string, n int) float64 {
 	return medianOf(d.vals[mode][step][n])
 }
 
@@ -200,7 +201,7 @@ func mean(v []float64) float64 {
 }
 
 // fit is a mode's fitted curve for step.
-func (d scaleData) fit(mode, step string) scaleFit {
+func (d scaleData) fit(mode cluster.Mode, step string) scaleFit {
 	var xs, ys []float64
 	for _, n := range d.counts {
 		if v := d.value(mode, step, n); v > 0 {
@@ -213,7 +214,7 @@ func (d scaleData) fit(mode, step string) scaleFit {
 // extrapolate returns a mode's step time at target partitions: its value at
 // the largest count measured, carried on by the fitted slope; false when
 // there is no fit.
-func (d scaleData) extrapolate(mode, step string, target int) (float64, int, bool) {
+func (d scaleData) extrapolate(mode cluster.Mode, step string, target int) (float64, int, bool) {
 	f := d.fit(mode, step)
 	if !f.ok {
 		return 0, 0, false
@@ -278,10 +279,10 @@ func writeScale(m *md, w *Workload, plots []string) {
 func writeScaleTimes(m *md, d scaleData) {
 	m.linef("#### Time per step")
 	m.linef("")
-	m.header("lrrrr", "step", "partitions", modeTitle(ModeZK), modeTitle(ModeKRaft), "ZK/KRaft")
+	m.header("lrrrr", "step", "partitions", cluster.ModeZK.Title(), cluster.ModeKRaft.Title(), "ZK/KRaft")
 	for _, s := range d.steps {
 		for _, n := range d.counts {
-			zk, kr := d.vals[ModeZK][s][n], d.vals[ModeKRaft][s][n]
+			zk, kr := d.vals[cluster.ModeZK][s][n], d.vals[cluster.ModeKRaft][s][n]
 			if len(zk) == 0 && len(kr) == 0 {
 				continue
 			}
@@ -298,11 +299,11 @@ func writeScaleTimes(m *md, d scaleData) {
 func writeScaleSlopes(m *md, d scaleData) {
 	m.linef("#### Growth (log-log slope)")
 	m.linef("")
-	m.header("lllr", "step", modeTitle(ModeZK), modeTitle(ModeKRaft), "ZK/KRaft at the largest count")
+	m.header("lllr", "step", cluster.ModeZK.Title(), cluster.ModeKRaft.Title(), "ZK/KRaft at the largest count")
 	for _, s := range d.steps {
 		last := d.counts[len(d.counts)-1]
-		m.row(s, slopeText(d.fit(ModeZK, s)), slopeText(d.fit(ModeKRaft, s)),
-			times(ratioZK(d.value(ModeZK, s, last), d.value(ModeKRaft, s, last))))
+		m.row(s, slopeText(d.fit(cluster.ModeZK, s)), slopeText(d.fit(cluster.ModeKRaft, s)),
+			times(ratioZK(d.value(cluster.ModeZK, s, last), d.value(cluster.ModeKRaft, s, last))))
 	}
 	m.linef("")
 }
@@ -311,7 +312,7 @@ func writeScaleSlopes(m *md, d scaleData) {
 var memKinds = []string{"broker", "node", "controller", "zookeeper"}
 
 // memValue is the mean resident memory of a mode's nodes of kind at n.
-func (d scaleData) memValue(mode, kind string, n int) float64 {
+func (d scaleData) memValue(mode cluster.Mode, kind string, n int) float64 {
 	v := d.mem[mode][n][kind]
 	if len(v) == 0 {
 		return 0
@@ -320,7 +321,7 @@ func (d scaleData) memValue(mode, kind string, n int) float64 {
 }
 
 // memKindsOf lists the node kinds a mode reported.
-func (d scaleData) memKindsOf(mode string) []string {
+func (d scaleData) memKindsOf(mode cluster.Mode) []string {
 	var out []string
 	for _, k := range memKinds {
 		for _, n := range d.counts {
@@ -347,9 +348,9 @@ func writeScaleMemory(m *md, d scaleData) {
 	}
 	cols = append(cols, "per partition")
 	m.header("ll"+strings.Repeat("r", len(d.counts)+1), cols...)
-	for _, mode := range []string{ModeZK, ModeKRaft} {
+	for _, mode := range cluster.Modes() {
 		for _, k := range d.memKindsOf(mode) {
-			row := []string{modeTitle(mode), kindName(k)}
+			row := []string{mode.Title(), kindName(k)}
 			for _, n := range d.counts {
 				if v := d.memValue(mode, k, n); v > 0 {
 					row = append(row, bytesText(v))
@@ -374,7 +375,7 @@ func kindName(k string) string {
 	return k
 }
 
-func perPartitionText(d scaleData, mode, kind string) string {
+func perPartitionText(d scaleData, mode cluster.Mode, kind string) string {
 	first, last := 0, 0
 	for _, n := range d.counts {
 		if d.memValue(mode, kind, n) > 0 {
@@ -404,9 +405,9 @@ func writeScaleConfluent(m *md, d scaleData) {
 		fmt.Sprintf("ours ZK at %d", last), fmt.Sprintf("ours KRaft at %d", last), "ours ZK/KRaft",
 		"extrapolated ZK at 2M", "extrapolated KRaft at 2M", "extrapolated ZK/KRaft")
 	for _, c := range confluent2M {
-		zk, kr := d.value(ModeZK, c.step, last), d.value(ModeKRaft, c.step, last)
-		ezk, _, okz := d.extrapolate(ModeZK, c.step, scaleTarget)
-		ekr, _, okk := d.extrapolate(ModeKRaft, c.step, scaleTarget)
+		zk, kr := d.value(cluster.ModeZK, c.step, last), d.value(cluster.ModeKRaft, c.step, last)
+		ezk, _, okz := d.extrapolate(cluster.ModeZK, c.step, scaleTarget)
+		ekr, _, okk := d.extrapolate(cluster.ModeKRaft, c.step, scaleTarget)
 		ex := func(v float64, ok bool) string {
 			if !ok {
 				return "-"

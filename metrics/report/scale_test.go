@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/metrics"
 )
 
@@ -20,7 +21,7 @@ func (l scaleLaw) at(x float64) float64 { return l.c * math.Pow(x, l.slope) }
 // scaleRun is a synthetic scale run of mode through counts: each step's
 // time follows its law (create against the partitions added), and each
 // node's memory grows by perPart bytes per partition from base.
-func scaleRun(t *testing.T, mode string, run int, counts []int, laws map[string]scaleLaw, nodes map[string]float64) *metrics.Result {
+func scaleRun(t *testing.T, mode cluster.Mode, run int, counts []int, laws map[string]scaleLaw, nodes map[string]float64) *metrics.Result {
 	t.Helper()
 	r := synth(t, "scale", mode, run, map[string]opSpec{"scale_create_request": {lat: 50 * time.Millisecond, n: 5}}, nil)
 	prev := 0
@@ -55,8 +56,8 @@ func TestScaleSectionTablesSlopesAndPlots(t *testing.T) {
 	kr := map[string]scaleLaw{"create": {1e-4, 0.9}, "controlled_shutdown": {1e-4, 0.8}, "failover": {2, 0.05}, "failover_elected": {1.5, 0}, "startup": {0.5, 0.2}}
 	for run := range 2 {
 		writeResults(t, dir,
-			scaleRun(t, ModeZK, run, counts, zk, map[string]float64{"broker-1": 500, "broker-2": 500, "zookeeper-1": 3000}),
-			scaleRun(t, ModeKRaft, run, counts, kr, map[string]float64{"broker-1": 300, "controller-1001": 400}))
+			scaleRun(t, cluster.ModeZK, run, counts, zk, map[string]float64{"broker-1": 500, "broker-2": 500, "zookeeper-1": 3000}),
+			scaleRun(t, cluster.ModeKRaft, run, counts, kr, map[string]float64{"broker-1": 300, "controller-1001": 400}))
 	}
 	out, err := Generate(Options{In: dir})
 	if err != nil {

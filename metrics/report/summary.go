@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"github.com/kraftbench/kraftbench/cluster"
 	"io"
 	"text/tabwriter"
 
@@ -29,7 +30,7 @@ func WriteSummary(w io.Writer, results []*metrics.Result) error {
 	var floors [][2]string
 	for _, wl := range ws {
 		for _, op := range wl.Ops {
-			zk, kr := op.Mode(ModeZK), op.Mode(ModeKRaft)
+			zk, kr := op.Mode(cluster.ModeZK), op.Mode(cluster.ModeKRaft)
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", wl.Name, op.Name,
 				runCount(zk), runCount(kr), quantileOf(zk, 50), quantileOf(kr, 50), summaryRatio(zk, kr, perRunP50),
 				quantileOf(zk, 99), quantileOf(kr, 99), summaryRatio(zk, kr, perRunP99), errorCount(zk), errorCount(kr))

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"github.com/kraftbench/kraftbench/cluster"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ func summaryRun(mode string, ops map[string]time.Duration) *metrics.Result {
 		}
 	}
 	res, _ := r.Results()
-	return &metrics.Result{Schema: metrics.SchemaVersion, Workload: "topics", Mode: mode, Ops: res}
+	return &metrics.Result{Schema: metrics.SchemaVersion, Workload: "topics", Mode: cluster.Mode(mode), Ops: res}
 }
 
 func TestSummaryPutsModesSideBySideWithTheReportsRatios(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/metrics"
 	"github.com/twmb/franz-go/pkg/kerr"
 )
@@ -21,10 +22,10 @@ type opSpec struct {
 
 // synth builds a real result (recorder, histograms, throughput) for one run.
 // Calls are back to back, so throughput is about 1/lat.
-func synth(t *testing.T, workload, mode string, run int, ops map[string]opSpec, params map[string]string) *metrics.Result {
+func synth(t *testing.T, workload string, mode cluster.Mode, run int, ops map[string]opSpec, params map[string]string) *metrics.Result {
 	t.Helper()
 	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).Add(time.Duration(run) * time.Hour)
-	if mode == ModeKRaft {
+	if mode == cluster.ModeKRaft {
 		base = base.Add(time.Minute)
 	}
 	rec := metrics.NewRecorder(metrics.RecorderOptions{Base: base})
