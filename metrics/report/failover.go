@@ -136,11 +136,18 @@ func episodes(zk, kraft []float64, missed map[cluster.Mode]int) string {
 	return s
 }
 
+// profileOf names a run's timeout profile, with its Kafka version when it
+// is not the default, so runs of different versions form separate sections
+// instead of being pooled ("kafka-defaults, Kafka 4.1").
 func profileOf(r *Run) string {
-	if r.Profile == "" {
-		return "kafka-defaults"
+	p := r.Profile
+	if p == "" {
+		p = "kafka-defaults"
 	}
-	return r.Profile
+	if v := runVersion(r); v != cluster.DefaultKafkaVersion {
+		p += ", Kafka " + string(v)
+	}
+	return p
 }
 
 // sortedFaults orders faults by kind as a failover run injects them, then

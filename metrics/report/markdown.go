@@ -98,9 +98,19 @@ func writeMethod(m *md) {
 	m.linef("- **Percentiles** (p50, p90, p99, p99.9, max) come from the HdrHistograms of every run of a mode merged (nanosecond resolution, 3 significant digits). They describe the pooled distribution and carry no uncertainty of their own. Errors are counted apart, by Kafka error code, and never enter the latencies.")
 	m.linef("- **KRaft/ZK** is KRaft mode's figure over ZooKeeper mode's: below 1x KRaft is faster (for latencies), above 1x it does more (for throughput).")
 	m.linef("- **Across runs**: the run is the unit of replication (samples of one run share a cluster and a moment of a noisy machine). For p50, p99 and throughput the report takes one value per run, and gives the Hodges-Lehmann ratio (the median of every KRaft-run/ZK-run ratio) with the distribution-free confidence interval that inverts the Mann-Whitney U test (Moses), at 95%% where the number of runs allows it and otherwise at the highest confidence it allows, which is stated (3 runs against 3: 90%%; 2 against 2: 67%%). The p-value is benchmath's Mann-Whitney U test, as benchstat reports it. With fewer than 2 runs in a mode: \"too few runs for a CI\".")
-	m.linef("- **Floor**: where a run also measured its store's floor (op `floor`: a bare ZooKeeper create on the same ensemble, or a bare Raft commit on the same quorum), an op's p50 is also given as a multiple of that run's floor p50 (median over runs): how far above its raw store each control plane sits. Such same-run ratios are less sensitive to the machine than absolute times.")
+	m.linef("- **Kafka version**: each run records the `kafka.version` its nodes modelled (%s); runs of different versions are separate series (\"KRaft 4.1\" beside \"KRaft\", which is 3.9) and separate failover sections, never pooled. The seed's claims are judged on both modes at %s, the last release that has both. What each mode models of Kafka, with Kafka's source, and what still differs, with its direction and size: the fidelity ledger, [docs/fidelity.md](../../docs/fidelity.md).", versionList(), cluster.DefaultKafkaVersion)
+	m.linef("- **Floor**: where a run also measured its store's floor (op `floor`: a bare ZooKeeper create on the same ensemble, or in KRaft mode a NoOpRecord committed through the controller's append accumulator, so with Kafka's `controller.quorum.append.linger.ms` wait; op `floor_raw` is the bare Raft commit under it), an op's p50 is also given as a multiple of that run's floor p50 (median over runs): how far above the floor of its own write path each control plane sits, Kafka's own waits excluded. Such same-run ratios are less sensitive to the machine than absolute times.")
 	m.linef("- **Resources**, where the provider reports them: CPU seconds, CPU per successful operation, the sum of peak RSS and network bytes of the cluster's processes during each run's workload, split into nodes and ZooKeeper servers; each mode's median over its runs, and KRaft/ZK across runs with the same interval as latencies (below 1x KRaft uses less).")
 	m.linef("- **Verdicts** compare the measured KRaft/ZK cost ratio (time per operation; a throughput ratio is inverted) with the claimed one, c, using the interval [lo, hi] (the point estimate when there is no CI): *%s* when KRaft is measurably better (hi < 1) and lo <= c; *%s* when lo <= c but hi >= 1; *%s* when KRaft is measurably better but by less than claimed, though by at least half the claimed effect on a log scale (lo <= sqrt(c): for \"4x faster\", at least 2x); *%s* otherwise.",
 		Supported, Inconclusive, Partly, Refuted)
 	m.linef("")
+}
+
+// versionList is the modelled Kafka versions as "3.9, 4.1".
+func versionList() string {
+	var out []string
+	for _, v := range cluster.KafkaVersions() {
+		out = append(out, string(v))
+	}
+	return strings.Join(out, ", ")
 }

@@ -25,7 +25,7 @@ func writeOp(m *md, op *Op, plots Plots) {
 	}
 	m.header("lrrrrrrrrr", append(cols, "throughput")...)
 	for _, s := range op.Modes {
-		cells := []string{s.Mode.Title(), fmt.Sprint(len(s.Runs)), fmt.Sprint(s.Count()), fmt.Sprint(s.ErrorTotal())}
+		cells := []string{s.Title(), fmt.Sprint(len(s.Runs)), fmt.Sprint(s.Count()), fmt.Sprint(s.ErrorTotal())}
 		for _, q := range quantiles {
 			cells = append(cells, quantileText(s, q.q))
 		}
@@ -75,7 +75,7 @@ func writeOpBullets(m *md, op *Op, zk, kr *Series) {
 	}
 	var errs []string
 	for _, s := range op.Modes {
-		errs = append(errs, s.Mode.Title()+": "+errorsText(s))
+		errs = append(errs, s.Title()+": "+errorsText(s))
 	}
 	m.linef("- errors by code: %s", strings.Join(errs, "; "))
 	if extra := excludedText(op); extra != "" {
@@ -90,7 +90,7 @@ func floorText(op *Op) string {
 	var parts []string
 	for _, s := range op.Modes {
 		if v := s.values(perRunFloorRatio); len(v) > 0 {
-			parts = append(parts, fmt.Sprintf("%s %s (%d run%s)", s.Mode.Title(), times(medianOf(v)), len(v), plural(len(v))))
+			parts = append(parts, fmt.Sprintf("%s %s (%d run%s)", s.Title(), times(medianOf(v)), len(v), plural(len(v))))
 		}
 	}
 	return strings.Join(parts, ", ")
@@ -107,7 +107,7 @@ func excludedText(op *Op) string {
 			out += r.OutOfRange
 		}
 		if warm > 0 || out > 0 {
-			parts = append(parts, fmt.Sprintf("%s: %d started in the warm-up (excluded), %d outside 1 ns..1 h (clamped into it)", s.Mode.Title(), warm, out))
+			parts = append(parts, fmt.Sprintf("%s: %d started in the warm-up (excluded), %d outside 1 ns..1 h (clamped into it)", s.Title(), warm, out))
 		}
 	}
 	if len(parts) == 0 {

@@ -21,20 +21,30 @@ type Op struct {
 	Modes          []*Series // ordered zk, kraft, others by name
 }
 
-// Mode returns the series of the given mode, nil if absent.
+// Mode returns the series of the given mode at the default Kafka version
+// (the one the seed's claims are judged on: both modes of one release), nil
+// if absent.
 func (o *Op) Mode(mode cluster.Mode) *Series {
+	return o.Series(mode, cluster.DefaultKafkaVersion)
+}
+
+// Series returns the series of mode at Kafka version v, nil if absent.
+func (o *Op) Series(mode cluster.Mode, v cluster.KafkaVersion) *Series {
 	for _, s := range o.Modes {
-		if s.Mode == mode {
+		if s.Mode == mode && s.Version == v {
 			return s
 		}
 	}
 	return nil
 }
 
-// Series is one (workload, op, mode): one entry per run plus the merged
-// histogram of all of them.
+// Series is one (workload, op, mode, Kafka version): one entry per run plus
+// the merged histogram of all of them. Runs of different kafka.version
+// profiles are never pooled: "KRaft 4.1" is a series of its own beside
+// "KRaft" (3.9).
 type Series struct {
-	Mode   cluster.Mode
+	Mode    cluster.Mode
+	Version cluster.KafkaVersion
 	Runs   []RunOp
 	Merged *hdr.Histogram
 	Errors map[string]int64 // by Kafka error name, summed over runs
@@ -47,6 +57,21 @@ type RunOp struct {
 	// FloorP50Ns is the p50 of the store floor measured in the same run, 0
 	// when the run has none.
 	FloorP50Ns int64
+}
+
+// Title names the series in prose and legends: the mode, and the Kafka
+// version when it is not the default ("KRaft 4.1").
+func (s *Series) Title() string {
+	if s.Version != cluster.DefaultKafkaVersion {
+		return s.Mode.Title() + " " + string(s.Version)
+	}
+	return s.Mode.Title()
+}
+
+// runVersion is the kafka.version a run modelled. Results written before
+// the field existed carry none and count as the default.
+func runVersion(r *Run) cluster.KafkaVersion {
+	return cluster.KafkaVersion(r.KafkaVersion).OrDefault()
 }
 
 // Count is the number of successful operations over every run.
@@ -100,7 +125,7 @@ func runQuantile(r RunOp, ns int64) float64 {
 func Group(runs []*Run) ([]*Workload, error) {
 	byName := map[string]*Workload{}
 	ops := map[[2]string]*Op{}
-	series := map[[3]string]*Series{}
+	series := map[[4]string]*Series{}
 	for _, r := range runs {
 		w := byName[r.Workload]
 		if w == nil {
@@ -123,10 +148,11 @@ func Group(runs []*Run) ([]*Workload, error) {
 				ops[[2]string{r.Workload, o.Op}] = op
 				w.Ops = append(w.Ops, op)
 			}
-			s := series[[3]string{r.Workload, o.Op, string(r.Mode)}]
+			key := [4]string{r.Workload, o.Op, string(r.Mode), string(runVersion(r))}
+			s := series[key]
 			if s == nil {
-				s = &Series{Mode: r.Mode, Merged: metrics.NewHistogram(), Errors: map[string]int64{}}
-				series[[3]string{r.Workload, o.Op, string(r.Mode)}] = s
+				s = &Series{Mode: r.Mode, Version: runVersion(r), Merged: metrics.NewHistogram(), Errors: map[string]int64{}}
+				series[key] = s
 				op.Modes = append(op.Modes, s)
 			}
 			s.Merged.Merge(h)
@@ -149,8 +175,11 @@ func sortWorkloads(byName map[string]*Workload) []*Workload {
 		sort.Slice(w.Ops, func(i, j int) bool { return w.Ops[i].Name < w.Ops[j].Name })
 		for _, o := range w.Ops {
 			sort.SliceStable(o.Modes, func(i, j int) bool {
-				a, b := o.Modes[i].Mode, o.Modes[j].Mode
-				return modeRank(a) < modeRank(b) || modeRank(a) == modeRank(b) && a < b
+				a, b := o.Modes[i], o.Modes[j]
+				if modeRank(a.Mode) != modeRank(b.Mode) || a.Mode != b.Mode {
+					return modeRank(a.Mode) < modeRank(b.Mode) || modeRank(a.Mode) == modeRank(b.Mode) && a.Mode < b.Mode
+				}
+				return a.Version < b.Version
 			})
 		}
 		out = append(out, w)

@@ -58,6 +58,15 @@ var modeColors = map[cluster.Mode]color.Color{
 	cluster.ModeKRaft: color.RGBA{R: 0, G: 114, B: 178, A: 255},
 }
 
+// seriesColor is the series' mode colour, or for a KRaft series of another
+// Kafka version Okabe-Ito's sky blue, so KRaft 3.9 and 4.1 are told apart.
+func seriesColor(s *Series) color.Color {
+	if s.Version != cluster.DefaultKafkaVersion {
+		return color.RGBA{R: 86, G: 180, B: 233, A: 255}
+	}
+	return modeColor(s.Mode)
+}
+
 func modeColor(mode cluster.Mode) color.Color {
 	if c, ok := modeColors[mode]; ok {
 		return c

@@ -45,11 +45,11 @@ func throughputPanels(w *Workload) []*plot.Plot {
 				continue
 			}
 			bar.XMin = float64(len(names))
-			bar.Color = modeColor(s.Mode)
+			bar.Color = seriesColor(s)
 			bar.LineStyle.Width = 0
 			p.Add(bar)
 			addLabel(p, float64(len(names)), v, 0, rate(v))
-			names = append(names, s.Mode.Title())
+			names = append(names, s.Title())
 		}
 		if len(names) == 0 {
 			continue

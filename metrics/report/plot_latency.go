@@ -85,13 +85,13 @@ func latencyPlot(op *Op) *plot.Plot {
 		if err != nil {
 			continue // NaN-free by construction; skip rather than fail a report
 		}
-		l.Color = modeColor(s.Mode)
+		l.Color = seriesColor(s)
 		l.Width = vg.Points(1.5)
 		if s.Mode == cluster.ModeZK { // dashed as well as coloured, for greyscale prints
 			l.Dashes = []vg.Length{vg.Points(5), vg.Points(2)}
 		}
 		p.Add(l)
-		p.Legend.Add(fmt.Sprintf("%s (%d runs, n=%d)", s.Mode.Title(), len(s.Runs), s.Count()), l)
+		p.Legend.Add(fmt.Sprintf("%s (%d runs, n=%d)", s.Title(), len(s.Runs), s.Count()), l)
 	}
 	p.Y.Min, p.Y.Max = lo/3, hi*1.5
 	return p

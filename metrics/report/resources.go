@@ -144,7 +144,7 @@ func resourceValues(runs []*Run, mode cluster.Mode, kind string, f resourceFigur
 func resourceRuns(runs []*Run, mode cluster.Mode) int {
 	n := 0
 	for _, r := range runs {
-		if r.Mode == mode && r.Resources != nil {
+		if r.Mode == mode && runVersion(r) == cluster.DefaultKafkaVersion && r.Resources != nil {
 			n++
 		}
 	}
@@ -221,7 +221,7 @@ func modeProcesses(w *Workload, mode cluster.Mode) string {
 	for _, k := range []string{kindNode, kindZK} {
 		var n []float64
 		for _, r := range w.Runs {
-			if t, ok := runTotals(r, k); ok && r.Mode == mode {
+			if t, ok := runTotals(r, k); ok && r.Mode == mode && runVersion(r) == cluster.DefaultKafkaVersion {
 				n = append(n, float64(t.Nodes))
 			}
 		}
