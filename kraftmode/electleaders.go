@@ -21,7 +21,7 @@ import (
 // which answers an empty (not null) TopicPartitions at once and otherwise
 // runs ReplicationControlManager.electLeaders as one write event
 // (metadata/src/main/java/org/apache/kafka/controller/
-// ReplicationControlManager.java:1429-1523). Per partition, electLeader
+// ReplicationControlManager.java:1429-1533). Per partition, electLeader
 // answers UNKNOWN_TOPIC_OR_PARTITION for an unknown topic or partition,
 // ELECTION_NOT_NEEDED when the preferred replica leads, otherwise builds a
 // PREFERRED PartitionChangeBuilder election (rebalance.go
