@@ -45,6 +45,7 @@ type controller struct {
 	sessions  map[int32]time.Time // broker id -> last heartbeat
 	hb        brokerHeartbeats    // reported offsets, controlled shutdowns (heartbeats.go)
 	observers map[int32]observer
+	bal       balancer // preferred-leader balancing (rebalance.go)
 	resync    chan struct{}
 	// activation is how long the last activation took, from noticing
 	// leadership to serving: one NoOpRecord commit and a state copy.
@@ -149,6 +150,8 @@ func (c *controller) activate(ctx context.Context) bool {
 	for id := range st.img.Brokers {
 		c.sessions[id] = now
 	}
+	c.resetBalanceLocked(st)
+	c.maybeScheduleBalanceLocked() // CompleteActivationEvent.processBatchEndOffset
 	c.mu.Unlock()
 	c.log.Info("became the active controller", "term", term, "offset", offset,
 		"took", time.Since(start), "records_replayed", c.fsm.records.Load(), "snapshot_loads", c.fsm.restores.Load())
@@ -180,6 +183,7 @@ func (c *controller) deactivate(why string) {
 		return
 	}
 	c.active, c.pending = false, nil
+	c.cancelBalanceLocked()
 	c.acc.close(raft.ErrLeadershipLost)
 	c.acc = nil
 	clear(c.observers)
@@ -202,6 +206,7 @@ func (c *controller) appendLocked(recs []Record) *commitFuture {
 	if err := a.apply(c.pending.img.Offset, recs); err != nil {
 		c.log.Warn("pending state rejected records", "err", err)
 	}
+	c.trackRecordsLocked(recs)
 	return c.acc.append(recs)
 }
 
@@ -237,10 +242,12 @@ func (c *controller) submit(ctx context.Context, fn func(st *metaState) ([]Recor
 	recs, err := fn(c.pending)
 	if err != nil || len(recs) == 0 {
 		off := c.pending.img.Offset
+		c.maybeScheduleBalanceLocked() // after every write event, records or not
 		c.mu.Unlock()
 		return off, err
 	}
 	fut := c.appendLocked(recs)
+	c.maybeScheduleBalanceLocked()
 	c.mu.Unlock()
 	return c.await(ctx, fut)
 }
@@ -253,6 +260,7 @@ func (c *controller) appendNoOp() {
 	defer c.mu.Unlock()
 	if c.active {
 		c.appendLocked([]Record{&NoOpRecord{}})
+		c.maybeScheduleBalanceLocked()
 	}
 }
 

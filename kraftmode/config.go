@@ -64,6 +64,16 @@ type Config struct {
 	// ones join its log entry (accumulator.go). Negative is no linger
 	// (Kafka's 0).
 	AppendLinger time.Duration
+	// AutoLeaderRebalanceDisabled is the negation of
+	// auto.leader.rebalance.enable (Kafka's default true): when set, the
+	// active controller never moves leaders back to preferred replicas by
+	// itself (rebalance.go); ElectLeaders still does.
+	AutoLeaderRebalanceDisabled bool
+	// LeaderImbalanceCheckInterval is
+	// leader.imbalance.check.interval.seconds (300 s): how long after a
+	// write that leaves partitions off their preferred replica the active
+	// controller balances them.
+	LeaderImbalanceCheckInterval time.Duration
 
 	// ZooKeeper-to-KRaft migration (KIP-866), controllers only; see
 	// migration.go. MigrationEnabled is zookeeper.metadata.migration.enable,
@@ -107,6 +117,10 @@ const (
 	DefaultMaxIdleInterval    = 500 * time.Millisecond
 	DefaultAppendLinger       = 25 * time.Millisecond
 	DefaultRequestTimeout     = 30 * time.Second
+	// DefaultLeaderImbalanceCheckInterval is
+	// leader.imbalance.check.interval.seconds (Kafka 3.9
+	// server/.../config/ReplicationConfigs.java).
+	DefaultLeaderImbalanceCheckInterval = 300 * time.Second
 )
 
 // WithDefaults returns c with every unset (zero) field at Kafka's default.
@@ -125,6 +139,7 @@ func (c Config) WithDefaults() Config {
 	setDur(&c.MaxIdleInterval, DefaultMaxIdleInterval)
 	setDur(&c.AppendLinger, DefaultAppendLinger)
 	setDur(&c.RequestTimeout, DefaultRequestTimeout)
+	setDur(&c.LeaderImbalanceCheckInterval, DefaultLeaderImbalanceCheckInterval)
 	c.KafkaVersion = c.KafkaVersion.OrDefault()
 	if c.SnapshotBytes == 0 {
 		c.SnapshotBytes = DefaultSnapshotBytes
@@ -209,6 +224,7 @@ func (c *Config) validateTimes(bad func(prop, format string, args ...any)) {
 		{"broker.session.timeout.ms", c.SessionTimeout},
 		{"metadata.log.max.snapshot.interval.ms", c.SnapshotInterval},
 		{"request.timeout.ms", c.RequestTimeout},
+		{"leader.imbalance.check.interval.seconds", c.LeaderImbalanceCheckInterval},
 	}
 	for _, p := range pos {
 		if p.d < time.Millisecond {

@@ -130,8 +130,16 @@
 //     rebuilds its image from the active controller (log or snapshot),
 //     where Kafka's broker replays its local log first.
 //   - There is no data plane, hence no AlterPartition: an unfenced broker
-//     rejoins the ISR of its partitions at once, and leaders are not moved
-//     back to preferred replicas.
+//     rejoins the ISR of its partitions at once. Leadership comes back to it
+//     only through preferred-leader balancing (rebalance.go): as in Kafka
+//     3.9's QuorumController, after every write event that leaves
+//     partitions off their preferred replica the active controller
+//     schedules, leader.imbalance.check.interval.seconds (300 s) ahead
+//     unless auto.leader.rebalance.enable is false, a write that commits
+//     PartitionChangeRecords moving leadership to each preferred replica
+//     that is unfenced and in the ISR (at most 1000 per event), and
+//     ElectLeaders (PREFERRED, forwarded by brokers) does so on request
+//     (electleaders.go).
 //   - DescribeQuorum: hashicorp/raft does not expose the leader's view of
 //     its followers, so the active controller asks each voter for its own
 //     position (a voter answers DescribeQuorum with NOT_LEADER_OR_FOLLOWER,

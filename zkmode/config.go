@@ -31,6 +31,13 @@ const (
 	// DefaultControlledShutdownRetryBackoff is
 	// controlled.shutdown.retry.backoff.ms.
 	DefaultControlledShutdownRetryBackoff = 5 * time.Second
+	// DefaultLeaderImbalanceCheckInterval is
+	// leader.imbalance.check.interval.seconds (Kafka 3.9
+	// ReplicationConfigs.java: 300).
+	DefaultLeaderImbalanceCheckInterval = 300 * time.Second
+	// DefaultLeaderImbalancePerBrokerPercentage is
+	// leader.imbalance.per.broker.percentage (ReplicationConfigs.java: 10).
+	DefaultLeaderImbalancePerBrokerPercentage = 10
 )
 
 // Config is one ZooKeeper-mode broker. Every broker is controller-eligible,
@@ -83,6 +90,22 @@ type Config struct {
 	// (default 5000): the wait after an attempt that failed or left
 	// partitions led by this broker.
 	ControlledShutdownRetryBackoff time.Duration
+	// AutoLeaderRebalanceDisabled is the negation of
+	// auto.leader.rebalance.enable (Kafka's default true): when set, the
+	// controller never moves leadership back to preferred replicas by itself
+	// (rebalance.go); ElectLeaders still does.
+	AutoLeaderRebalanceDisabled bool
+	// LeaderImbalanceCheckInterval is
+	// leader.imbalance.check.interval.seconds (default 300 s): the period of
+	// the controller's rebalance check, the first of which runs 5 s after it
+	// became the controller.
+	LeaderImbalanceCheckInterval time.Duration
+	// LeaderImbalancePerBrokerPercentage is
+	// leader.imbalance.per.broker.percentage (default 10): a broker's share
+	// of the partitions it prefers but does not lead above which the check
+	// moves them back. Zero takes Kafka's default; a negative value stands
+	// for Kafka's 0 (any imbalance).
+	LeaderImbalancePerBrokerPercentage int
 	// MaxInFlightRequests is zookeeper.max.in.flight.requests (default 10):
 	// how many requests the broker's ZooKeeper session keeps outstanding,
 	// the controller's reload reads and state writes and the admin path's
@@ -156,6 +179,9 @@ func (c *Config) Validate() error {
 	if c.ControlledShutdownRetryBackoff < 0 {
 		bad("controlled.shutdown.retry.backoff.ms", "must be >= 0, got %v", c.ControlledShutdownRetryBackoff)
 	}
+	if c.LeaderImbalanceCheckInterval < 0 {
+		bad("leader.imbalance.check.interval.seconds", "must be at least 1, got %v", c.LeaderImbalanceCheckInterval)
+	}
 	if c.Rand == nil {
 		errs = append(errs, errors.New("Rand: a seeded *rand.Rand is required (kraftbench.seed)"))
 	}
@@ -181,6 +207,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxInFlightRequests <= 0 {
 		c.MaxInFlightRequests = DefaultMaxInFlightRequests
+	}
+	if c.LeaderImbalanceCheckInterval == 0 {
+		c.LeaderImbalanceCheckInterval = DefaultLeaderImbalanceCheckInterval
+	}
+	switch {
+	case c.LeaderImbalancePerBrokerPercentage == 0:
+		c.LeaderImbalancePerBrokerPercentage = DefaultLeaderImbalancePerBrokerPercentage
+	case c.LeaderImbalancePerBrokerPercentage < 0:
+		c.LeaderImbalancePerBrokerPercentage = 0
 	}
 	if c.Endpoint.Listener == "" {
 		c.Endpoint.Listener = "PLAINTEXT"

@@ -42,6 +42,7 @@ type controller struct {
 	nextToken      int64
 	deleting       map[string]bool // topics whose deletion is under way
 	term           uint64          // counts elections won, to drop stale callbacks
+	rb             rebalancer      // the auto-leader-rebalance schedule (rebalance.go)
 
 	// Shared with Status and the admin path.
 	activeID  atomic.Int32

@@ -100,8 +100,16 @@
 // a partition has leader -1 and keeps its last ISR member, as Kafka does.
 // There is no replication to catch up, so a replica that comes back (a
 // broker starts, or a new controller finds it live) rejoins the ISR at once,
-// as the AlterPartition its leader would send (isr.go). Preferred-leader
-// rebalancing is not modelled.
+// as the AlterPartition its leader would send (isr.go). Leadership does not
+// come back to it by itself: with auto.leader.rebalance.enable the
+// controller checks 5 s after it took over and then every
+// leader.imbalance.check.interval.seconds (300 s) and, for each broker that
+// does not lead more than leader.imbalance.per.broker.percentage (10) of the
+// partitions it is the preferred replica of, elects the preferred replica
+// wherever it is live and in the ISR: a re-read, an epoch-checked state
+// write per partition, LeaderAndIsr and UpdateMetadata (rebalance.go).
+// ElectLeaders (PREFERRED) does the same on request and answers once the
+// controller's own broker has the new leaders (electleaders.go).
 //
 // A clean stop (Close, SIGTERM in kbnode) is Kafka's controlled shutdown
 // (shutdown.go): the broker sends ControlledShutdown to the controller,
@@ -126,8 +134,9 @@
 // reports the reload, push and state-change times.
 //
 // Not modelled: adding partitions (the PartitionModifications watch only
-// reports a grown assignment), reassignments and preferred-leader
-// rebalancing.
+// reports a grown assignment), reassignments, and preferred elections
+// asked through /admin/preferred_replica_election (only its existence is
+// checked on failover).
 //
 // # Replica logs
 //

@@ -198,6 +198,7 @@ func (c *controller) resign(why string) {
 	}
 	c.active = false
 	c.isActive.Store(false)
+	c.cancelAutoLeaderRebalance() // Kafka shuts its controller scheduler down
 	if c.cm != nil {
 		c.cm.shutdown()
 	}

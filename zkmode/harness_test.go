@@ -104,6 +104,9 @@ type testCluster struct {
 	// kafka registers the client Kafka APIs (front.RegisterKafkaAPIs) on
 	// each broker's server; set it before starting brokers.
 	kafka bool
+	// rebalanceEvery is leader.imbalance.check.interval.seconds for brokers
+	// started from now on (0: Kafka's 300 s).
+	rebalanceEvery time.Duration
 
 	mu    sync.Mutex
 	nodes map[int32]*Node
@@ -168,6 +171,7 @@ func (c *testCluster) startErr(id int32) (*Node, error) {
 		// The last broker of a cluster cannot hand its leaderships over and
 		// retries; Kafka's 5 s backoff would add 15 s to every teardown.
 		ControlledShutdownRetryBackoff: testCSBackoff,
+		LeaderImbalanceCheckInterval:   c.rebalanceEvery,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -254,7 +254,12 @@ func (c *controller) onControllerFailover() error {
 	took := time.Since(pushStart)
 	rec.changed(took)
 	c.log.Info("controller failover state changes done", "elected", elected, "took", took)
-	return c.resumeDeletions()
+	if err := c.resumeDeletions(); err != nil {
+		return err
+	}
+	// KafkaController.scala:327-329, after the scheduler starts.
+	c.scheduleAutoLeaderRebalance(autoRebalanceDelay)
+	return nil
 }
 
 // failoverRecord publishes FailoverStats once both the full push is

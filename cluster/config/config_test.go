@@ -120,3 +120,25 @@ func TestDocListsEveryProperty(t *testing.T) {
 		t.Fatalf("Doc has %d lines for %d properties", len(Doc()), len(defs))
 	}
 }
+
+func TestLoadLeaderRebalanceProperties(t *testing.T) {
+	n, err := load(t, "broker.id=3\nzookeeper.connect=127.0.0.1:2181\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !n.AutoLeaderRebalance || n.LeaderImbalanceCheckInterval != 300*time.Second || n.LeaderImbalancePerBrokerPercentage != 10 {
+		t.Fatalf("auto.leader.rebalance.enable %v, leader.imbalance.check.interval.seconds %v, leader.imbalance.per.broker.percentage %d; want Kafka's true, 300 s, 10",
+			n.AutoLeaderRebalance, n.LeaderImbalanceCheckInterval, n.LeaderImbalancePerBrokerPercentage)
+	}
+	n, err = load(t, "broker.id=3\nzookeeper.connect=127.0.0.1:2181\nauto.leader.rebalance.enable=false\nleader.imbalance.check.interval.seconds=2\nleader.imbalance.per.broker.percentage=0\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.AutoLeaderRebalance || n.LeaderImbalanceCheckInterval != 2*time.Second || n.LeaderImbalancePerBrokerPercentage != 0 {
+		t.Fatalf("set values not read: %+v", n)
+	}
+	if _, err := load(t, "broker.id=3\nzookeeper.connect=127.0.0.1:2181\nleader.imbalance.check.interval.seconds=0\n"); err == nil ||
+		!strings.Contains(err.Error(), "leader.imbalance.check.interval.seconds") {
+		t.Fatalf("interval 0 accepted or not named: %v", err)
+	}
+}

@@ -159,7 +159,21 @@ func (r *reader) loadCommon(n *Node) {
 		n.KafkaVersion = v
 	}
 	n.StatusListener = r.str("kraftbench.status.listener")
+	r.leaderImbalance(n)
 	if len(n.Listeners) == 0 {
 		r.fail("listeners", "at least one listener is required")
 	}
+}
+
+// leaderImbalance reads the preferred-leader rebalance properties, with
+// Kafka 3.9's bounds (ReplicationConfigs.java: the interval at least 1 s).
+func (r *reader) leaderImbalance(n *Node) {
+	n.AutoLeaderRebalance = r.bool("auto.leader.rebalance.enable")
+	if s, _ := r.int("leader.imbalance.check.interval.seconds", 300); s < 1 {
+		r.fail("leader.imbalance.check.interval.seconds", "must be at least 1")
+	} else {
+		n.LeaderImbalanceCheckInterval = time.Duration(s) * time.Second
+	}
+	pct, _ := r.int("leader.imbalance.per.broker.percentage", 10)
+	n.LeaderImbalancePerBrokerPercentage = int(pct)
 }

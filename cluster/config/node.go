@@ -52,6 +52,14 @@ type Node struct {
 	ControlledShutdownMaxRetries   int
 	ControlledShutdownRetryBackoff time.Duration
 
+	// AutoLeaderRebalance, LeaderImbalanceCheckInterval and
+	// LeaderImbalancePerBrokerPercentage are auto.leader.rebalance.enable,
+	// leader.imbalance.check.interval.seconds and
+	// leader.imbalance.per.broker.percentage (the last ZooKeeper mode only).
+	AutoLeaderRebalance                bool
+	LeaderImbalanceCheckInterval       time.Duration
+	LeaderImbalancePerBrokerPercentage int
+
 	Listeners               []Listener
 	AdvertisedListeners     []Listener // same names as Listeners
 	ControllerListenerNames []string

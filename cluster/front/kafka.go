@@ -33,6 +33,7 @@ func WithDefaultTimeout(d time.Duration) KafkaOption {
 // kafkaAPIs holds what the client-facing handlers share.
 type kafkaAPIs struct {
 	node           cluster.Controller
+	elector        cluster.LeaderElector // nil when node has none
 	defaults       cluster.Defaults
 	defaultTimeout time.Duration
 }
@@ -52,7 +53,10 @@ type kafkaAPIs struct {
 //     DescribeCluster is left out there too: on a controller it lists the
 //     controllers' endpoints (KIP-919), which the image does not hold;
 //   - DescribeQuorum v0-1 is served when node implements
-//     cluster.QuorumDescriber.
+//     cluster.QuorumDescriber;
+//   - ElectLeaders v0-2 is served when node implements
+//     cluster.LeaderElector (Kafka lists it on the zkBroker, broker and
+//     controller listeners).
 //
 // The roles are read once, at registration.
 func RegisterKafkaAPIs(s *Server, node cluster.Controller, opts ...KafkaOption) {
@@ -71,6 +75,10 @@ func RegisterKafkaAPIs(s *Server, node cluster.Controller, opts ...KafkaOption) 
 		s.Handle(kmsg.DescribeQuorum, 0, 1, func(ctx context.Context, _ RequestHeader, req kmsg.Request) (kmsg.Response, error) {
 			return describeQuorum(ctx, q, req.(*kmsg.DescribeQuorumRequest)), nil
 		})
+	}
+	if e, ok := node.(cluster.LeaderElector); ok {
+		k.elector = e
+		s.Handle(kmsg.ElectLeaders, 0, 2, k.electLeaders)
 	}
 }
 

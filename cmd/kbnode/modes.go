@@ -64,6 +64,8 @@ func startZK(ctx context.Context, n *config.Node, env nodeEnv) (cluster.Controll
 		// A clean stop (SIGTERM) is Kafka's controlled shutdown (zkmode/shutdown.go).
 		ControlledShutdownDisabled:   !n.ControlledShutdown || n.ControlledShutdownMaxRetries == 0,
 		ControlledShutdownMaxRetries: n.ControlledShutdownMaxRetries, ControlledShutdownRetryBackoff: n.ControlledShutdownRetryBackoff,
+		AutoLeaderRebalanceDisabled: !n.AutoLeaderRebalance, LeaderImbalanceCheckInterval: n.LeaderImbalanceCheckInterval,
+		LeaderImbalancePerBrokerPercentage: zeroPercentIsZero(n.LeaderImbalancePerBrokerPercentage),
 	}, env.Server)
 	if err != nil {
 		return nil, err
@@ -89,7 +91,8 @@ func startKRaft(ctx context.Context, n *config.Node, env nodeEnv) (cluster.Contr
 		LogDir: n.LogDirs[0], ReplicaLogsDisabled: !n.ReplicaLogs,
 		TestCommitDelay:  env.TestCommitDelay,
 		MigrationEnabled: n.MigrationEnabled, ZKConnect: n.ZKConnect, ZKSessionTimeout: n.ZKSessionTimeout,
-		InterBrokerListener: n.InterBrokerListenerName,
+		InterBrokerListener:         n.InterBrokerListenerName,
+		AutoLeaderRebalanceDisabled: !n.AutoLeaderRebalance, LeaderImbalanceCheckInterval: n.LeaderImbalanceCheckInterval,
 	}
 	// Kafka's 0 means off for both (no NoOpRecords; no linger); kraftmode
 	// reads zero as "Kafka's default" and negative as off.
@@ -173,4 +176,14 @@ func zeroIsOff(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// zeroPercentIsZero maps leader.imbalance.per.broker.percentage onto
+// zkmode's convention, where zero takes Kafka's default (10) and a negative
+// value stands for Kafka's 0.
+func zeroPercentIsZero(pct int) int {
+	if pct == 0 {
+		return -1
+	}
+	return pct
 }
