@@ -111,7 +111,8 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode cluster.Mode, rep 
 	tl, _ := w.(NeedsTimeline)
 	rec := metrics.NewRecorder(metrics.RecorderOptions{Base: base, Warmup: time.Duration(s.Warmup),
 		Timeline: tl != nil && tl.NeedsTimeline(), Sinks: r.runSinks(s, spec, base)})
-	env := &Env{Cluster: c, Admin: adm, Rec: rec, Log: r.Log, Progress: r.Progress, Meter: r.Meter,
+	newAdmin := func(id string) (cluster.Admin, error) { return admin.New(c.Bootstrap(), admin.Options{ClientID: id}) }
+	env := &Env{Cluster: c, Admin: adm, NewAdmin: newAdmin, Rec: rec, Log: r.Log, Progress: r.Progress, Meter: r.Meter,
 		Rand:  rand.New(rand.NewPCG(uint64(spec.Seed), uint64(rep))),
 		RunID: fmt.Sprintf("kb%d", base.UnixNano()%1_000_000_000), OutputDir: s.Output}
 	usage := metrics.SampleResources(ctx, c, time.Second, r.runSinks(s, spec, base)...) // nil when c cannot tell; feeds the node gauges

@@ -61,13 +61,13 @@ func (w *topics) Run(ctx context.Context, env *Env) (Outcome, error) {
 	var seq atomic.Int64
 	var mu sync.Mutex
 	var created []string
-	create := func(ctx context.Context) error {
+	create := func(ctx context.Context, adm cluster.Admin) error {
 		specs := make([]cluster.TopicSpec, w.batch)
 		for i := range specs {
 			specs[i] = cluster.TopicSpec{Name: fmt.Sprintf("%s-t%d", env.RunID, seq.Add(1)),
 				NumPartitions: int32(w.partitions), ReplicationFactor: int16(w.rf)}
 		}
-		res, err := env.Admin.CreateTopics(ctx, specs)
+		res, err := adm.CreateTopics(ctx, specs)
 		if err == nil {
 			err = firstTopicError(res)
 			mu.Lock()
@@ -93,10 +93,10 @@ func (w *topics) Run(ctx context.Context, env *Env) (Outcome, error) {
 		return out, err
 	}
 	var next atomic.Int64
-	del := func(ctx context.Context) error {
+	del := func(ctx context.Context, adm cluster.Admin) error {
 		i := int(next.Add(1)) - 1
 		end := min(i*w.batch+w.batch, len(created))
-		res, err := env.Admin.DeleteTopics(ctx, created[i*w.batch:end])
+		res, err := adm.DeleteTopics(ctx, created[i*w.batch:end])
 		if err == nil {
 			err = firstTopicError(res)
 		}
@@ -116,8 +116,15 @@ func firstTopicError(res []cluster.TopicResult) error {
 	return nil
 }
 
-// closedLoop runs op n times from c workers, recording each call.
-func closedLoop(ctx context.Context, env *Env, name string, n, c int, timeout time.Duration, op func(context.Context) error) error {
+// closedLoop runs op n times from c workers, each with a client of its own
+// (clientPool), recording each call.
+func closedLoop(ctx context.Context, env *Env, name string, n, c int, timeout time.Duration, op func(context.Context, cluster.Admin) error) error {
+	pool, err := newClientPool(env, name, c)
+	if err != nil {
+		return err
+	}
+	defer pool.close()
+	c = pool.size()
 	jobs := make(chan struct{}, n)
 	for i := 0; i < n; i++ {
 		jobs <- struct{}{}
@@ -131,12 +138,13 @@ func closedLoop(ctx context.Context, env *Env, name string, n, c int, timeout ti
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			adm := <-pool.free // this worker's own
 			for range jobs {
 				if ctx.Err() != nil {
 					return
 				}
 				rctx, cancel := context.WithTimeout(ctx, timeout)
-				timed(env.Rec, name, func() error { return op(rctx) })
+				timed(env.Rec, name, func() error { return op(rctx, adm) })
 				cancel()
 				done.Add(1)
 			}
@@ -147,9 +155,16 @@ func closedLoop(ctx context.Context, env *Env, name string, n, c int, timeout ti
 }
 
 // openLoop sends op at rate per second for d, each call on its own goroutine
-// (at most maxInFlight at once), recording latency from the scheduled start.
+// (at most maxInFlight at once) and a client of its own (clientPool: up to
+// maxPoolClients; a call beyond that waits for a free client, and the wait
+// counts, as latency is recorded from the scheduled start).
 func openLoop(ctx context.Context, env *Env, name string, rate float64, d time.Duration, maxInFlight int,
-	timeout time.Duration, op func(context.Context) error) error {
+	timeout time.Duration, op func(context.Context, cluster.Admin) error) error {
+	pool, err := newClientPool(env, name, maxInFlight)
+	if err != nil {
+		return err
+	}
+	defer pool.close()
 	n := int(rate * d.Seconds())
 	interval := time.Duration(float64(time.Second) / rate)
 	var done atomic.Int64
@@ -177,8 +192,8 @@ func openLoop(ctx context.Context, env *Env, name string, rate float64, d time.D
 			defer func() { <-sem }()
 			rctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
-			start := time.Now()
-			err := op(rctx)
+			var start time.Time
+			err := pool.do(func(adm cluster.Admin) error { start = time.Now(); return op(rctx, adm) })
 			env.Rec.Record(metrics.Sample{Op: name, Intended: intended, Start: start, End: time.Now(), Err: err})
 			done.Add(1)
 		}()

@@ -32,9 +32,13 @@ import (
 type Env struct {
 	Cluster cluster.Cluster
 	Admin   cluster.Admin
-	Rec     *metrics.Recorder
-	Rand    *rand.Rand
-	Log     *slog.Logger
+	// NewAdmin opens another Kafka client of the cluster (its own
+	// connections), for loops whose concurrent calls must not queue on one
+	// connection (clientPool). Nil (unit tests on fakes): they share Admin.
+	NewAdmin func(clientID string) (cluster.Admin, error)
+	Rec      *metrics.Recorder
+	Rand     *rand.Rand
+	Log      *slog.Logger
 	// Progress receives one-line progress reports for people watching.
 	Progress io.Writer
 	// Meter, when set, shows bounded loops as they advance (a bar on a
