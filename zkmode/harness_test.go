@@ -242,6 +242,16 @@ func (c *testCluster) waitActive(timeout time.Duration) *Node {
 	return a
 }
 
+// waitCachedController waits until broker id's metadata cache names the
+// active controller: the controller a broker sends ControlledShutdown to.
+func (c *testCluster) waitCachedController(id int32, timeout time.Duration) {
+	c.t.Helper()
+	waitFor(c.t, timeout, fmt.Sprintf("broker %d's cache to name the active controller", id), func() bool {
+		a := c.active()
+		return a != nil && c.node(id).Image().ControllerID == a.cfg.NodeID
+	})
+}
+
 // ready waits for an active controller and for every broker to know every
 // other, and returns the controller.
 func (c *testCluster) ready() *Node {
