@@ -166,7 +166,7 @@ func (c *testCluster) startErr(id int32) (*Node, error) {
 		LogDir: filepath.Join(c.logRoot, fmt.Sprintf("broker-%d", id)),
 
 		// The last broker of a cluster cannot hand its leaderships over and
-		// retries; Kafka's 5 s backoff would add 15 s to every teardown.
+		// retries; Kafka's 5 s backoff would add 10 s to every teardown.
 		ControlledShutdownRetryBackoff: testCSBackoff,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
