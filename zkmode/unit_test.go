@@ -163,3 +163,24 @@ func TestControlledShutdownAttempts(t *testing.T) {
 		t.Errorf("with a KRaft controller: took %v, want skipped at once", time.Since(start))
 	}
 }
+
+// An active controller's status claims the epoch it was elected in, even
+// once its broker took a successor's newer epoch from a push that came
+// before the controller resigned; once resigned, the newest epoch seen.
+func TestStatusClaimsTheEpochItWon(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	n := &Node{cfg: Config{NodeID: 1}, log: log, broker: newBroker(1, "c", log)}
+	n.ctrl = newController(n)
+	n.ctrl.epochSeen.Store(5)
+	n.ctrl.isActive.Store(true)
+	if code := n.broker.checkEpochs(6, -1); code != 0 { // the successor's push
+		t.Fatalf("push refused: %d", code)
+	}
+	if st := n.Status(); !st.Active || st.ControllerEpoch != 5 {
+		t.Errorf("deposed, not yet resigned: active %v in epoch %d, want active in 5", st.Active, st.ControllerEpoch)
+	}
+	n.ctrl.isActive.Store(false)
+	if st := n.Status(); st.Active || st.ControllerEpoch != 6 {
+		t.Errorf("resigned: active %v in epoch %d, want inactive, epoch 6", st.Active, st.ControllerEpoch)
+	}
+}
