@@ -34,7 +34,7 @@ var defs = []def{
 	{"zookeeper.connection.timeout.ms", kindInt, "", "time to wait for a ZooKeeper connection; defaults to the session timeout"},
 	{"controlled.shutdown.enable", kindBool, "true", "ZooKeeper mode: a clean stop first asks the controller to move this broker's leaderships"},
 	{"controlled.shutdown.max.retries", kindInt, "3", "ZooKeeper mode: controlled shutdown attempts before stopping anyway"},
-	{"controlled.shutdown.retry.backoff.ms", kindInt, "5000", "ZooKeeper mode: wait before each controlled shutdown retry"},
+	{"controlled.shutdown.retry.backoff.ms", kindInt, "5000", "ZooKeeper mode: wait after a failed controlled shutdown attempt"},
 	{"listeners", kindList, "PLAINTEXT://:9092", "listeners NAME://host:port the node binds"},
 	{"advertised.listeners", kindList, "", "listeners given to clients and peers; defaults to listeners"},
 	{"listener.security.protocol.map", kindList, "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT", "listener name to security protocol; only PLAINTEXT is supported"},
