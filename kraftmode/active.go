@@ -197,6 +197,14 @@ func (c *controller) isActive() bool {
 	return c.active
 }
 
+// activeTerm reports whether this node is the active controller and the
+// Raft term it became active in.
+func (c *controller) activeTerm() (bool, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.active, c.term
+}
+
 // appendLocked applies recs to the pending state and appends them to the
 // accumulator, where they wait for the linger with whatever else this window
 // holds; they commit atomically, in one log entry. The caller holds c.mu,

@@ -27,3 +27,30 @@ func TestMetadataControllerIDIsARandomLiveBroker(t *testing.T) {
 	}
 	t.Logf("controller ids over 60 answers: %v", seen)
 }
+
+// A voter claims to be the active controller only in the term it became
+// active in: a deposed leader whose Raft already took the new leader's term
+// (its controller not yet deactivated) still reports its own, older term,
+// so the epoch watch never sees two active controllers in one term.
+func TestStatusClaimsTheTermItWon(t *testing.T) {
+	for _, c := range []struct {
+		name             string
+		leader           int32
+		raftTerm         uint64
+		active           bool
+		activeTerm       uint64
+		wantID           int32
+		wantTerm         int64
+		wantActiveStatus bool
+	}{
+		{"active", 2, 6, true, 6, 2, 6, true},
+		{"deposed, Raft ahead", 1, 7, true, 6, 2, 6, true},
+		{"follower", 1, 7, false, 6, 1, 7, false},
+		{"no leader", -1, 8, false, 0, -1, 8, false},
+	} {
+		id, term, active := claim(2, c.leader, c.raftTerm, c.active, c.activeTerm)
+		if id != c.wantID || term != c.wantTerm || active != c.wantActiveStatus {
+			t.Errorf("%s: claim = (%d, %d, %v), want (%d, %d, %v)", c.name, id, term, active, c.wantID, c.wantTerm, c.wantActiveStatus)
+		}
+	}
+}

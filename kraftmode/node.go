@@ -211,8 +211,8 @@ func (n *Node) Status() cluster.Status {
 		MetadataOffset: img.Offset, Digest: n.digest.get(img), LiveBrokers: len(img.LiveBrokerIDs())}
 	if n.q != nil {
 		id, term := n.q.leader()
-		s.ActiveControllerID, s.ControllerEpoch = id, int64(term)
-		s.Active = n.ctrl.isActive()
+		active, activeTerm := n.ctrl.activeTerm()
+		s.ActiveControllerID, s.ControllerEpoch, s.Active = claim(n.cfg.NodeID, id, term, active, activeTerm)
 		s.Migration = n.fsm.migrationState().String()
 	}
 	if n.brk != nil {
@@ -220,6 +220,20 @@ func (n *Node) Status() cluster.Status {
 		s.Fenced = n.brk.fenced.Load()
 	}
 	return s
+}
+
+// claim is the controller a voter reports: while its controller is active,
+// itself in the term it became active in; otherwise the leader and term
+// Raft knows. A deposed leader's Raft takes the new leader's term the moment
+// it hears from it, a few milliseconds before the controller sees the
+// leadership loss and deactivates: reporting Raft's term with the
+// controller's active flag then would claim the new leader's term for the
+// old one, two active controllers in one term that Raft never had.
+func claim(self, leader int32, raftTerm uint64, active bool, activeTerm uint64) (int32, int64, bool) {
+	if active {
+		return self, int64(activeTerm), true
+	}
+	return leader, int64(raftTerm), false
 }
 
 // Close stops the node gracefully: the broker stops heartbeating and

@@ -115,12 +115,19 @@ func (s *safetyRun) watchEpochs(ctx context.Context, c cluster.Cluster) {
 }
 
 // final runs the checks once the load has stopped and every fault healed:
-// the brokers converge, their common view is the history's final read, and
-// the history must be linearizable, keep every acknowledged write and show
-// one active controller per epoch. It returns a note for the results; a
+// the brokers catch up with the controller and converge, their common view
+// is the history's final read, and the history must be linearizable, keep
+// every acknowledged write and show one active controller per epoch. It returns a note for the results; a
 // violation is an error, and the history's visualization is saved beside
 // the results.
 func (s *safetyRun) final(ctx context.Context, brokers []int32, timeout time.Duration) (string, error) {
+	// KRaft brokers may all agree on an image without the last
+	// acknowledged writes for up to half a second (safety.CatchUp says
+	// why): first let them reach the active controller's image.
+	caught, err := safety.CatchUp(ctx, s.env.Cluster, brokers, timeout)
+	if err != nil {
+		return "safety: not checked, the brokers did not catch up with the controller", fmt.Errorf("safety: %w", err)
+	}
 	conv, err := safety.Converge(ctx, s.env.Admin, brokers, timeout)
 	if err != nil {
 		return "safety: not checked, the brokers did not converge", fmt.Errorf("safety: %w", err)
@@ -139,6 +146,9 @@ func (s *safetyRun) final(ctx context.Context, brokers []int32, timeout time.Dur
 	violations = append(violations, split...)
 	note := fmt.Sprintf("safety: %s; %d acknowledged-write and split-brain violations; %d status observations, %d controller epochs seen; brokers converged on digest %.12s",
 		rep, len(violations), observations, epochs, conv.Digest)
+	if caught.Target > 0 {
+		note += fmt.Sprintf(" after reaching the active KRaft controller's offset %d (%v)", caught.Target, caught.Took.Round(time.Millisecond))
+	}
 	var errs []string
 	if rep.Result == safety.NotLinearizable {
 		path := filepath.Join(s.env.OutputDir, s.env.RunID+"-linearizability.html")

@@ -87,8 +87,8 @@ func (c *controller) elect() error {
 	}
 	c.active, c.epoch, c.epochZkVersion = true, epoch, ver
 	c.term++
+	c.epochSeen.Store(epoch) // before isActive: Status reads them in the other order
 	c.isActive.Store(true)
-	c.epochSeen.Store(epoch)
 	c.setActiveID(c.id)
 	c.log.Info("elected controller", "epoch", epoch, "epoch_zk_version", ver)
 	return c.onControllerFailover()

@@ -169,7 +169,7 @@ func (c *testCluster) startErr(id int32) (*Node, error) {
 		LogDir: filepath.Join(c.logRoot, fmt.Sprintf("broker-%d", id)),
 
 		// The last broker of a cluster cannot hand its leaderships over and
-		// retries; Kafka's 5 s backoff would add 15 s to every teardown.
+		// retries; Kafka's 5 s backoff would add 10 s to every teardown.
 		ControlledShutdownRetryBackoff: testCSBackoff,
 		LeaderImbalanceCheckInterval:   c.rebalanceEvery,
 	}
@@ -244,6 +244,16 @@ func (c *testCluster) waitActive(timeout time.Duration) *Node {
 	var a *Node
 	waitFor(c.t, timeout, "an active controller", func() bool { a = c.active(); return a != nil })
 	return a
+}
+
+// waitCachedController waits until broker id's metadata cache names the
+// active controller: the controller a broker sends ControlledShutdown to.
+func (c *testCluster) waitCachedController(id int32, timeout time.Duration) {
+	c.t.Helper()
+	waitFor(c.t, timeout, fmt.Sprintf("broker %d's cache to name the active controller", id), func() bool {
+		a := c.active()
+		return a != nil && c.node(id).Image().ControllerID == a.cfg.NodeID
+	})
 }
 
 // ready waits for an active controller and for every broker to know every

@@ -186,12 +186,20 @@ func (n *Node) Status() cluster.Status {
 		d = &digestMemo{img: img, digest: img.Digest()}
 		n.digest.Store(d)
 	}
-	n.broker.mu.Lock()
-	epoch := max(n.broker.controllerEpoch, n.ctrl.epochSeen.Load())
-	n.broker.mu.Unlock()
+	// An active controller claims the epoch it was elected in. Its broker
+	// may already hold a newer one, from a successor's push that came before
+	// this controller saw /controller change and resigned: reporting that
+	// with Active would claim the successor's epoch for the old controller.
+	active := n.ctrl.isActive.Load()
+	epoch := n.ctrl.epochSeen.Load()
+	if !active {
+		n.broker.mu.Lock()
+		epoch = max(n.broker.controllerEpoch, epoch)
+		n.broker.mu.Unlock()
+	}
 	return cluster.Status{
 		NodeID: n.cfg.NodeID, Mode: cluster.ModeZK, Roles: []cluster.Role{cluster.RoleBroker},
-		ActiveControllerID: n.ctrl.activeID.Load(), Active: n.ctrl.isActive.Load(),
+		ActiveControllerID: n.ctrl.activeID.Load(), Active: active,
 		ControllerEpoch: int64(epoch), MetadataOffset: img.Offset,
 		Registered: n.broker.registered.Load(), Digest: d.digest, LiveBrokers: len(img.LiveBrokerIDs()),
 	}

@@ -31,8 +31,12 @@ import (
 // UpdateMetadata to every live broker. The answer lists the replicated
 // partitions the broker still leads, those with no other eligible replica.
 // The broker retries until none remain, up to controlled.shutdown.max.retries
-// attempts with controlled.shutdown.retry.backoff.ms after each failed one,
-// then stops anyway, as Kafka does.
+// attempts with controlled.shutdown.retry.backoff.ms before each retry (none
+// after the last attempt: 3.9 KafkaServer.controlledShutdown :931-934), then
+// stops anyway, as Kafka does. Each attempt asks the controller the broker's
+// metadata cache names (metadataCache.getControllerId, :859-880), so one
+// that stops before a new controller's first push reaches it dials the old
+// controller, fails and waits the backoff.
 //
 // One difference: the controller answers once every live broker has
 // acknowledged the pushes (or after csAckWait), where Kafka answers once they
@@ -65,6 +69,10 @@ func (n *Node) controlledShutdown() bool {
 		if err == nil {
 			err = fmt.Errorf("%d partitions still led by this broker", remaining)
 		}
+		if attempt == n.cfg.ControlledShutdownMaxRetries {
+			n.log.Warn("controlled shutdown attempt failed", "attempt", attempt, "err", err)
+			break // Kafka sleeps before each retry, not after the last attempt
+		}
 		n.log.Warn("controlled shutdown attempt failed; retrying after the backoff", "attempt", attempt,
 			"err", err, "backoff", n.cfg.ControlledShutdownRetryBackoff)
 		time.Sleep(n.cfg.ControlledShutdownRetryBackoff)
@@ -74,10 +82,11 @@ func (n *Node) controlledShutdown() bool {
 	return false
 }
 
-// errNoZKController is a controller that is known but is no broker of this
-// cluster: a KRaft controller during a migration, which Kafka's brokers tell
-// of their shutdown through their lifecycle manager instead.
-var errNoZKController = errors.New("controller is not a live broker")
+// errNoZKController is a KRaft controller pushing this broker's metadata
+// during a migration: Kafka's brokers then tell of their shutdown through
+// their lifecycle manager instead (KafkaServer.controlledShutdown returns at
+// once when the cache holds a KRaftCachedControllerId).
+var errNoZKController = errors.New("the controller is a KRaft controller")
 
 // askControlledShutdown sends one ControlledShutdown to the controller and
 // returns how many partitions the broker still leads.
@@ -85,7 +94,7 @@ func (n *Node) askControlledShutdown() (int, error) {
 	if n.broker.kraftController.Load() {
 		// The image's controller id is then a broker picked for clients
 		// (clientControllerID), not the controller.
-		return 0, fmt.Errorf("%w: a KRaft controller pushes this broker's metadata", errNoZKController)
+		return 0, fmt.Errorf("%w: it pushes this broker's metadata", errNoZKController)
 	}
 	img := n.broker.img.Load()
 	ctrl := img.ControllerID
@@ -97,7 +106,11 @@ func (n *Node) askControlledShutdown() (int, error) {
 	}
 	b, ok := img.Brokers[ctrl]
 	if !ok {
-		return 0, fmt.Errorf("%w: %d", errNoZKController, ctrl)
+		// KafkaServer.controlledShutdown (3.9 :861-876): "Broker
+		// registration for controller ... is not available in the metadata
+		// cache", and the attempt counts as failed: retried after the
+		// backoff, with the cache as the next push leaves it.
+		return 0, fmt.Errorf("broker registration for controller %d is not in the metadata cache", ctrl)
 	}
 	ep, ok := b.EndpointFor(n.cfg.InterBrokerListener)
 	if !ok {

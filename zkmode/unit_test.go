@@ -1,10 +1,12 @@
 package zkmode
 
 import (
+	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -127,5 +129,58 @@ func TestElectionAndISRRemovalRules(t *testing.T) {
 		if ok != tc.ok || (ok && (ch.leader != tc.leader || !slices.Equal(ch.isr, tc.isr))) {
 			t.Errorf("case %d: removeFromISR = %+v %v, want leader %d isr %v %v", i, ch, ok, tc.leader, tc.isr, tc.ok)
 		}
+	}
+}
+
+// A controlled shutdown whose cached controller is not among the cache's
+// live brokers is a failed attempt, retried after the backoff, as Kafka's
+// ("Broker registration for controller ... is not available in the metadata
+// cache"); a KRaft controller pushing the metadata skips it at once (Kafka
+// hands it to the broker lifecycle manager). Kafka sleeps before each retry,
+// none after the last attempt.
+func TestControlledShutdownAttempts(t *testing.T) {
+	const backoff = 40 * time.Millisecond
+	node := func(kraft bool) *Node {
+		log := slog.New(slog.DiscardHandler)
+		b := newBroker(1, "c", log)
+		img := cluster.NewImage("c")
+		img.ControllerID = 7 // no registration for 7 in the cache
+		b.img.Store(img)
+		b.registered.Store(true)
+		b.kraftController.Store(kraft)
+		return &Node{cfg: Config{NodeID: 1, ControlledShutdownMaxRetries: 3, ControlledShutdownRetryBackoff: backoff},
+			log: log, broker: b}
+	}
+	start := time.Now()
+	if node(false).controlledShutdown() {
+		t.Fatal("a shutdown with no reachable controller succeeded")
+	}
+	if took := time.Since(start); took < 2*backoff || took >= 3*backoff {
+		t.Errorf("took %v: want three attempts with a %v backoff before each retry, [%v, %v)", took, backoff, 2*backoff, 3*backoff)
+	}
+	start = time.Now()
+	if node(true).controlledShutdown() || time.Since(start) >= backoff {
+		t.Errorf("with a KRaft controller: took %v, want skipped at once", time.Since(start))
+	}
+}
+
+// An active controller's status claims the epoch it was elected in, even
+// once its broker took a successor's newer epoch from a push that came
+// before the controller resigned; once resigned, the newest epoch seen.
+func TestStatusClaimsTheEpochItWon(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	n := &Node{cfg: Config{NodeID: 1}, log: log, broker: newBroker(1, "c", log)}
+	n.ctrl = newController(n)
+	n.ctrl.epochSeen.Store(5)
+	n.ctrl.isActive.Store(true)
+	if code := n.broker.checkEpochs(6, -1); code != 0 { // the successor's push
+		t.Fatalf("push refused: %d", code)
+	}
+	if st := n.Status(); !st.Active || st.ControllerEpoch != 5 {
+		t.Errorf("deposed, not yet resigned: active %v in epoch %d, want active in 5", st.Active, st.ControllerEpoch)
+	}
+	n.ctrl.isActive.Store(false)
+	if st := n.Status(); st.Active || st.ControllerEpoch != 6 {
+		t.Errorf("resigned: active %v in epoch %d, want inactive, epoch 6", st.Active, st.ControllerEpoch)
 	}
 }

@@ -154,8 +154,9 @@ func Properties(s cluster.Spec, p Plan, n Node, r Resolver) map[string]string {
 		props["zookeeper.connect"] = r.ZKConnect()
 		props["zookeeper.session.timeout.ms"] = ms(t.ZKSession)
 		// Only a broker that cannot hand its leaderships over (the last one
-		// of a whole-cluster stop) waits out this backoff, three times:
-		// Kafka's 5000 would add 15 s to every such stop, which nothing
+		// of a whole-cluster stop) waits out this backoff, twice (before
+		// each of its two retries): Kafka's 5000 would add 10 s to every
+		// such stop, which nothing
 		// measures (docs/decisions.md).
 		props["controlled.shutdown.retry.backoff.ms"] = "500"
 	} else {

@@ -9,6 +9,7 @@
 //	adm := safety.Wrap(env.Admin, h)        // drive the run through adm
 //	watch := safety.NewEpochWatch()         // feed it polled cluster.Status
 //	... run, inject faults, stop the load, wait for every call to return ...
+//	_, err := safety.CatchUp(ctx, env.Cluster, liveBrokers, timeout)
 //	conv, err := safety.Converge(ctx, adm, liveBrokers, timeout)
 //	h.FinalRead(safety.Topics(conv.Image), conv.At)
 //	rep, err := safety.CheckLinearizable(h, timeout)
@@ -30,8 +31,9 @@
 // did not record: partitions, leaders, ISRs and configs are not in the model
 // (only whether each topic name exists), topics the run did not touch are not
 // checked, and a final read is only as good as the convergence it was taken
-// after (Converge waits for two agreeing rounds, but a broker's cache may
-// trail the controller, so call it after every write returned). A timed-out
+// after: a broker's cache trails the controller, so call CatchUp (KRaft
+// brokers reach the active controller's offset) and then Converge (two
+// agreeing rounds) after every write returned. A timed-out
 // check (TimedOut) proves nothing either way.
 //
 // CheckAcknowledged is the plain version of the lost-write half: every
@@ -39,6 +41,12 @@
 // unless a write that may have undone it could have come later. It needs no
 // search, so it finishes on any history, and says which write was lost. It
 // does not see contradictions among answers (a topic created twice).
+//
+// CatchUp proves every KRaft broker named serves the image the active
+// KRaft controller held when it was called, or a newer one, so that every
+// write that controller acknowledged is in it: agreement alone does not,
+// since Kafka 3.9 brokers learn a commit only with the next append and may
+// all serve the same older image for half a second.
 //
 // Converge proves the brokers named agree, twice in a row, on the image they
 // serve (cluster.Image.Digest: brokers, topics, partitions, leaders); its
