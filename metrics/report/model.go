@@ -45,9 +45,9 @@ func (o *Op) Series(mode cluster.Mode, v cluster.KafkaVersion) *Series {
 type Series struct {
 	Mode    cluster.Mode
 	Version cluster.KafkaVersion
-	Runs   []RunOp
-	Merged *hdr.Histogram
-	Errors map[string]int64 // by Kafka error name, summed over runs
+	Runs    []RunOp
+	Merged  *hdr.Histogram
+	Errors  map[string]int64 // by Kafka error name, summed over runs
 }
 
 // RunOp is one run's figures for one op.
