@@ -17,9 +17,9 @@ import (
 // Against a real KRaft cluster (local processes, hashicorp/raft, the Kafka
 // protocol through kadm): three writers create and delete topics while the
 // active controller is killed and brought back. The recorded history must be
-// linearizable, every acknowledged write kept, the brokers converged, and
-// the epoch watch must have seen the handover without two actives in one
-// term.
+// linearizable, every acknowledged write kept, the brokers caught up with
+// the controller and converged, and the epoch watch must have seen the
+// handover without two actives in one term.
 func TestChecksOnARealKRaftFailover(t *testing.T) {
 	testbin.NeedIntegration(t, "a real cluster")
 	bin, err := testbin.Kbnode()
@@ -83,6 +83,13 @@ func TestChecksOnARealKRaftFailover(t *testing.T) {
 	}
 	writers.Wait()
 
+	caught, err := CatchUp(ctx, c, []int32{1, 2, 3}, 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if caught.Target <= 0 {
+		t.Fatalf("KRaft brokers, yet no controller offset to catch up with: %+v", caught)
+	}
 	conv, err := Converge(ctx, adm, []int32{1, 2, 3}, 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +119,7 @@ func TestChecksOnARealKRaftFailover(t *testing.T) {
 	if len(epochs) < 2 {
 		t.Fatalf("the watch saw no handover: %v", watch.Claims())
 	}
-	t.Logf("%v; converged in %v (%d rounds); claims %v", rep, conv.Took, conv.Rounds, watch.Claims())
+	t.Logf("%v; caught up with offset %d in %v, converged in %v (%d rounds); claims %v", rep, caught.Target, caught.Took, conv.Took, conv.Rounds, watch.Claims())
 }
 
 // pollEpochs feeds every node's status to w until ctx ends.
