@@ -80,8 +80,12 @@ type Status struct {
 	Digest     string
 	// LiveBrokers is how many brokers are live (unfenced) in the image this
 	// node serves: readiness needs every broker in it, since brokers can
-	// agree on one digest that still lacks a broker that just registered.
-	LiveBrokers int
+	// agree on one digest that still lacks a broker that just registered,
+	// or that lacks every broker (the empty image each broker serves until
+	// the first UpdateMetadata or metadata record reaches it). Nil only for
+	// a status that does not carry the count (the docker provider's fake
+	// node); a real node always sets it, to 0 when its image has no broker.
+	LiveBrokers *int `json:",omitempty"`
 	// Migration is a KRaft controller's ZooKeeper-migration state (Kafka's
 	// ZkMigrationState: "pre-migration", "migration" for dual writes,
 	// "post-migration" once finalized), empty when there is none.

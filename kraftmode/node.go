@@ -206,9 +206,10 @@ func (n *Node) visibleControllerID(img *cluster.Image) int32 {
 // this node knows them, its metadata offset and its broker registration.
 func (n *Node) Status() cluster.Status {
 	img := n.Image()
+	live := len(img.LiveBrokerIDs())
 	s := cluster.Status{NodeID: n.cfg.NodeID, Mode: cluster.ModeKRaft, Roles: n.cfg.Roles,
 		ActiveControllerID: n.hint.id.Load(), ControllerEpoch: int64(n.hint.epoch.Load()),
-		MetadataOffset: img.Offset, Digest: n.digest.get(img), LiveBrokers: len(img.LiveBrokerIDs())}
+		MetadataOffset: img.Offset, Digest: n.digest.get(img), LiveBrokers: &live}
 	if n.q != nil {
 		id, term := n.q.leader()
 		active, activeTerm := n.ctrl.activeTerm()

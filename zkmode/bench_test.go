@@ -242,7 +242,7 @@ func forceFailover(b *testing.B, c *testCluster, admin *zkmeta.Client) FailoverS
 // Kafka's round-robin placement, leader the first replica) straight into
 // ZooKeeper, as a Kafka cluster would have left them, with multis of up to
 // maxOpsPerMulti ops from 8 concurrent writers on one session.
-func populate(b *testing.B, z *zkmeta.Client, topics, partsPerTopic int, brokers []int32) {
+func populate(b testing.TB, z *zkmeta.Client, topics, partsPerTopic int, brokers []int32) {
 	b.Helper()
 	start := time.Now()
 	if err := z.EnsurePath(zkmeta.TopicsPath); err != nil {

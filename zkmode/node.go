@@ -197,11 +197,12 @@ func (n *Node) Status() cluster.Status {
 		epoch = max(n.broker.controllerEpoch, epoch)
 		n.broker.mu.Unlock()
 	}
+	live := len(img.LiveBrokerIDs())
 	return cluster.Status{
 		NodeID: n.cfg.NodeID, Mode: cluster.ModeZK, Roles: []cluster.Role{cluster.RoleBroker},
 		ActiveControllerID: n.ctrl.activeID.Load(), Active: active,
 		ControllerEpoch: int64(epoch), MetadataOffset: img.Offset,
-		Registered: n.broker.registered.Load(), Digest: d.digest, LiveBrokers: len(img.LiveBrokerIDs()),
+		Registered: n.broker.registered.Load(), Digest: d.digest, LiveBrokers: &live,
 	}
 }
 

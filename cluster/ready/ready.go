@@ -123,11 +123,15 @@ func evaluate(c Check, mark func(cluster.PhaseName), storeOK bool) string {
 		brokers++
 	}
 	mark(cluster.PhaseBrokersRegistered)
-	// A status without the count (0: the docker provider's tests run a fake
-	// node that serves only /status) is judged on its digest alone.
+	// Every broker must serve every broker: until the first UpdateMetadata
+	// (or metadata record) reaches them, all brokers serve the same empty
+	// image, one digest without a single broker, and a Metadata answer
+	// would list none. Only a status without the count (nil: the docker
+	// provider's tests run a fake node that serves a bare /status) is
+	// judged on its digest alone; a count of 0 is an image without brokers.
 	for id, s := range c.Statuses {
-		if s.HasRole(cluster.RoleBroker) && s.LiveBrokers != 0 && s.LiveBrokers != brokers {
-			return fmt.Sprintf("broker %d serves %d live brokers of %d", id, s.LiveBrokers, brokers)
+		if s.HasRole(cluster.RoleBroker) && s.LiveBrokers != nil && *s.LiveBrokers != brokers {
+			return fmt.Sprintf("broker %d serves %d live brokers of %d", id, *s.LiveBrokers, brokers)
 		}
 	}
 	if len(digests) != 1 {
