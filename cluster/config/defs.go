@@ -34,7 +34,7 @@ var defs = []def{
 	{"zookeeper.connection.timeout.ms", kindInt, "", "time to wait for a ZooKeeper connection; defaults to the session timeout"},
 	{"controlled.shutdown.enable", kindBool, "true", "ZooKeeper mode: a clean stop first asks the controller to move this broker's leaderships"},
 	{"controlled.shutdown.max.retries", kindInt, "3", "ZooKeeper mode: controlled shutdown attempts before stopping anyway"},
-	{"controlled.shutdown.retry.backoff.ms", kindInt, "5000", "ZooKeeper mode: wait after a failed controlled shutdown attempt"},
+	{"controlled.shutdown.retry.backoff.ms", kindInt, "5000", "ZooKeeper mode: wait before retrying a failed controlled shutdown attempt (none after the last)"},
 	{"auto.leader.rebalance.enable", kindBool, "true", "the controller moves leadership back to preferred replicas by itself (both modes)"},
 	{"leader.imbalance.check.interval.seconds", kindLong, "300", "period of the controller's preferred-leader check (both modes; at least 1)"},
 	{"leader.imbalance.per.broker.percentage", kindInt, "10", "ZooKeeper mode: a broker's share of its preferred partitions led elsewhere above which the check moves them back (KRaft ignores it, as Kafka 3.9 does)"},
