@@ -1,7 +1,6 @@
 package kraftmode
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/base64"
 	"errors"
@@ -10,8 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/kraftbench/kraftbench/internal/propfile"
 )
 
 // metaFile is Kafka's per-directory identity file.
@@ -84,30 +84,10 @@ func Format(dir, clusterID string, nodeID int32) error {
 func writeMeta(dir, clusterID string, nodeID int32) error {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "#\n#%s\nversion=1\ncluster.id=%s\nnode.id=%d\n", time.Now().UTC().Format(time.UnixDate), clusterID, nodeID)
-	if err := writeFileSync(filepath.Join(dir, metaFile), buf.Bytes()); err != nil {
+	if err := propfile.WriteSync(filepath.Join(dir, metaFile), buf.Bytes()); err != nil {
 		return fmt.Errorf("format %s: %w", dir, err)
 	}
 	return nil
-}
-
-func writeFileSync(path string, b []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // meta is the content of meta.properties.
@@ -119,27 +99,12 @@ type meta struct {
 
 // readMeta reads dir/meta.properties; ErrNotFormatted when it is missing.
 func readMeta(dir string) (meta, error) {
-	f, err := os.Open(filepath.Join(dir, metaFile))
+	props, err := propfile.Read(filepath.Join(dir, metaFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return meta{}, fmt.Errorf("%w: %s has no %s (run kbnode format / kafka-storage format first)", ErrNotFormatted, dir, metaFile)
 	}
 	if err != nil {
 		return meta{}, err
-	}
-	defer f.Close()
-	props := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		if k, v, ok := strings.Cut(line, "="); ok {
-			props[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return meta{}, fmt.Errorf("read %s: %w", metaFile, err)
 	}
 	// Version 0 is what a ZooKeeper-mode broker writes (broker.id), version
 	// 1 a KRaft node's (node.id); Kafka's loader reads both

@@ -1,11 +1,11 @@
 package zkmode
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
+
+	"github.com/kraftbench/kraftbench/internal/propfile"
 )
 
 // writeBrokerMeta writes the log dir's meta.properties as a ZooKeeper-mode
@@ -18,7 +18,7 @@ import (
 // (kraftmode/format.go).
 func writeBrokerMeta(dir, clusterID string, brokerID int32) error {
 	path := filepath.Join(dir, "meta.properties")
-	if old, err := readProps(path); err == nil {
+	if old, err := propfile.Read(path); err == nil {
 		id := old["broker.id"]
 		if old["version"] == "1" {
 			id = old["node.id"]
@@ -37,44 +37,8 @@ func writeBrokerMeta(dir, clusterID string, brokerID int32) error {
 		return fmt.Errorf("log.dirs %s: %w", dir, err)
 	}
 	body := fmt.Sprintf("#\n#kraftbench\nversion=0\nbroker.id=%d\ncluster.id=%s\n", brokerID, clusterID)
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("log.dirs %s: %w", dir, err)
-	}
-	_, err = f.WriteString(body)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
+	if err := propfile.WriteSync(path, []byte(body)); err != nil {
 		return fmt.Errorf("log.dirs %s: write meta.properties: %w", dir, err)
 	}
 	return nil
-}
-
-// readProps reads a Java properties file of key=value lines.
-func readProps(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	props := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		if k, v, ok := strings.Cut(line, "="); ok {
-			props[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
-	}
-	return props, sc.Err()
 }

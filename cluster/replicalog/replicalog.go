@@ -44,6 +44,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kraftbench/kraftbench/internal/propfile"
 )
 
 // Kafka's defaults for the sizes and schedules above.
@@ -304,23 +306,7 @@ func createSized(path string, size int64) error {
 // writeAtomic writes body to path.tmp, fsyncs it and renames it over path,
 // then fsyncs the directory (Utils.atomicMoveWithFallback).
 func writeAtomic(path, body string) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if _, err := f.WriteString(body); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := propfile.WriteSync(path, []byte(body)); err != nil {
 		return err
 	}
 	return syncDir(filepath.Dir(path))
