@@ -129,7 +129,7 @@ func (n *Node) handleElectLeaders(ctx context.Context, _ front.RequestHeader, r 
 	req := r.(*kmsg.ElectLeadersRequest)
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout(req.TimeoutMillis, n.cfg.RequestTimeout))
 	defer cancel()
-	parts := electRequestParts(req)
+	parts := front.RequestedPartitions(req)
 	var results []cluster.TopicElection
 	err := error(cluster.Errorf(kerr.InvalidRequest, "kraftbench serves preferred elections only (election type %d)", req.ElectionType))
 	if req.Version == 0 || req.ElectionType == 0 {
@@ -175,18 +175,6 @@ func (c *ctrlClient) forwardElect(ctx context.Context, parts []cluster.TopicPart
 	return out, nil
 }
 
-// electRequestParts is the request's TopicPartitions, nil when null.
-func electRequestParts(req *kmsg.ElectLeadersRequest) []cluster.TopicPartitions {
-	if req.Topics == nil {
-		return nil
-	}
-	out := make([]cluster.TopicPartitions, 0, len(req.Topics))
-	for _, t := range req.Topics {
-		out = append(out, cluster.TopicPartitions{Topic: t.Topic, Partitions: t.Partitions})
-	}
-	return out
-}
-
 // electResponse encodes results, or err as getErrorResponse does.
 func electResponse(req *kmsg.ElectLeadersRequest, results []cluster.TopicElection, err error) *kmsg.ElectLeadersResponse {
 	resp := kmsg.NewPtrElectLeadersResponse()
@@ -194,7 +182,7 @@ func electResponse(req *kmsg.ElectLeadersRequest, results []cluster.TopicElectio
 	if err != nil {
 		resp.ErrorCode = cluster.ErrorCode(err)
 		results = nil
-		for _, t := range electRequestParts(req) {
+		for _, t := range front.RequestedPartitions(req) {
 			te := cluster.TopicElection{Topic: t.Topic}
 			for _, p := range t.Partitions {
 				te.Partitions = append(te.Partitions, cluster.PartitionElection{Partition: p, Code: resp.ErrorCode, Message: err.Error()})

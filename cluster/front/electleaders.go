@@ -56,7 +56,7 @@ func (k *kafkaAPIs) electLeaders(ctx context.Context, _ RequestHeader, kreq kmsg
 	req := kreq.(*kmsg.ElectLeadersRequest)
 	resp := kmsg.NewPtrElectLeadersResponse()
 	resp.Version = req.Version
-	parts := requestedPartitions(req)
+	parts := RequestedPartitions(req)
 	typ := req.ElectionType
 	if req.Version == 0 {
 		typ = electPreferred
@@ -98,9 +98,10 @@ func (k *kafkaAPIs) electLeaders(ctx context.Context, _ RequestHeader, kreq kmsg
 	return resp, nil
 }
 
-// requestedPartitions is the request's TopicPartitions, nil when it is null
-// (every partition).
-func requestedPartitions(req *kmsg.ElectLeadersRequest) []cluster.TopicPartitions {
+// RequestedPartitions is an ElectLeaders request's TopicPartitions, nil
+// when it is null (every partition); a controller that takes the request
+// forwarded reads it the same way.
+func RequestedPartitions(req *kmsg.ElectLeadersRequest) []cluster.TopicPartitions {
 	if req.Topics == nil {
 		return nil
 	}
