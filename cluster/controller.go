@@ -90,6 +90,14 @@ type Status struct {
 	// ZkMigrationState: "pre-migration", "migration" for dual writes,
 	// "post-migration" once finalized), empty when there is none.
 	Migration string `json:",omitempty"`
+	// LogsBehind says that a broker serves an image whose replica logs it
+	// is still making or removing: a KRaft broker publishes an image before
+	// it creates the logs the image gives it (BrokerMetadataPublisher), so
+	// for a while after a large create it serves partitions it has no log
+	// for yet, and applies nothing newer until it is done. A ZooKeeper-mode
+	// broker makes them before it answers LeaderAndIsr, so it is never
+	// behind in this sense.
+	LogsBehind bool `json:",omitempty"`
 }
 
 // HasRole reports whether the status lists role r.

@@ -47,6 +47,9 @@ type broker struct {
 	// after each publish from synced, the last image they follow.
 	logs   *replicalog.Dir
 	synced *cluster.Image
+	// logsOffset is synced's offset, for Status: the image is published
+	// before its logs are made, so the two may differ for a while.
+	logsOffset atomic.Int64
 
 	// fetched is the last metadata offset fetched, committed or not: the
 	// image may be behind it, never ahead (observer.go).

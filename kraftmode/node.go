@@ -219,6 +219,7 @@ func (n *Node) Status() cluster.Status {
 	if n.brk != nil {
 		s.Registered = n.brk.registered.Load()
 		s.Fenced = n.brk.fenced.Load()
+		s.LogsBehind = n.brk.logsBehind()
 	}
 	return s
 }

@@ -204,6 +204,13 @@ func (b *broker) syncLogs(img *cluster.Image) {
 		b.log.Warn("replica logs not in step with the image", "offset", img.Offset, "err", err)
 	}
 	b.synced = img
+	b.logsOffset.Store(img.Offset)
+}
+
+// logsBehind reports whether the broker serves an image whose replica logs
+// it has not finished making.
+func (b *broker) logsBehind() bool {
+	return b.logs != nil && b.logsOffset.Load() < b.Image().Offset
 }
 
 // loadSnapshot fetches the snapshot ending at offset in chunks

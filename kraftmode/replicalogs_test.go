@@ -3,6 +3,7 @@ package kraftmode
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -46,6 +47,14 @@ func TestReplicaLogsFollowTheImage(t *testing.T) {
 			return true
 		})
 	}
+	eventually(t, 10*time.Second, "no broker reporting its logs behind", func() bool {
+		for _, id := range c.brokerIDs {
+			if c.nodes[id].Status().LogsBehind {
+				return false
+			}
+		}
+		return true
+	})
 	if _, err := os.Stat(filepath.Join(logDir(6), "logs-0")); err == nil {
 		t.Error("broker 6 (kraftbench.replica.logs=false) created a replica log")
 	}
@@ -61,5 +70,36 @@ func TestReplicaLogsFollowTheImage(t *testing.T) {
 			}
 			return true
 		})
+	}
+}
+
+// TestLogsBehindUntilSynced: between publishing an image and making its
+// replica logs a broker reports LogsBehind (so the scale workload can wait
+// for a quiet cluster); a broker with replica logs off never does.
+func TestLogsBehindUntilSynced(t *testing.T) {
+	d, err := replicalog.Open(t.TempDir(), replicalog.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	img := cluster.NewImage("c")
+	img.Offset = 7
+	img.Topics["t"] = &cluster.Topic{Name: "t", Partitions: []cluster.Partition{{ID: 0, Leader: 1, Replicas: []int32{1}, ISR: []int32{1}}}}
+	b := &broker{cfg: &Config{NodeID: 1}, log: slog.New(slog.DiscardHandler), logs: d}
+	b.image.Store(img)
+	if !b.logsBehind() {
+		t.Fatal("a published image whose logs are not made yet is not reported behind")
+	}
+	b.syncLogs(img)
+	if b.logsBehind() {
+		t.Fatal("still behind after its logs were made")
+	}
+	if got := d.Logs(); len(got) != 1 || got[0].DirName() != "t-0" {
+		t.Fatalf("logs = %v, want t-0", got)
+	}
+	off := &broker{cfg: &Config{NodeID: 1}, log: slog.New(slog.DiscardHandler)}
+	off.image.Store(img)
+	if off.logsBehind() {
+		t.Fatal("a broker with replica logs off reports logs behind")
 	}
 }

@@ -97,6 +97,7 @@ type ScaleStep string
 // The scale steps and their parts.
 const (
 	ScaleCreate                 ScaleStep = "create"                   // partitions added, until every broker serves them
+	ScaleCreateLogs             ScaleStep = "create_logs"              // the same, until every broker also made their replica logs
 	ScaleControlledShutdown     ScaleStep = "controlled_shutdown"      // graceful stop, until survivors serve other leaders
 	ScaleControlledShutdownStop ScaleStep = "controlled_shutdown_stop" // the same, until the stop returned
 	ScaleFailover               ScaleStep = "failover"                 // kill -9 of the controller, until a write succeeds
@@ -109,7 +110,7 @@ const (
 
 // ScaleSteps returns the scale steps and their parts in reading order.
 func ScaleSteps() []ScaleStep {
-	return []ScaleStep{ScaleCreate, ScaleControlledShutdown, ScaleControlledShutdownStop, ScaleFailover,
+	return []ScaleStep{ScaleCreate, ScaleCreateLogs, ScaleControlledShutdown, ScaleControlledShutdownStop, ScaleFailover,
 		ScaleFailoverElected, ScaleFailoverAfterElection, ScaleStartup}
 }
 

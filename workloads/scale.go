@@ -20,6 +20,10 @@ import (
 //
 //   - create: from the first CreateTopics of the increment until every broker
 //     serves all of it (one digest). Label added gives the partitions created.
+//     create_logs is the same until every broker has also made the replica
+//     logs of them (cluster.Status.LogsBehind): later for KRaft brokers,
+//     which publish an image before making its logs, than for ZooKeeper-mode
+//     brokers, which make them before answering LeaderAndIsr.
 //   - controlled_shutdown: a graceful stop of the broker leading the most
 //     replicated partitions (in ZooKeeper mode one that is not the
 //     controller), until the stop returned and every surviving broker serves
@@ -34,7 +38,8 @@ import (
 //
 // After each fault the node is started again and the step waits until the
 // cluster is whole (every broker registered and unfenced, one digest, every
-// partition led by a live broker with its full ISR) before the next; every
+// partition led by a live broker with its full ISR) and every broker has
+// made its replica logs before the next; every
 // wait is bounded (param step_timeout, else 2 min + 3 ms per partition).
 // Each step is one metrics.MeasureScale (labels step, partitions) and each
 // node's resident memory after it one metrics.MeasureScaleMemory (labels

@@ -55,6 +55,11 @@ func (s *scaleRun) create(ctx context.Context, n int) error {
 		return err
 	}
 	s.measure(metrics.ScaleCreate, n, at.Sub(start), "added", strconv.Itoa(added))
+	logsAt, err := s.awaitLogs(ctx, n, time.Until(deadline))
+	if err != nil {
+		return err
+	}
+	s.measure(metrics.ScaleCreateLogs, n, logsAt.Sub(start), "added", strconv.Itoa(added))
 	return nil
 }
 
@@ -70,7 +75,7 @@ func (s *scaleRun) startup(ctx context.Context, n int) error {
 		return fmt.Errorf("restart: %w", err)
 	}
 	s.measure(metrics.ScaleStartup, n, phases[len(phases)-1].After)
-	_, err = s.awaitWhole(ctx, n, s.w.timeout(n))
+	err = s.awaitSettled(ctx, n, s.w.timeout(n))
 	return err
 }
 
@@ -102,7 +107,7 @@ func (s *scaleRun) failover(ctx context.Context, n int) error {
 	if err := heal(); err != nil {
 		return fmt.Errorf("start node %d again: %w", old.ID, err)
 	}
-	_, err = s.awaitWhole(ctx, n, s.w.timeout(n))
+	err = s.awaitSettled(ctx, n, s.w.timeout(n))
 	return err
 }
 
@@ -169,7 +174,7 @@ func (s *scaleRun) controlledShutdown(ctx context.Context, n int) error {
 	if err := heal(); err != nil {
 		return fmt.Errorf("start broker %d again: %w", victim, err)
 	}
-	_, err = s.awaitWhole(ctx, n, s.w.timeout(n))
+	err = s.awaitSettled(ctx, n, s.w.timeout(n))
 	return err
 }
 
@@ -253,6 +258,47 @@ func scaleLedBy(img *cluster.Image, id int32) int {
 		}
 	}
 	return k
+}
+
+// awaitSettled waits until the cluster is whole and every broker has made
+// the replica logs of the image it serves, so that the next step starts on
+// a quiet cluster and does not time the tail of the last one (a KRaft
+// broker that is still making logs applies no newer metadata).
+func (s *scaleRun) awaitSettled(ctx context.Context, n int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	if _, err := s.awaitWhole(ctx, n, timeout); err != nil {
+		return err
+	}
+	_, err := s.awaitLogs(ctx, n, time.Until(deadline))
+	return err
+}
+
+// awaitLogs waits until no broker reports replica logs behind its image
+// (cluster.Status.LogsBehind) and returns when.
+func (s *scaleRun) awaitLogs(ctx context.Context, n int, timeout time.Duration) (time.Time, error) {
+	var at time.Time
+	var last string
+	err := pollUntil(ctx, timeout, func() bool {
+		for _, id := range scaleBrokerIDs(s.env.Cluster) {
+			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			st, err := s.env.Cluster.Status(sctx, id)
+			cancel()
+			switch {
+			case err != nil:
+				last = fmt.Sprintf("broker %d: %v", id, err)
+				return false
+			case st.LogsBehind:
+				last = fmt.Sprintf("broker %d still making replica logs", id)
+				return false
+			}
+		}
+		at = time.Now()
+		return true
+	})
+	if err != nil {
+		return at, fmt.Errorf("replica logs not made within %v at %d partitions: %w (last: %s)", timeout, n, err, last)
+	}
+	return at, nil
 }
 
 // awaitWhole waits until every broker is registered and unfenced and serves

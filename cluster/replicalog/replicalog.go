@@ -85,6 +85,7 @@ type Options struct {
 	DeleteDelay        time.Duration // file.delete.delay.ms
 	HighWatermarkEvery time.Duration // replica.high.watermark.checkpoint.interval.ms
 	OffsetsEvery       time.Duration // log.flush.offset.checkpoint.interval.ms
+	BackgroundThreads  int           // background.threads
 }
 
 // Dir is one log.dirs entry of a broker. Safe for concurrent use.
@@ -94,12 +95,13 @@ type Dir struct {
 
 	mu    sync.Mutex
 	logs  map[Partition]bool
-	tasks chan func() // Kafka's scheduler thread: partition.metadata flushes, deletions
+	tasks *scheduler // KafkaScheduler: partition.metadata flushes, deletions
 	stop  chan struct{}
-	done  sync.WaitGroup
+	done  sync.WaitGroup // the checkpointer
 }
 
-// Open creates root if needed and starts the checkpoint tasks.
+// Open creates root if needed, loads the logs it already holds (a broker
+// restarting on its log.dirs, load below) and starts the checkpoint tasks.
 func Open(root string, opts Options) (*Dir, error) {
 	if opts.DeleteDelay == 0 {
 		opts.DeleteDelay = FileDeleteDelay
@@ -113,15 +115,33 @@ func Open(root string, opts Options) (*Dir, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("log.dirs %s: %w", root, err)
 	}
-	d := &Dir{root: root, opts: opts, logs: map[Partition]bool{}, tasks: make(chan func(), 1024), stop: make(chan struct{})}
-	d.done.Add(2)
-	go d.scheduler()
+	if opts.BackgroundThreads == 0 {
+		opts.BackgroundThreads = BackgroundThreads
+	}
+	d := &Dir{root: root, opts: opts, logs: map[Partition]bool{}, stop: make(chan struct{})}
+	d.tasks = newScheduler(opts.BackgroundThreads)
+	if err := d.load(); err != nil {
+		d.tasks.close()
+		return nil, err
+	}
+	d.done.Add(1)
 	go d.checkpointer()
 	return d, nil
 }
 
 // Root is the directory.
 func (d *Dir) Root() string { return d.root }
+
+// logFiles are the files of a new log and their sizes.
+var logFiles = []struct {
+	name string
+	size int64
+}{
+	{FirstSegment + ".log", 0},
+	{FirstSegment + ".index", SegmentIndexBytes / 8 * 8},
+	{FirstSegment + ".timeindex", SegmentIndexBytes / 12 * 12},
+	{LeaderEpochCheckpoint, 0},
+}
 
 // Create makes p's log unless it exists (LogManager.getOrCreateLog), and
 // schedules its partition.metadata with topicID (Kafka's 16-byte Uuid).
@@ -137,16 +157,7 @@ func (d *Dir) Create(p Partition, topicID [16]byte) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create log %s: %w", p.DirName(), err)
 	}
-	files := []struct {
-		name string
-		size int64
-	}{
-		{FirstSegment + ".log", 0},
-		{FirstSegment + ".index", SegmentIndexBytes / 8 * 8},
-		{FirstSegment + ".timeindex", SegmentIndexBytes / 12 * 12},
-		{LeaderEpochCheckpoint, 0},
-	}
-	for _, f := range files {
+	for _, f := range logFiles {
 		if err := createSized(filepath.Join(dir, f.name), f.size); err != nil {
 			return fmt.Errorf("create log %s: %w", p.DirName(), err)
 		}
@@ -213,6 +224,7 @@ func (d *Dir) Close() error {
 		close(d.stop)
 	}
 	d.done.Wait()
+	d.tasks.close()
 	entries, err := os.ReadDir(d.root)
 	if err != nil {
 		return err
@@ -226,31 +238,7 @@ func (d *Dir) Close() error {
 	return errors.Join(errs...)
 }
 
-func (d *Dir) schedule(task func()) {
-	select {
-	case d.tasks <- task:
-	case <-d.stop:
-	}
-}
-
-func (d *Dir) scheduler() {
-	defer d.done.Done()
-	for {
-		select {
-		case t := <-d.tasks:
-			t()
-		case <-d.stop:
-			for {
-				select {
-				case t := <-d.tasks:
-					t()
-				default:
-					return
-				}
-			}
-		}
-	}
-}
+func (d *Dir) schedule(task func()) { d.tasks.schedule(task) }
 
 func (d *Dir) checkpointer() {
 	defer d.done.Done()

@@ -2,13 +2,15 @@ package replicalog
 
 import (
 	"encoding/base64"
-	"github.com/kraftbench/kraftbench/cluster"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kraftbench/kraftbench/cluster"
 )
 
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -158,4 +160,99 @@ func TestSyncDelta(t *testing.T) {
 	want("a re-created elsewhere", Partition{"a", 1}, Partition{"b", 0})
 	step(img)
 	want("all deleted")
+}
+
+// TestOpenLoadsExistingLogs restarts a directory: the logs it holds are
+// known at once (LogManager.loadLogs), so creating one of them again
+// touches nothing, while the metadata log, stray directories and logs
+// renamed for deletion are not taken for replicas.
+func TestOpenLoadsExistingLogs(t *testing.T) {
+	root := t.TempDir()
+	d, err := Open(root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := []Partition{{Topic: "a-b", ID: 0}, {Topic: "a-b", ID: 12}, {Topic: "c", ID: 1}}
+	for _, p := range append(keep, Partition{Topic: "gone", ID: 0}) {
+		if err := d.Create(p, [16]byte{9}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.Delete(Partition{Topic: "gone", ID: 0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, junk := range []string{"__cluster_metadata-0", "notalog", "x-", "y-1.abc-delete"} {
+		if err := os.Mkdir(filepath.Join(root, junk), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	past := time.Now().Add(-time.Hour).Truncate(time.Second)
+	meta := filepath.Join(root, "a-b-12", PartitionMetadataFile)
+	index := filepath.Join(root, "a-b-12", FirstSegment+".index")
+	for _, f := range []string{meta, index} {
+		if err := os.Chtimes(f, past, past); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err = Open(root, Options{DeleteDelay: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if got := d.Logs(); !slices.Equal(got, keep) {
+		t.Fatalf("logs after restart = %v, want %v", got, keep)
+	}
+	if err := d.Create(Partition{Topic: "a-b", ID: 12}, [16]byte{9}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the stray -delete directory removed", func() bool {
+		_, err := os.Stat(filepath.Join(root, "y-1.abc-delete"))
+		return os.IsNotExist(err)
+	})
+	for _, f := range []string{meta, index} {
+		if st, err := os.Stat(f); err != nil || !st.ModTime().Equal(past) {
+			t.Errorf("%s rewritten on restart: %v %v", f, st.ModTime(), err)
+		}
+	}
+}
+
+// TestScheduleNeverBlocks: KafkaScheduler's queue is unbounded, so creating
+// many logs while every background thread is busy does not hold up the
+// caller (the metadata publisher, the LeaderAndIsr handler), and every task
+// still runs, on close at the latest.
+func TestScheduleNeverBlocks(t *testing.T) {
+	d, err := Open(t.TempDir(), Options{BackgroundThreads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	var ran atomic.Int64
+	for range 2 {
+		d.schedule(func() { <-release })
+	}
+	queued := make(chan struct{})
+	go func() {
+		for range 5000 {
+			d.schedule(func() { ran.Add(1) })
+		}
+		close(queued)
+	}()
+	select {
+	case <-queued:
+	case <-time.After(10 * time.Second):
+		t.Fatal("schedule blocked while the background threads were busy")
+	}
+	if n := d.tasks.pending(); n < 5000 {
+		t.Fatalf("pending = %d, want at least 5000", n)
+	}
+	close(release)
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := ran.Load(); n != 5000 {
+		t.Fatalf("ran %d of 5000 tasks by close", n)
+	}
 }

@@ -24,6 +24,7 @@ func scaleStep(s metrics.ScaleStep) string { return string(s) }
 // scaleStepText says what each step times.
 var scaleStepText = map[metrics.ScaleStep]string{
 	metrics.ScaleCreate:                 "creating the partitions added to reach the count, until every broker serves them",
+	metrics.ScaleCreateLogs:             "the same, until every broker has also made the replica logs of them (a KRaft broker serves a partition before it makes its log, a ZooKeeper-mode broker after)",
 	metrics.ScaleControlledShutdown:     "graceful stop of the broker leading the most partitions, until every survivor serves other leaders",
 	metrics.ScaleControlledShutdownStop: "the same, until the stop returned",
 	metrics.ScaleFailover:               "kill -9 of the active controller, until a new one is active and a CreateTopics succeeds",
@@ -81,7 +82,7 @@ func collectScale(w *Workload) scaleData {
 				d.vals[r.Mode][step] = map[int][]float64{}
 			}
 			d.vals[r.Mode][step][n] = append(d.vals[r.Mode][step][n], m.Value)
-			if a, err := strconv.Atoi(m.Labels["added"]); err == nil && step == scaleStep(metrics.ScaleCreate) {
+			if a, err := strconv.Atoi(m.Labels["added"]); err == nil && isCreateStep(step) {
 				d.added[n] = a
 			}
 		}
@@ -152,10 +153,16 @@ func (d scaleData) value(mode cluster.Mode, step string, n int) float64 {
 // x is the partition count a step's time is plotted and fitted against: the
 // partitions created for create, the partitions held for the others.
 func (d scaleData) x(step string, n int) float64 {
-	if step == scaleStep(metrics.ScaleCreate) && d.added[n] > 0 {
+	if isCreateStep(step) && d.added[n] > 0 {
 		return float64(d.added[n])
 	}
 	return float64(n)
+}
+
+// isCreateStep reports whether step times the partitions added rather than
+// the partitions held.
+func isCreateStep(step string) bool {
+	return step == scaleStep(metrics.ScaleCreate) || step == scaleStep(metrics.ScaleCreateLogs)
 }
 
 // scaleFit is a least-squares line through (log x, log y): y = e^a x^slope.
@@ -287,7 +294,7 @@ func writeScaleTimes(m *md, d scaleData) {
 				continue
 			}
 			count := strconv.Itoa(n)
-			if s == scaleStep(metrics.ScaleCreate) && d.added[n] > 0 && d.added[n] != n {
+			if isCreateStep(s) && d.added[n] > 0 && d.added[n] != n {
 				count += fmt.Sprintf(" (+%d)", d.added[n])
 			}
 			m.row(s, count, secs(zk), secs(kr), times(ratioZK(medianOf(zk), medianOf(kr))))
