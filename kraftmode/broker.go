@@ -38,6 +38,13 @@ type broker struct {
 	zkMigrating bool
 	// shuttingDown makes every heartbeat ask for a controlled shutdown.
 	shuttingDown atomic.Bool
+	// hbMu keeps one heartbeat in flight, as Kafka's single-threaded
+	// BrokerLifecycleManager does: a periodic heartbeat built before the
+	// shutdown began (wantShutDown false) must not reach the controller
+	// after the controlled shutdown fenced the broker, or it would unfence
+	// it again and the next incarnation would be refused
+	// DUPLICATE_BROKER_REGISTRATION until the session expired.
+	hbMu sync.Mutex
 	// snapshotLoads counts images rebuilt from a FetchSnapshot.
 	snapshotLoads atomic.Int64
 	kick          chan struct{}
@@ -108,6 +115,8 @@ func (b *broker) lifecycle(ctx context.Context) {
 	for ctx.Err() == nil {
 		wait := b.cfg.HeartbeatInterval
 		switch {
+		case b.shuttingDown.Load():
+			// controlledShutdown heartbeats now; nothing to register.
 		case b.epoch.Load() < 0:
 			if err := b.register(ctx); err != nil {
 				b.log.Info("broker registration failed", "err", err)
@@ -166,6 +175,8 @@ func (b *broker) register(ctx context.Context) error {
 }
 
 func (b *broker) heartbeat(ctx context.Context) {
+	b.hbMu.Lock()
+	defer b.hbMu.Unlock()
 	epoch := b.epoch.Load()
 	offset := b.Image().Offset
 	req := kmsg.NewPtrBrokerHeartbeatRequest()
@@ -218,6 +229,7 @@ func (b *broker) controlledShutdown(ctx context.Context, d time.Duration) bool {
 	defer cancel()
 	answered := false
 	for ctx.Err() == nil {
+		b.hbMu.Lock()
 		req := kmsg.NewPtrBrokerHeartbeatRequest()
 		req.Version = brokerHeartbeatVersion
 		req.BrokerID, req.BrokerEpoch, req.CurrentMetadataOffset = b.cfg.NodeID, b.epoch.Load(), b.Image().Offset
@@ -225,6 +237,7 @@ func (b *broker) controlledShutdown(ctx context.Context, d time.Duration) bool {
 		resp, err := b.hbCli.do(ctx, req, func(r kmsg.Response) verdict {
 			return verdict{retry: r.(*kmsg.BrokerHeartbeatResponse).ErrorCode == kerr.NotController.Code, leader: -1}
 		})
+		b.hbMu.Unlock()
 		wait := 50 * time.Millisecond // after a failure, or the first pending answer
 		if err == nil {
 			hr := resp.(*kmsg.BrokerHeartbeatResponse)

@@ -97,3 +97,44 @@ func TestControlledShutdownWaitsForReportedOffsets(t *testing.T) {
 	}
 	t.Logf("granted %v after the other brokers resumed heartbeating", time.Since(t0))
 }
+
+// One heartbeat in flight, as Kafka's single-threaded BrokerLifecycleManager
+// sends them: while a periodic heartbeat is outstanding the controlled
+// shutdown's first heartbeat waits for it, so a heartbeat built before the
+// shutdown began (not asking to shut down) can never be answered after the
+// shutdown fenced the broker, and unfence it again.
+func TestControlledShutdownWaitsForTheHeartbeatInFlight(t *testing.T) {
+	c := newTCluster(t, false, func(cfg *Config) { cfg.SessionTimeout = 20 * time.Second })
+	active := c.active(30 * time.Second)
+	c.waitUnfenced(30 * time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := createOne(ctx, active, "inflight", 6); err != nil {
+		t.Fatal(err)
+	}
+	victim := c.brokerIDs[0]
+	brk := c.nodes[victim].brk
+	brk.hbMu.Lock() // a periodic heartbeat is outstanding
+	done := make(chan bool, 1)
+	go func() { done <- brk.controlledShutdown(ctx, 10*time.Second) }()
+	time.Sleep(500 * time.Millisecond)
+	active.ctrl.mu.Lock()
+	started := active.ctrl.inShutdownLocked(victim)
+	active.ctrl.mu.Unlock()
+	if started {
+		brk.hbMu.Unlock()
+		t.Fatal("the controlled shutdown's heartbeat was sent while another heartbeat was in flight")
+	}
+	brk.hbMu.Unlock()
+	select {
+	case ok := <-done:
+		if !ok {
+			t.Fatal("controlled shutdown not granted once the heartbeat in flight was answered")
+		}
+	case <-ctx.Done():
+		t.Fatal("controlled shutdown did not return")
+	}
+	if b := active.Image().Brokers[victim]; b == nil || !b.Fenced {
+		t.Fatalf("broker %d not fenced after its controlled shutdown: %+v", victim, b)
+	}
+}
