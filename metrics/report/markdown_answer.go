@@ -2,8 +2,6 @@ package report
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/kraftbench/kraftbench/cluster"
@@ -14,9 +12,8 @@ const AnswerFile = "README.md"
 
 // AnswerMarkdown renders the answer page: every seed claim with its verdict
 // per Kafka version, the run group each rests on, the rule, the headline
-// figures and a plot per claim. unused lists result files that no verdict
-// may use (outside a folder named after their workload), by folder.
-func AnswerMarkdown(runs []*Run, answers []Answer, plots map[string]string, unused map[string]int) string {
+// figures and a plot per claim.
+func AnswerMarkdown(runs []*Run, answers []Answer, plots map[string]string) string {
 	var m md
 	byClaim := answersByClaim(answers)
 	m.linef("# What kraftbench measured about the seed's claims")
@@ -31,19 +28,11 @@ func AnswerMarkdown(runs []*Run, answers []Answer, plots map[string]string, unus
 	m.linef("- **Rule**: %s", VerdictRule())
 	m.linef("- **Kafka versions**: ZooKeeper mode exists up to Kafka %s, so every answer compares against ZooKeeper mode at %s; the KRaft %s answer compares KRaft %s with it, using ZooKeeper-mode runs of the same run group.", cluster.DefaultKafkaVersion, cluster.DefaultKafkaVersion, cluster.Kafka41, cluster.Kafka41)
 	m.linef("- **Run groups**: runs are compared only within a group: the same build revision (`build.revision`), the same kind of machine, the same timeout profile (`profile`) and the same provider. The kind of machine is cores, memory rounded to whole GiB, OS and architecture, container or not, and the CPU model where the result records it; hostname and kernel build string are left out, since identical sessions get new ones. A verdict uses, among the groups with at least %d runs in each mode (else among all), the newest revision (by its latest run), and within it the group with the most runs (the earlier on a tie). Every other group that measures the claim is listed under it with its own figures and verdict, and the table counts those that disagree, so runs from another machine show up beside the verdict instead of moving it silently; re-measuring at a newer revision moves the verdict, and says so.", minGroupRuns)
-	m.linef("- **Which results**: runs in a folder named after their workload (`startup/`, `topics/`, ...), as the `make bench-*` targets write them.")
+	m.linef("- **Which results**: runs in a folder named after their workload (`startup/`, `topics/`, ...), as the `make bench-*` targets write them; other folders (CI's `baseline/` and `ci/`, scratch folders) are not used.")
 	m.linef("")
 	writeHeadlines(&m, byClaim)
 	for _, as := range byClaim {
 		writeAnswerClaim(&m, as, plots[as[0].Title])
-	}
-	if len(unused) > 0 {
-		m.linef("## Result files no verdict uses")
-		m.linef("")
-		for _, dir := range slices.Sorted(maps.Keys(unused)) {
-			m.linef("- `%s`: %d result file%s, not in a folder named after their workload (a CI baseline or a scratch folder)", dir, unused[dir], plural(unused[dir]))
-		}
-		m.linef("")
 	}
 	return strings.TrimRight(m.String(), "\n") + "\n"
 }

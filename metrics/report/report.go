@@ -99,13 +99,9 @@ func IsResultsRoot(dir string) (bool, error) {
 // runs that sit in a folder named after their workload.
 func generateAnswers(o Options, runs []*Run) (Output, error) {
 	var used []*Run
-	unused := map[string]int{}
 	for _, r := range runs {
-		dir, _, _ := strings.Cut(r.Path, "/")
-		if dir == r.Workload {
+		if dir, _, _ := strings.Cut(r.Path, "/"); dir == r.Workload {
 			used = append(used, r)
-		} else {
-			unused[dir]++
 		}
 	}
 	answers, err := Answers(used)
@@ -125,7 +121,7 @@ func generateAnswers(o Options, runs []*Run) (Output, error) {
 			out.Plots = append(out.Plots, filepath.Join(o.Out, b+"."+f))
 		}
 	}
-	text := AnswerMarkdown(used, answers, plots, unused)
+	text := AnswerMarkdown(used, answers, plots)
 	if err := os.WriteFile(out.Report, []byte(text), 0o644); err != nil {
 		return out, fmt.Errorf("write answer page: %w", err)
 	}
