@@ -282,14 +282,18 @@ func resourceParts(w *Workload, claimed float64) ([]ClaimPart, bool) {
 		}
 		zk, _ := resourceValues(w.Runs, cluster.ModeZK, resourceClaimKind, f)
 		kr, _ := resourceValues(w.Runs, cluster.ModeKRaft, resourceClaimKind, f)
-		vals := ModeValues{Figure: "nodes' " + f.name, Format: f.format, ZK: zk, KRaft: kr, Unit: "ms", Scale: 1e3}
+		vals := ModeValues{Figure: claimFigureName(f), Format: f.format, ZK: zk, KRaft: kr, Unit: "ms", Scale: 1e3}
 		if f.name == figPeakRSS.name {
 			vals.Unit, vals.Scale = "MiB", 1.0/(1<<20)
 		}
-		parts = append(parts, ClaimPart{Workload: w.Name, Figure: "nodes' " + f.name, Cost: r, Verdict: judge(r, claimed), Values: vals})
+		parts = append(parts, ClaimPart{Workload: w.Name, Figure: claimFigureName(f), Cost: r, Verdict: judge(r, claimed), Values: vals})
 	}
 	return parts, true
 }
+
+// claimFigureName names a resource figure as the claim judges it: of the
+// nodes (resourceClaimKind).
+func claimFigureName(f resourceFigure) string { return "nodes' " + f.name }
 
 // ensembleFigures are the resource claim figures of ZooKeeper mode's
 // ZooKeeper servers in w, each with its share of the mode's whole cluster;

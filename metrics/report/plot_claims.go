@@ -34,16 +34,29 @@ func claimBars(as []Answer) (bars []claimBar, vals ModeValues, ok bool) {
 	if zk < 0 {
 		return nil, ModeValues{}, false
 	}
-	vals = as[zk].Values
+	vals = plotValues(as[zk])
 	bars = append(bars, claimBar{Title: cluster.ModeZK.Title() + " " + string(cluster.DefaultKafkaVersion), Values: vals.ZK,
 		Color: seriesColor(&Series{Mode: cluster.ModeZK, Version: cluster.DefaultKafkaVersion})})
 	for _, a := range as {
 		if a.Measured {
-			bars = append(bars, claimBar{Title: cluster.ModeKRaft.Title() + " " + string(a.Version), Values: a.Values.KRaft,
+			bars = append(bars, claimBar{Title: cluster.ModeKRaft.Title() + " " + string(a.Version), Values: plotValues(a).KRaft,
 				Color: seriesColor(&Series{Mode: cluster.ModeKRaft, Version: a.Version})})
 		}
 	}
 	return bars, vals, true
+}
+
+// plotValues is the figure a claim's plot shows, the same for every
+// version: the judged one, or for a claim judged on several figures (the
+// resources claim) memory, the seed's first resource figure, whichever
+// figure decided each version's verdict.
+func plotValues(a Answer) ModeValues {
+	for _, p := range a.Parts {
+		if p.Figure == claimFigureName(figPeakRSS) {
+			return p.Values
+		}
+	}
+	return a.Values
 }
 
 // claimedValue is the KRaft figure the seed's claim predicts from
