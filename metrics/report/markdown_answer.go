@@ -18,7 +18,7 @@ func AnswerMarkdown(runs []*Run, answers []Answer, plots map[string]string) stri
 	byClaim := answersByClaim(answers)
 	m.linef("# What kraftbench measured about the seed's claims")
 	m.linef("")
-	m.linef("Made by `kraftbench report results/` (`make report`) from the %d result files in the workload folders below; do not edit it by hand: a test fails when it differs from what the committed results render. Each claim links the workload report with the percentiles, intervals, configurations and caveats.", len(runs))
+	m.linef("Made by `kraftbench report results/` (`make report`) from the %d result files of its workload folders; do not edit it by hand: a test fails when it differs from what the committed results render. Each claim links the workload report with the percentiles, intervals, configurations and caveats.", len(runs))
 	m.linef("")
 	m.linef("**What these clusters are.** Both control planes are kraftbench's own Go programs, modelled on Kafka's source at %s (KRaft also at %s) behind one interface, with the same Go brokers, placement and workloads: ZooKeeper mode runs on a real Apache ZooKeeper ensemble (the JVM), KRaft mode on a Raft quorum (hashicorp/raft) with Kafka's timers and linger. They are not Kafka: no JVM brokers or controllers, no data plane (no produce, fetch or partition data to recover or re-replicate), and every node of a cluster runs on one shared machine, over loopback or one host's containers. What each mode models, with Kafka's source, and what still differs: [docs/fidelity.md](../docs/fidelity.md).", cluster.DefaultKafkaVersion, cluster.Kafka41)
 	m.linef("")
@@ -67,7 +67,7 @@ func writeAnswerTable(m *md, byClaim [][]Answer) {
 func writeHeadlines(m *md, byClaim [][]Answer) {
 	m.linef("## Headline figures")
 	m.linef("")
-	m.linef("Medians over the runs of the group each verdict rests on; ZooKeeper mode's are those of the %s verdict's group. KRaft/ZK is the across-runs ratio with its interval, as in the verdicts.", cluster.DefaultKafkaVersion)
+	m.linef("Medians over the runs of the group each verdict rests on; ZooKeeper mode's are those of the %s verdict's group. KRaft/ZK is the across-runs cost ratio with its interval, as in the verdicts: below 1x KRaft is better (for a throughput, ZooKeeper's over KRaft's).", cluster.DefaultKafkaVersion)
 	m.linef("")
 	cols := []string{"figure", "workload", cluster.ModeZK.Title() + " " + string(cluster.DefaultKafkaVersion)}
 	for _, v := range cluster.KafkaVersions() {
