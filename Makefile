@@ -100,6 +100,14 @@ bench-migration: deps build ## ZooKeeper-to-KRaft online migration (start, roll 
 		$(KB) bench --scenario workloads/scenarios/migration.yaml --param partitions=$$p -o results/migration $(BENCHFLAGS) || st=1; \
 	done; $(KB) report results/migration && exit $$st
 
+# Every committed workload report, and the answer page over all of them.
+REPORT_DIRS := $(patsubst %/report.md,%,$(wildcard results/*/report.md))
+
+.PHONY: report
+report: build ## re-render every results/<workload>/report.md and the answer page results/README.md from the result files (deterministic; a test fails when the committed answer page is stale)
+	@for d in $(REPORT_DIRS); do $(KB) report $$d || exit 1; done
+	$(KB) report results
+
 CI_RESULTS  ?= results/ci
 CI_BASELINE ?= results/baseline
 CI_SCENARIOS := workloads/scenarios/ci.yaml workloads/scenarios/ci-propagation.yaml

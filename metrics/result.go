@@ -28,6 +28,10 @@ type Machine struct {
 	Arch        string `json:"arch"`
 	Kernel      string `json:"kernel,omitempty"`
 	InContainer bool   `json:"in_container"`
+	// CPUModel is the first "model name" of /proc/cpuinfo: with cores and
+	// memory it tells one kind of machine from another when reports group
+	// runs (hostname and kernel build differ between identical sessions).
+	CPUModel string `json:"cpu_model,omitempty"`
 }
 
 // ReadMachine describes the current machine.
@@ -41,7 +45,24 @@ func ReadMachine() Machine {
 		m.InContainer = true
 	}
 	m.MemoryBytes = memTotal()
+	m.CPUModel = cpuModel()
 	return m
+}
+
+// cpuModel is the first "model name" line of /proc/cpuinfo, "" where there
+// is none (other systems, some architectures).
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
 
 func memTotal() int64 {

@@ -49,6 +49,20 @@ func TestReportCommand(t *testing.T) {
 	if err != nil || !strings.Contains(string(md), "### `create`") {
 		t.Errorf("report.md: %v\n%s", err, md)
 	}
+	// A folder of workload folders gets the answer page.
+	root := t.TempDir()
+	if err := os.Rename(in, filepath.Join(root, "topics")); err != nil {
+		t.Fatal(err)
+	}
+	ans := t.TempDir()
+	stdout, _, err = reportCLI(root, "--out", ans)
+	if err != nil || !strings.Contains(stdout, "README.md") {
+		t.Fatalf("report of a results root: %v, stdout %q", err, stdout)
+	}
+	page, err := os.ReadFile(filepath.Join(ans, "README.md"))
+	if err != nil || !strings.Contains(string(page), "| Topic creation 4x faster | KRaft 3.9 |") {
+		t.Errorf("answer page: %v\n%s", err, page)
+	}
 	if _, _, err := reportCLI(t.TempDir()); err == nil || !strings.Contains(err.Error(), "no kraftbench result files") {
 		t.Errorf("empty folder: %v, want a no-results error", err)
 	}

@@ -15,8 +15,15 @@ type Verdict string
 // claimed ratio c; with a single run per mode, lo = hi = the point estimate.
 const (
 	// Supported: KRaft is measurably better (hi < 1) and the claimed
-	// improvement, or a larger one, is within the interval (lo <= c).
+	// improvement, or a larger one, is within the interval (lo <= c), and
+	// the point estimate shows at least half the claimed effect on a log
+	// scale (point <= sqrt(c)).
 	Supported Verdict = "supported"
+	// DirectionOnly: as Supported, but the point estimate shows less than
+	// half the claimed effect on a log scale (point > sqrt(c)): a wide
+	// interval holds the claim, the measurement itself does not (0.81x
+	// against a claimed 0.55x).
+	DirectionOnly Verdict = "direction supported, size not"
 	// Partly: KRaft is measurably better, by less than claimed (lo > c),
 	// but by at least half the claimed effect on a log scale (lo <= sqrt(c):
 	// for "4x faster", at least 2x).
@@ -37,6 +44,8 @@ func judge(r Ratio, claimed float64) Verdict {
 		lo, hi = r.Lo, r.Hi
 	}
 	switch {
+	case lo <= claimed && hi < 1 && r.Point > math.Sqrt(claimed):
+		return DirectionOnly
 	case lo <= claimed && hi < 1:
 		return Supported
 	case lo <= claimed:
@@ -90,6 +99,36 @@ type ClaimResult struct {
 	// of the weakest. Others are the same figures in workloads that do not
 	// decide the verdict, for comparison.
 	Parts, Others []ClaimPart
+	// Values are the per-run figures the Cost compares (of the weakest part
+	// for a claim judged on several): what plots and headline tables show.
+	Values ModeValues
+	// Ensemble is, for the resources claim, ZooKeeper mode's ZooKeeper
+	// servers on their own: the cost of running a second system, which has
+	// no KRaft counterpart and so stays out of the verdict.
+	Ensemble []EnsembleFigure
+}
+
+// ModeValues are one figure's per-run values in each mode.
+type ModeValues struct {
+	// Figure names the figure ("p50 latency"), Format prints one value.
+	Figure    string
+	Format    func(float64) string
+	ZK, KRaft []float64
+	// Rate says higher is better (a throughput): the claimed KRaft value
+	// is then the ZooKeeper one divided by the claimed cost ratio.
+	Rate bool
+	// Unit is the plots' axis unit; a value times Scale is in it.
+	Unit  string
+	Scale float64
+}
+
+// EnsembleFigure is one resource figure of ZooKeeper mode's ZooKeeper
+// servers: the median over runs and its share of the mode's whole cluster.
+type EnsembleFigure struct {
+	Figure string
+	Median float64
+	Share  float64
+	Format func(float64) string
 }
 
 // ClaimPart is one figure of a claim judged on several.
@@ -97,17 +136,11 @@ type ClaimPart struct {
 	Workload, Figure string
 	Cost             Ratio
 	Verdict          Verdict
+	Values           ModeValues
 }
 
-// Judge evaluates every seed claim against the grouped results.
-func Judge(ws []*Workload) []ClaimResult {
-	out := make([]ClaimResult, 0, len(seedClaims))
-	for _, c := range seedClaims {
-		out = append(out, judgeClaim(ws, c))
-	}
-	return out
-}
-
+// judgeClaim judges claim c on ws, which holds the runs of one group
+// (Answers chooses it) with KRaft's runs presented at the default version.
 func judgeClaim(ws []*Workload, c Claim) ClaimResult {
 	res := ClaimResult{Claim: c, Verdict: NotMeasured}
 	if c.Metric == metricNone {
@@ -135,11 +168,15 @@ func judgeClaim(ws []*Workload, c Claim) ClaimResult {
 	var ok bool
 	switch m {
 	case metricThroughput:
-		r, ok = EstimateRatio(op.Mode(cluster.ModeZK).values(perRunThroughput), op.Mode(cluster.ModeKRaft).values(perRunThroughput))
+		res.Values = ModeValues{Figure: c.Op + " throughput", Format: rate, Rate: true, Unit: "operations/s", Scale: 1,
+			ZK: op.Mode(cluster.ModeZK).values(perRunThroughput), KRaft: op.Mode(cluster.ModeKRaft).values(perRunThroughput)}
+		r, ok = EstimateRatio(res.Values.ZK, res.Values.KRaft)
 		r = invert(r)
 		res.How += fmt.Sprintf("workload %s, op %s, per-run throughput, as a cost ratio (ZK throughput over KRaft throughput)", c.Workload, c.Op)
 	default:
-		r, ok = EstimateRatio(op.Mode(cluster.ModeZK).values(perRunP50), op.Mode(cluster.ModeKRaft).values(perRunP50))
+		res.Values = ModeValues{Figure: c.Op + " p50 latency", Format: func(v float64) string { return dur(int64(v)) }, Unit: "ms", Scale: 1e-6,
+			ZK: op.Mode(cluster.ModeZK).values(perRunP50), KRaft: op.Mode(cluster.ModeKRaft).values(perRunP50)}
+		r, ok = EstimateRatio(res.Values.ZK, res.Values.KRaft)
 		res.How += fmt.Sprintf("workload %s, op %s, per-run p50 latency", c.Workload, c.Op)
 	}
 	if !ok {
@@ -171,9 +208,16 @@ func openLoop(op *Op) bool {
 	return false
 }
 
-// resourceClaimFigures are the figures a resources claim is judged on, all
-// processes of the cluster together: what each mode costs.
+// resourceClaimFigures are the figures a resources claim is judged on.
 var resourceClaimFigures = []resourceFigure{figCPUPerOp, figPeakRSS}
+
+// resourceClaimKind is the part of the cluster a resources verdict
+// compares: the nodes (brokers and controllers), kraftbench's own Go
+// processes in both modes. ZooKeeper mode's ZooKeeper servers are the real
+// JVM and have no KRaft counterpart, so adding them would compare a JVM
+// with Go rather than one design with the other; they are reported on
+// their own (EnsembleFigure).
+const resourceClaimKind = kindNode
 
 // judgeResources judges a resources claim on one workload: the claim's own
 // when it has resource figures for both modes, else the first that does, by
@@ -193,13 +237,15 @@ func judgeResources(ws []*Workload, res ClaimResult) ClaimResult {
 			continue
 		}
 		decided, res.Parts, res.Measured = true, parts, true
-		res.Verdict, res.Cost = parts[0].Verdict, parts[0].Cost
+		res.Verdict, res.Cost, res.Values = parts[0].Verdict, parts[0].Cost, parts[0].Values
 		for _, p := range parts[1:] {
 			if verdictRank(p.Verdict) < verdictRank(res.Verdict) {
-				res.Verdict, res.Cost = p.Verdict, p.Cost
+				res.Verdict, res.Cost, res.Values = p.Verdict, p.Cost, p.Values
 			}
 		}
-		res.How = fmt.Sprintf("workload %s, per-run totals over every node and ZooKeeper server", w.Name)
+		res.Ensemble = ensembleFigures(w)
+		res.How = fmt.Sprintf("workload %s, per-run totals over the nodes, kraftbench's Go processes in both modes (ZooKeeper mode: %s; KRaft: %s; the ZooKeeper servers apart, below)",
+			w.Name, modeProcesses(w, cluster.ModeZK), modeProcesses(w, cluster.ModeKRaft))
 	}
 	if !decided && seen {
 		res.Why = "no workload has resource figures, and successful operations, in both modes"
@@ -230,13 +276,39 @@ func resourceOrder(ws []*Workload, first string) []*Workload {
 func resourceParts(w *Workload, claimed float64) ([]ClaimPart, bool) {
 	var parts []ClaimPart
 	for _, f := range resourceClaimFigures {
-		r, ok := resourceRatio(w, kindAll, f)
+		r, ok := resourceRatio(w, resourceClaimKind, f)
 		if !ok {
 			return nil, false
 		}
-		parts = append(parts, ClaimPart{Workload: w.Name, Figure: f.name, Cost: r, Verdict: judge(r, claimed)})
+		zk, _ := resourceValues(w.Runs, cluster.ModeZK, resourceClaimKind, f)
+		kr, _ := resourceValues(w.Runs, cluster.ModeKRaft, resourceClaimKind, f)
+		vals := ModeValues{Figure: claimFigureName(f), Format: f.format, ZK: zk, KRaft: kr, Unit: "ms", Scale: 1e3}
+		if f.name == figPeakRSS.name {
+			vals.Unit, vals.Scale = "MiB", 1.0/(1<<20)
+		}
+		parts = append(parts, ClaimPart{Workload: w.Name, Figure: claimFigureName(f), Cost: r, Verdict: judge(r, claimed), Values: vals})
 	}
 	return parts, true
+}
+
+// claimFigureName names a resource figure as the claim judges it: of the
+// nodes (resourceClaimKind).
+func claimFigureName(f resourceFigure) string { return "nodes' " + f.name }
+
+// ensembleFigures are the resource claim figures of ZooKeeper mode's
+// ZooKeeper servers in w, each with its share of the mode's whole cluster;
+// none when w's ZooKeeper-mode runs do not report them.
+func ensembleFigures(w *Workload) []EnsembleFigure {
+	var out []EnsembleFigure
+	for _, f := range resourceClaimFigures {
+		ens, _ := resourceValues(w.Runs, cluster.ModeZK, kindZK, f)
+		all, _ := resourceValues(w.Runs, cluster.ModeZK, kindAll, f)
+		if len(ens) == 0 || len(all) == 0 {
+			continue
+		}
+		out = append(out, EnsembleFigure{Figure: f.name, Median: medianOf(ens), Share: medianOf(ens) / medianOf(all), Format: f.format})
+	}
+	return out
 }
 
 // verdictRank orders verdicts from the weakest support of a claim up.
@@ -246,10 +318,12 @@ func verdictRank(v Verdict) int {
 		return 0
 	case Inconclusive:
 		return 1
-	case Partly:
+	case DirectionOnly:
 		return 2
-	case Supported:
+	case Partly:
 		return 3
+	case Supported:
+		return 4
 	}
 	return -1
 }

@@ -455,6 +455,8 @@ func judgeFailover(ws []*Workload, res ClaimResult) ClaimResult {
 		return res
 	}
 	res.Cost, res.Measured, res.Verdict = r, true, judge(r, res.Claimed)
+	res.Values = ModeValues{Figure: "recovery after kill -9 of the active controller", Format: seconds, Unit: "s", Scale: 1,
+		ZK: positive(rec[cluster.ModeZK]), KRaft: positive(rec[cluster.ModeKRaft])}
 	res.How = fmt.Sprintf("workload failover, kill -9 of the active controller under Kafka's default timeouts, per-run recovery (ZK p50 %s, KRaft p50 %s; the seed says 30-60 s and 10-15 s)",
 		time.Duration(medianOf(rec[cluster.ModeZK])*1e9).Round(time.Millisecond), time.Duration(medianOf(rec[cluster.ModeKRaft])*1e9).Round(time.Millisecond))
 	return res

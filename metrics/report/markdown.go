@@ -46,7 +46,7 @@ func (m *md) image(alt, base string) {
 }
 
 // Markdown renders the whole report.
-func Markdown(runs []*Run, ws []*Workload, claims []ClaimResult, plots Plots) string {
+func Markdown(runs []*Run, ws []*Workload, answers []Answer, plots Plots) string {
 	var m md
 	m.linef("# kraftbench report")
 	m.linef("")
@@ -56,8 +56,9 @@ func Markdown(runs []*Run, ws []*Workload, claims []ClaimResult, plots Plots) st
 		m.linef("- `%s`: %s", w.Name, runCounts(w))
 	}
 	m.linef("")
+	writeGroups(&m, ws)
 	writeMethod(&m)
-	writeClaims(&m, claims)
+	writeClaims(&m, answers, ws)
 	for _, w := range ws {
 		writeWorkload(&m, w, plots)
 	}
@@ -101,9 +102,32 @@ func writeMethod(m *md) {
 	m.linef("- **Kafka version**: each run records the `kafka.version` its nodes modelled (%s); runs of different versions are separate series (\"KRaft 4.1\" beside \"KRaft\", which is 3.9) and separate failover sections, never pooled. The seed's claims are judged on both modes at %s, the last release that has both. What each mode models of Kafka, with Kafka's source, and what still differs, with its direction and size: the fidelity ledger, [docs/fidelity.md](../../docs/fidelity.md).", versionList(), cluster.DefaultKafkaVersion)
 	m.linef("- **Floor**: where a run also measured its store's floor (op `floor`: a bare ZooKeeper create on the same ensemble, or in KRaft mode a NoOpRecord committed through the controller's append accumulator, so with Kafka's `controller.quorum.append.linger.ms` wait; op `floor_raw` is the bare Raft commit under it), an op's p50 is also given as a multiple of that run's floor p50 (median over runs): how far above the floor of its own write path each control plane sits, Kafka's own waits excluded. Such same-run ratios are less sensitive to the machine than absolute times.")
 	m.linef("- **Resources**, where the provider reports them: CPU seconds, CPU per successful operation, the sum of peak RSS and network bytes of the cluster's processes during each run's workload, split into nodes and ZooKeeper servers; each mode's median over its runs, and KRaft/ZK across runs with the same interval as latencies (below 1x KRaft uses less).")
-	m.linef("- **Verdicts** compare the measured KRaft/ZK cost ratio (time per operation; a throughput ratio is inverted) with the claimed one, c, using the interval [lo, hi] (the point estimate when there is no CI): *%s* when KRaft is measurably better (hi < 1) and lo <= c; *%s* when lo <= c but hi >= 1; *%s* when KRaft is measurably better but by less than claimed, though by at least half the claimed effect on a log scale (lo <= sqrt(c): for \"4x faster\", at least 2x); *%s* otherwise.",
-		Supported, Inconclusive, Partly, Refuted)
+	m.linef("- **Verdicts**: %s", VerdictRule())
 	m.linef("")
+}
+
+// VerdictRule spells out how a verdict follows from a measured ratio; both
+// the workload reports and the answer page print it.
+func VerdictRule() string {
+	return fmt.Sprintf("each compares the measured KRaft/ZK cost ratio (time per operation; a throughput ratio is inverted) with the claimed one, c, using the interval [lo, hi] (the point estimate when there is no CI) and the point estimate. *%s*: KRaft is measurably better (hi < 1), the claimed improvement or a larger one is within the interval (lo <= c), and the point estimate shows at least half the claimed effect on a log scale (point <= sqrt(c); for \"45%% faster\", c = 0.55, at most 0.74x). *%s*: the same, except that the point estimate shows less than half the claimed effect (point > sqrt(c)): only a wide interval keeps the claim, the measurement does not show its size. *%s*: lo <= c but hi >= 1, the interval holds both the claim and no difference. *%s*: KRaft is measurably better but by less than claimed (lo > c), though by at least half the claimed effect on a log scale (lo <= sqrt(c): for \"4x faster\", at least 2x). *%s*: otherwise (less than half the claimed effect, none, or the reverse). A claim judged on several figures gets the weakest of their verdicts. Each verdict uses one run group (same revision, kind of machine, timeout profile and provider), never runs pooled across groups.",
+		Supported, DirectionOnly, Inconclusive, Partly, Refuted)
+}
+
+// writeGroups lists a workload's run groups when it has more than one: the
+// tables below pool every run of a mode, the verdicts use one group.
+func writeGroups(m *md, ws []*Workload) {
+	for _, w := range ws {
+		gs := groupRuns(w.Runs)
+		if len(gs) < 2 {
+			continue
+		}
+		m.linef("`%s` has runs from %d run groups (revision, kind of machine, timeout profile, provider); the tables below pool them per mode and Kafka version, while each verdict uses one group and lists the others:", w.Name, len(gs))
+		m.linef("")
+		for _, g := range gs {
+			m.linef("- %s: %s", g.Key, runCounts(&Workload{Runs: g.Runs}))
+		}
+		m.linef("")
+	}
 }
 
 // versionList is the modelled Kafka versions as "3.9, 4.1".

@@ -4,23 +4,73 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/kraftbench/kraftbench/cluster"
 )
 
-// writeClaims writes the seed-claims section: a summary table, then each
-// claim with its quote, translation, measurement and caveats.
-func writeClaims(m *md, claims []ClaimResult) {
+// AnswerPage is the answer page's path from a workload report: the
+// workload's folder sits beside it under results/.
+const AnswerPage = "../README.md"
+
+// writeClaims writes the seed claims a workload report measures: a summary
+// table, then each claim with its quote, translation, measurement and
+// caveats. Claims the results do not measure are left to the answer page,
+// which covers all of them.
+func writeClaims(m *md, answers []Answer, ws []*Workload) {
+	shown := shownClaims(answers, ws)
 	m.linef("## Seed claims")
 	m.linef("")
-	m.linef("Quantitative claims of the seed document (`%s`, a KRaft tutorial in Chinese), each with what these results say. The document states no method, hardware or load for any of them beyond the startup test's cluster size.", SeedDocument)
+	m.linef("Quantitative claims of the seed document (`%s`, a KRaft tutorial in Chinese) that these results measure; every claim, across every workload, is on the [answer page](%s). The document states no method, hardware or load for any of them beyond the startup test's cluster size.", SeedDocument, AnswerPage)
 	m.linef("")
-	m.header("llrll", "claim", "seed says (abridged)", "claimed KRaft/ZK cost", "measured KRaft/ZK cost", "verdict")
-	for _, c := range claims {
-		m.row(c.Title, c.Short, times(c.Claimed), measuredCell(c), string(c.Verdict))
+	if len(shown) == 0 {
+		m.linef("These results measure none of the seed's claims.")
+		m.linef("")
+		return
+	}
+	m.header("lllrll", "claim", "seed says (abridged)", "KRaft profile", "claimed KRaft/ZK cost", "measured KRaft/ZK cost", "verdict")
+	for _, as := range shown {
+		for _, a := range as {
+			m.row(a.Title, a.Short, "KRaft "+string(a.Version)+" vs ZooKeeper "+string(cluster.DefaultKafkaVersion), times(a.Claimed), measuredCell(a.ClaimResult), string(a.Verdict))
+		}
 	}
 	m.linef("")
-	for _, c := range claims {
-		writeClaim(m, c)
+	for _, as := range shown {
+		writeClaim(m, as)
 	}
+}
+
+// shownClaims keeps the claims measured here or assigned to a workload of
+// these results.
+func shownClaims(answers []Answer, ws []*Workload) [][]Answer {
+	var out [][]Answer
+	for _, as := range answersByClaim(answers) {
+		keep := false
+		for _, a := range as {
+			keep = keep || a.Measured
+		}
+		for _, w := range ws {
+			keep = keep || (w.Name == as[0].Workload && as[0].Metric != metricResources)
+		}
+		if keep {
+			out = append(out, as)
+		}
+	}
+	return out
+}
+
+// answersByClaim splits answers (as Answers orders them) into one slice per
+// claim, one answer per Kafka version in each.
+func answersByClaim(answers []Answer) [][]Answer {
+	var out [][]Answer
+	for i := 0; i < len(answers); {
+		j := i
+		for j < len(answers) && answers[j].Title == answers[i].Title {
+			j++
+		}
+		out = append(out, answers[i:j])
+		i = j
+	}
+	return out
 }
 
 func measuredCell(c ClaimResult) string {
@@ -37,8 +87,10 @@ func measuredCell(c ClaimResult) string {
 	return ratioCell(c.Cost, true)
 }
 
-func writeClaim(m *md, c ClaimResult) {
-	m.linef("### %s: %s", c.Title, c.Verdict)
+// writeClaim writes one claim with its answer for each Kafka version.
+func writeClaim(m *md, as []Answer) {
+	c := as[0]
+	m.linef("### %s", c.Title)
 	m.linef("")
 	m.linef("Seed, %s:", c.Where)
 	m.linef("")
@@ -52,21 +104,8 @@ func writeClaim(m *md, c ClaimResult) {
 	m.linef("")
 	m.linef("Claimed KRaft/ZK cost ratio: %s.", times(c.Claimed))
 	m.linef("")
-	if c.Measured && len(c.Parts) > 0 {
-		writeClaimParts(m, c)
-	} else if c.Measured {
-		m.linef("Measured from %s: %s, %s. %s.", c.How, times(c.Cost.Point), ciText(c.Cost), effect(c.Cost.Point))
-	} else {
-		m.linef("Not measured here: %s.", c.Why)
-	}
-	m.linef("")
-	if c.Measured && len(c.Parts) == 0 && c.Verdict == Supported && upper(c.Cost) < c.Claimed {
-		m.linef("The whole interval lies beyond the claim: here KRaft does better than the seed claims.")
-		m.linef("")
-	}
-	if c.Measured && !c.Cost.HasCI {
-		m.linef("The verdict rests on a point estimate from a single run per mode; repeat the runs (`--repetitions`) for an interval.")
-		m.linef("")
+	for _, a := range as {
+		writeAnswer(m, a)
 	}
 	m.linef("Caveats:")
 	m.linef("")
@@ -75,6 +114,64 @@ func writeClaim(m *md, c ClaimResult) {
 	}
 	m.linef("- Both modes run on one shared machine (see the runs tables); absolute times are noisy, and what carries over is the ratio measured with everything else equal.")
 	m.linef("")
+}
+
+// writeAnswer writes one Kafka version's answer: the verdict, the group it
+// rests on, what was measured, and the other groups' figures.
+func writeAnswer(m *md, a Answer) {
+	m.linef("**KRaft %s against ZooKeeper mode at %s: %s.**", a.Version, cluster.DefaultKafkaVersion, a.Verdict)
+	m.linef("")
+	if !a.Measured {
+		m.linef("Not measured: %s.", a.Why)
+		m.linef("")
+		return
+	}
+	m.linef("Rests on %s of workload `%s` (%s).", groupRunsText(*a.Chosen), a.Chosen.Workload, a.Chosen.Key)
+	m.linef("")
+	if len(a.Parts) > 0 {
+		writeClaimParts(m, a.ClaimResult)
+	} else {
+		m.linef("Measured from %s: %s, %s. %s.", a.How, times(a.Cost.Point), ciText(a.Cost), effect(a.Cost.Point))
+	}
+	m.linef("")
+	if len(a.Parts) == 0 && a.Verdict == Supported && upper(a.Cost) < a.Claimed {
+		m.linef("The whole interval lies beyond the claim: here KRaft does better than the seed claims.")
+		m.linef("")
+	}
+	if a.Verdict == DirectionOnly {
+		m.linef("The interval reaches the claim, so it is not refuted, but the point estimate shows less than half the claimed effect (on a log scale): KRaft is better here, by much less than the seed says.")
+		m.linef("")
+	}
+	if !a.Cost.HasCI {
+		m.linef("The verdict rests on a point estimate from a single run per mode; repeat the runs (`--repetitions`) for an interval.")
+		m.linef("")
+	}
+	if len(a.Ensemble) > 0 {
+		writeEnsemble(m, a.Ensemble)
+	}
+	if len(a.Others) > 0 {
+		m.linef("Other run groups, not in the verdict:")
+		m.linef("")
+		for _, g := range a.Others {
+			m.linef("- `%s`, %s (%s): %s, %s.", g.Workload, g.Key, groupRunsText(g), measuredCell(g.Result), g.Result.Verdict)
+		}
+		m.linef("")
+	}
+}
+
+// writeEnsemble reports ZooKeeper mode's ZooKeeper servers on their own.
+func writeEnsemble(m *md, fs []EnsembleFigure) {
+	var parts []string
+	for _, f := range fs {
+		parts = append(parts, fmt.Sprintf("%s %s (%.0f%% of ZooKeeper mode's whole cluster)", f.Figure, f.Format(f.Median), 100*f.Share))
+	}
+	m.linef("The ZooKeeper ensemble on its own, the cost of running a second system (the real JVM ZooKeeper, which KRaft mode does not need): %s, median over runs. It is not in the verdict: against it KRaft has nothing, and our Go nodes against a JVM say nothing about Kafka's JVM controllers, so how much a whole Kafka cluster saves cannot be concluded here.", strings.Join(parts, "; "))
+	m.linef("")
+}
+
+// groupRunsText is "3 ZooKeeper-mode runs and 3 KRaft 4.1 runs".
+func groupRunsText(g GroupAnswer) string {
+	return fmt.Sprintf("%d ZooKeeper-mode run%s and %d KRaft run%s", g.ZKRuns, plural(g.ZKRuns), g.KRuns, plural(g.KRuns))
 }
 
 // effect puts a cost ratio in words: "KRaft 48% faster".
