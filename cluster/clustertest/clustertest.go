@@ -92,6 +92,9 @@ func Run(t *testing.T, newCluster func(t *testing.T) Cluster) {
 		{"BrokersConverge", s.brokersConverge},
 		{"ControllerAgreed", s.controllerAgreed},
 		{"DeletePropagates", s.deletePropagates},
+		{"DescribeConfigs", s.describeConfigs},
+		{"AlterConfigs", s.alterConfigs},
+		{"BadConfigs", s.badConfigs},
 	} {
 		t.Run(st.name, st.run)
 	}
