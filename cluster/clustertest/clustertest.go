@@ -95,6 +95,8 @@ func Run(t *testing.T, newCluster func(t *testing.T) Cluster) {
 		{"DescribeConfigs", s.describeConfigs},
 		{"AlterConfigs", s.alterConfigs},
 		{"BadConfigs", s.badConfigs},
+		{"AddPartitions", s.addPartitions},
+		{"BadPartitions", s.badPartitions},
 	} {
 		t.Run(st.name, st.run)
 	}

@@ -111,10 +111,20 @@ func (s *suite) describeConfigs(t *testing.T) {
 	if len(e.Synonyms) == 0 || e.Synonyms[0].Source != cluster.SourceDynamicTopic {
 		t.Errorf("retention.ms synonyms %+v: want the topic override first", e.Synonyms)
 	}
-	es, _, err := describeOne(s.ctx(t), s.configAdmin(t), name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Any broker may answer, and one that does not serve the topic yet
+	// answers UNKNOWN_TOPIC_OR_PARTITION: poll for a full answer.
+	var es map[string]cluster.ConfigEntry
+	s.eventually(t, "a full describe of "+name, func(ctx context.Context) error {
+		var code int16
+		var err error
+		if es, code, err = describeOne(ctx, s.configAdmin(t), name); err != nil {
+			return err
+		}
+		if code != 0 {
+			return fmt.Errorf("describe answered %s", cluster.ErrorName(code))
+		}
+		return nil
+	})
 	cp := es["cleanup.policy"]
 	if deref(cp.Value) != "delete" || cp.Source != cluster.SourceDefault {
 		t.Errorf("cleanup.policy = %s from source %d, want Kafka's default delete", deref(cp.Value), cp.Source)

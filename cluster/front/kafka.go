@@ -35,6 +35,7 @@ type kafkaAPIs struct {
 	node           cluster.Controller
 	elector        cluster.LeaderElector   // nil when node has none
 	configs        cluster.TopicConfigurer // nil when node has none
+	partitions     cluster.PartitionCreator
 	defaults       cluster.Defaults
 	defaultTimeout time.Duration
 }
@@ -62,6 +63,8 @@ type kafkaAPIs struct {
 //     v0-1 are served by a broker that implements cluster.TopicConfigurer
 //     (describeconfigs.go, alterconfigs.go). A KRaft controller-only node
 //     takes the alterations its brokers forward on its own handlers.
+//   - CreatePartitions v0-3 is served when node implements
+//     cluster.PartitionCreator (createpartitions.go).
 //
 // The roles are read once, at registration.
 func RegisterKafkaAPIs(s *Server, node cluster.Controller, opts ...KafkaOption) {
@@ -84,6 +87,10 @@ func RegisterKafkaAPIs(s *Server, node cluster.Controller, opts ...KafkaOption) 
 	if e, ok := node.(cluster.LeaderElector); ok {
 		k.elector = e
 		s.Handle(kmsg.ElectLeaders, 0, 2, k.electLeaders)
+	}
+	if p, ok := node.(cluster.PartitionCreator); ok {
+		k.partitions = p
+		s.Handle(kmsg.CreatePartitions, 0, 3, k.createPartitions)
 	}
 	if c, ok := node.(cluster.TopicConfigurer); ok && broker {
 		k.configs = c
