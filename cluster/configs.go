@@ -200,9 +200,12 @@ type TopicConfigsResult struct {
 // DescribeTopicConfigs sends one DescribeConfigs with synonyms for the
 // topics; AlterTopicConfigs one IncrementalAlterConfigs, or one
 // AlterConfigs when the alterations are replacements (Replace; all or none
-// of them). Per-resource Kafka errors come back in the results, never as the
-// error. Safe for concurrent use.
+// of them). BrokerTopicConfigs asks one named broker, and only it, how it
+// describes one topic's configs (as BrokerView does for metadata).
+// Per-resource Kafka errors come back in the results, never as the error.
+// Safe for concurrent use.
 type ConfigAdmin interface {
 	DescribeTopicConfigs(ctx context.Context, topics []string) ([]TopicConfigsResult, error)
+	BrokerTopicConfigs(ctx context.Context, brokerID int32, topic string) (TopicConfigsResult, error)
 	AlterTopicConfigs(ctx context.Context, alters []TopicConfigAlter, validateOnly bool) ([]ConfigResult, error)
 }

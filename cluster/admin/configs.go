@@ -42,6 +42,37 @@ func (c *Client) DescribeTopicConfigs(ctx context.Context, topics []string) ([]c
 	return out, nil
 }
 
+// BrokerTopicConfigs implements cluster.ConfigAdmin: one DescribeConfigs
+// with synonyms, sent to the named broker only.
+func (c *Client) BrokerTopicConfigs(ctx context.Context, brokerID int32, topic string) (cluster.TopicConfigsResult, error) {
+	req := kmsg.NewPtrDescribeConfigsRequest()
+	req.IncludeSynonyms = true
+	r := kmsg.NewDescribeConfigsRequestResource()
+	r.ResourceType, r.ResourceName = kmsg.ConfigResourceTypeTopic, topic
+	req.Resources = append(req.Resources, r)
+	resp, err := c.cl.Broker(int(brokerID)).Request(ctx, req)
+	if err != nil {
+		return cluster.TopicConfigsResult{}, fmt.Errorf("describe configs at broker %d: %w", brokerID, err)
+	}
+	dr, ok := resp.(*kmsg.DescribeConfigsResponse)
+	if !ok || len(dr.Resources) != 1 {
+		return cluster.TopicConfigsResult{}, fmt.Errorf("describe configs at broker %d: unexpected answer %T", brokerID, resp)
+	}
+	res := dr.Resources[0]
+	out := cluster.TopicConfigsResult{Topic: res.ResourceName, Code: res.ErrorCode}
+	if res.ErrorMessage != nil {
+		out.Message = *res.ErrorMessage
+	}
+	for _, e := range res.Configs {
+		ce := cluster.ConfigEntry{Name: e.Name, Value: e.Value, Source: cluster.ConfigSource(e.Source), ReadOnly: e.ReadOnly}
+		for _, s := range e.ConfigSynonyms {
+			ce.Synonyms = append(ce.Synonyms, cluster.ConfigSynonym{Name: s.Name, Value: s.Value, Source: cluster.ConfigSource(s.Source)})
+		}
+		out.Configs = append(out.Configs, ce)
+	}
+	return out, nil
+}
+
 // AlterTopicConfigs implements cluster.ConfigAdmin. kadm applies one set of
 // changes to every topic it is given, so the request is built here, one
 // resource per alteration (front.AlterConfigsRequestFor), and franz-go
