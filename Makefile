@@ -9,7 +9,7 @@ DIRTY     := $(shell git diff --quiet HEAD 2>/dev/null || echo +dirty)
 LDFLAGS   := -X $(PKG)/internal/buildinfo.Revision=$(REVISION)$(DIRTY)
 TESTFLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build test test-short test-short-check vet fmt fuzz clean help deps bench bench-startup bench-topics bench-propagation bench-ci bench-ci-baseline bench-failover bench-scale
+.PHONY: all build test test-short test-short-check vet fmt fuzz clean help deps bench bench-startup bench-topics bench-propagation bench-operations bench-ci bench-ci-baseline bench-failover bench-scale
 
 all: build
 
@@ -77,6 +77,11 @@ bench-topics: deps build ## CreateTopics/DeleteTopics closed and open loop with 
 bench-propagation: deps build ## CreateTopics ack until every broker serves it; report in results/propagation
 	$(call bench-run,propagation,propagation)
 	$(KB) report results/propagation
+
+bench-operations: deps build ## topic config changes and CreatePartitions, both modes, until every broker serves them; report in results/operations
+	$(call bench-run,configs,operations)
+	$(call bench-run,partitions,operations)
+	$(KB) report results/operations
 
 PROFILE ?= kafka-defaults
 

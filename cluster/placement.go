@@ -18,15 +18,31 @@ func AssignReplicas(brokers []int32, partitions int32, rf int16, rng *rand.Rand)
 	n := len(ids)
 	start := rng.IntN(n)
 	shift := rng.IntN(n)
-	return assignRackUnaware(ids, partitions, int(rf), start, shift)
+	return assignRackUnaware(ids, 0, partitions, int(rf), start, shift)
+}
+
+// AssignAddedReplicas places partitions existing..existing+add-1 of a topic
+// that grows, as Kafka 3.9's AdminZkClient.createNewPartitionsAssignment
+// does (core/src/main/scala/kafka/zk/AdminZkClient.scala:253-284): the
+// fixed start index (and first shift) is the position, among the sorted
+// brokers, of the first broker whose id is at least partition 0's first
+// replica, and placement continues from partition id existing, so the new
+// partitions follow the pattern of the old ones.
+func AssignAddedReplicas(brokers []int32, firstOfPartition0 int32, existing, add int32, rf int16) [][]int32 {
+	ids := slices.Clone(brokers)
+	slices.Sort(ids)
+	start := max(0, slices.IndexFunc(ids, func(id int32) bool { return id >= firstOfPartition0 }))
+	return assignRackUnaware(ids, existing, add, int(rf), start, start)[existing:]
 }
 
 // assignRackUnaware is the deterministic core of AssignReplicas, with Kafka's
 // fixedStartIndex/nextReplicaShift made explicit so tests can pin them.
-func assignRackUnaware(ids []int32, partitions int32, rf, start, shift int) [][]int32 {
+// Partitions before from are left nil; from > 0 starts the pattern there
+// (startPartitionId).
+func assignRackUnaware(ids []int32, from, partitions int32, rf, start, shift int) [][]int32 {
 	n := len(ids)
-	out := make([][]int32, partitions)
-	for p := 0; p < int(partitions); p++ {
+	out := make([][]int32, from+partitions)
+	for p := int(from); p < int(from+partitions); p++ {
 		if p > 0 && p%n == 0 {
 			shift++
 		}

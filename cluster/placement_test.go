@@ -13,7 +13,7 @@ func TestAssignRackUnawareMatchesKafka(t *testing.T) {
 		{0, 1, 2}, {1, 2, 3}, {2, 3, 4}, {3, 4, 0}, {4, 0, 1},
 		{0, 2, 3}, {1, 3, 4}, {2, 4, 0}, {3, 0, 1}, {4, 1, 2},
 	}
-	got := assignRackUnaware([]int32{0, 1, 2, 3, 4}, 10, 3, 0, 0)
+	got := assignRackUnaware([]int32{0, 1, 2, 3, 4}, 0, 10, 3, 0, 0)
 	for p := range want {
 		if !slices.Equal(got[p], want[p]) {
 			t.Errorf("partition %d: %v, want %v", p, got[p], want[p])
@@ -67,7 +67,7 @@ func TestAssignReplicasSpreadsFollowers(t *testing.T) {
 	for start := 0; start < 5; start++ {
 		for shift := 0; shift < 5; shift++ {
 			count := map[int32]int{}
-			for _, reps := range assignRackUnaware([]int32{0, 1, 2, 3, 4}, 20, 3, start, shift) {
+			for _, reps := range assignRackUnaware([]int32{0, 1, 2, 3, 4}, 0, 20, 3, start, shift) {
 				for _, r := range reps {
 					count[r]++
 				}

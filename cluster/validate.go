@@ -52,34 +52,6 @@ type Defaults struct {
 // KafkaDefaults returns Kafka's shipped defaults.
 func KafkaDefaults() Defaults { return Defaults{NumPartitions: 1, ReplicationFactor: 1} }
 
-// topicConfigNames are the topic-level configs Kafka accepts (LogConfig). An
-// unknown name is INVALID_CONFIG, as in Kafka.
-var topicConfigNames = map[string]bool{
-	"cleanup.policy": true, "compression.type": true, "delete.retention.ms": true,
-	"file.delete.delay.ms": true, "flush.messages": true, "flush.ms": true,
-	"follower.replication.throttled.replicas": true, "index.interval.bytes": true,
-	"leader.replication.throttled.replicas": true, "local.retention.bytes": true,
-	"local.retention.ms": true, "max.compaction.lag.ms": true, "max.message.bytes": true,
-	"message.downconversion.enable": true, "message.format.version": true,
-	"message.timestamp.after.max.ms": true, "message.timestamp.before.max.ms": true,
-	"message.timestamp.difference.max.ms": true, "message.timestamp.type": true,
-	"min.cleanable.dirty.ratio": true, "min.compaction.lag.ms": true,
-	"min.insync.replicas": true, "preallocate": true, "remote.storage.enable": true,
-	"retention.bytes": true, "retention.ms": true, "segment.bytes": true,
-	"segment.index.bytes": true, "segment.jitter.ms": true, "segment.ms": true,
-	"unclean.leader.election.enable": true,
-}
-
-// ValidateTopicConfigs rejects config names Kafka does not know.
-func ValidateTopicConfigs(configs map[string]string) error {
-	for k := range configs {
-		if !topicConfigNames[k] {
-			return Errorf(kerr.InvalidConfig, "Unknown topic config name: %s", k)
-		}
-	}
-	return nil
-}
-
 // validateCounts resolves -1 to the defaults and checks the counts against
 // the live brokers, with Kafka's codes and messages.
 func validateCounts(spec *TopicSpec, d Defaults, live int) error {

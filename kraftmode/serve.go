@@ -19,7 +19,8 @@ import (
 // registerControllerAPIs registers what a controller answers on its
 // CONTROLLER listener: broker registration and heartbeats, the metadata log
 // fetch (Fetch and FetchSnapshot on __cluster_metadata), forwarded
-// CreateTopics, DeleteTopics and ElectLeaders, and DescribeQuorum.
+// CreateTopics, DeleteTopics, ElectLeaders, AlterConfigs,
+// IncrementalAlterConfigs and CreatePartitions, and DescribeQuorum.
 func (n *Node) registerControllerAPIs(srv *front.Server) {
 	srv.Handle(kmsg.BrokerRegistration, 0, 4, n.handleRegistration)
 	srv.Handle(kmsg.BrokerHeartbeat, 0, 2, n.handleHeartbeat)
@@ -28,7 +29,10 @@ func (n *Node) registerControllerAPIs(srv *front.Server) {
 	srv.Handle(kmsg.CreateTopics, 2, 7, n.handleCreateTopics)
 	srv.Handle(kmsg.DeleteTopics, 1, 6, n.handleDeleteTopics)
 	srv.Handle(kmsg.DescribeQuorum, 0, 1, n.handleDescribeQuorum)
-	srv.Handle(kmsg.ElectLeaders, 0, 2, n.handleElectLeaders) // electleaders.go
+	srv.Handle(kmsg.ElectLeaders, 0, 2, n.handleElectLeaders)                       // electleaders.go
+	srv.Handle(kmsg.IncrementalAlterConfigs, 0, 1, n.handleIncrementalAlterConfigs) // configs.go
+	srv.Handle(kmsg.AlterConfigs, 0, 2, n.handleAlterConfigs)
+	srv.Handle(kmsg.CreatePartitions, 0, 3, n.handleCreatePartitions) // createpartitions.go
 }
 
 func (n *Node) handleRegistration(ctx context.Context, _ front.RequestHeader, r kmsg.Request) (kmsg.Response, error) {

@@ -15,6 +15,8 @@ var registry = map[string]func(Params) (Workload, error){
 	"failover":    newFailover,
 	"migration":   newMigration,
 	"scale":       newScale,
+	"configs":     newConfigs,
+	"partitions":  newPartitions,
 }
 
 // Names returns the registered workload names, sorted.

@@ -106,7 +106,7 @@ func (n *Node) writeTopic(t *cluster.Topic) error {
 			return err
 		}
 	}
-	if err := n.setOrCreateTopicConfig(t); err != nil {
+	if err := n.setOrCreateTopicConfig(t.Name, t.Configs); err != nil {
 		return err
 	}
 	err := z.Create(zkmeta.TopicPath(t.Name), zkmeta.EncodeTopic(t), 0)
@@ -125,7 +125,7 @@ func (n *Node) writeTopic(t *cluster.Topic) error {
 // enableEntityConfigControllerCheck = true, KafkaZkClient.scala:2283): the write is conditioned on the version of
 // /controller read just before, so a broker that lost the controllership
 // meanwhile writes nothing (NOT_CONTROLLER).
-func (n *Node) setOrCreateTopicConfig(t *cluster.Topic) error {
+func (n *Node) setOrCreateTopicConfig(topic string, configs map[string]string) error {
 	z := n.z
 	_, st, err := z.Get(zkmeta.ControllerPath)
 	if errors.Is(err, zk.ErrNoNode) {
@@ -134,11 +134,11 @@ func (n *Node) setOrCreateTopicConfig(t *cluster.Topic) error {
 	if err != nil {
 		return err
 	}
-	cfg := zkmeta.EncodeConfig(t.Configs)
+	cfg := zkmeta.EncodeConfig(configs)
 	set := func() error {
 		_, err := z.Multi([]zkmeta.Op{
 			{Kind: zkmeta.OpCheck, Path: zkmeta.ControllerPath, Version: st.Version},
-			{Kind: zkmeta.OpSet, Path: zkmeta.TopicConfigPath(t.Name), Data: cfg, Version: -1},
+			{Kind: zkmeta.OpSet, Path: zkmeta.TopicConfigPath(topic), Data: cfg, Version: -1},
 		})
 		var me *zkmeta.MultiError
 		if errors.As(err, &me) && me.Index == 0 {
@@ -150,7 +150,7 @@ func (n *Node) setOrCreateTopicConfig(t *cluster.Topic) error {
 	if !errors.Is(err, zk.ErrNoNode) {
 		return err
 	}
-	err = z.Create(zkmeta.TopicConfigPath(t.Name), cfg, 0)
+	err = z.Create(zkmeta.TopicConfigPath(topic), cfg, 0)
 	if errors.Is(err, zk.ErrNodeExists) {
 		return set()
 	}

@@ -133,10 +133,15 @@
 // had not yet written, and resumes queued deletions. Node.LastFailover
 // reports the reload, push and state-change times.
 //
-// Not modelled: adding partitions (the PartitionModifications watch only
-// reports a grown assignment), reassignments, and preferred elections
-// asked through /admin/preferred_replica_election (only its existence is
-// checked on failover).
+// Topic configs (configs.go, configchanges.go) are written by any broker
+// to /config/topics/<t> with a sequential /config/changes notification
+// that every broker's listener reads; CreatePartitions (createpartitions.go)
+// rewrites the topic znode at the controller, whose PartitionModifications
+// watch creates the new partitions.
+//
+// Not modelled: reassignments, and preferred elections asked through
+// /admin/preferred_replica_election (only its existence is checked on
+// failover).
 //
 // # Replica logs
 //

@@ -30,6 +30,8 @@ type Node struct {
 	z      *zkmeta.Client
 	broker *broker
 	ctrl   *controller
+	// configs is the broker's config change listener (configchanges.go).
+	configs *configListener
 
 	rmu sync.Mutex // guards cfg.Rand, planRand and planEpoch
 	// planRand places topics and draws their ids, one stream per controller
@@ -57,6 +59,7 @@ func Start(ctx context.Context, cfg Config, srv *front.Server) (*Node, error) {
 	cfg = cfg.withDefaults()
 	n := &Node{cfg: cfg, log: cfg.Logger.With("node", cfg.NodeID, "mode", cluster.ModeZK), srv: srv}
 	n.ctrl = newController(n)
+	n.configs = newConfigListener(n)
 	z, err := zkmeta.Connect(ctx, cfg.ZKConnect, cfg.SessionTimeout, cfg.ConnectionTimeout, n.log, n.onSessionEvent)
 	if err != nil {
 		return nil, fmt.Errorf("start zk broker %d: %w", cfg.NodeID, err)
@@ -90,6 +93,7 @@ func Start(ctx context.Context, cfg Config, srv *front.Server) (*Node, error) {
 	}
 	n.ctrl.enqueue("Startup", n.ctrl.startup)
 	go n.ctrl.run()
+	go n.configs.run()
 	return n, nil
 }
 
@@ -242,6 +246,7 @@ func (n *Node) stop(kill bool) {
 			n.controlledShutdown() // shutdown.go
 		}
 		n.closeLink(kill)
+		n.configs.close()
 		n.broker.dead.Store(true)
 		if kill {
 			n.z.Dialer.Kill()

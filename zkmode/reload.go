@@ -150,15 +150,23 @@ func (c *controller) readTopics(names []string) ([]*ctxTopic, error) {
 	return out, nil
 }
 
-// onPartitionModification is Kafka's PartitionModifications event: the
-// topic znode changed. Adding partitions (CreatePartitions) is not modelled,
-// so a grown assignment is only reported; the watch is re-armed.
+// onPartitionModification is Kafka's PartitionModifications event (3.9
+// KafkaController.scala processPartitionModifications, :1711-1745): the
+// topic znode changed, so it is read again (re-arming the watch, as
+// Kafka's ZooKeeperClient does with the same getData), and the partitions
+// it lists that the context does not know are created as a new topic's
+// are (onNewPartitionCreation: the three waves of initPartitions, then
+// LeaderAndIsr and UpdateMetadata); the CreatePartitions waiting for the
+// topic complete once the controller's own broker serves them. A topic
+// queued for deletion gets no new partitions (Kafka also writes the old
+// assignment back, restorePartitionReplicaAssignment; kraftbench does not,
+// so its znode keeps the added partitions until the deletion removes it).
 func (c *controller) onPartitionModification(name string) error {
 	if !c.active || c.cc == nil {
 		return nil // resigned since the watch was armed: no context to check
 	}
 	t, ok := c.cc.topics[name]
-	if !ok || t.deleting {
+	if !ok {
 		return nil
 	}
 	if _, armed := c.armed[zkmeta.TopicPath(name)]; armed {
@@ -172,10 +180,26 @@ func (c *controller) onPartitionModification(name string) error {
 		return err
 	}
 	c.watchPath(zkmeta.TopicPath(name), ch, func(zk.Event) error { return c.onPartitionModification(name) })
-	if _, assignment, err := zkmeta.DecodeTopic(name, b); err == nil && len(assignment) != len(t.parts) {
-		c.log.Warn("partition count changed in ZooKeeper; adding partitions is not modelled",
-			"topic", name, "znode", len(assignment), "controller", len(t.parts))
+	_, assignment, err := zkmeta.DecodeTopic(name, b)
+	if err != nil || len(assignment) <= len(t.parts) {
+		return err
 	}
+	if t.deleting {
+		c.log.Warn("partitions added to a topic queued for deletion are not created", "topic", name,
+			"znode", len(assignment), "controller", len(t.parts))
+		return nil
+	}
+	var parts []tp
+	for p := len(t.parts); p < len(assignment); p++ {
+		t.parts = append(t.parts, ctxPartition{Partition: cluster.Partition{ID: int32(p), Replicas: assignment[p], Leader: cluster.NoLeader}})
+		parts = append(parts, tp{name, int32(p)})
+	}
+	batch := c.newBatch()
+	online, err := c.initPartitions(parts, batch)
+	if err != nil {
+		return err
+	}
+	c.sendCompleting(batch, c.onlineTopics(online))
 	return nil
 }
 

@@ -92,6 +92,11 @@ func Run(t *testing.T, newCluster func(t *testing.T) Cluster) {
 		{"BrokersConverge", s.brokersConverge},
 		{"ControllerAgreed", s.controllerAgreed},
 		{"DeletePropagates", s.deletePropagates},
+		{"DescribeConfigs", s.describeConfigs},
+		{"AlterConfigs", s.alterConfigs},
+		{"BadConfigs", s.badConfigs},
+		{"AddPartitions", s.addPartitions},
+		{"BadPartitions", s.badPartitions},
 	} {
 		t.Run(st.name, st.run)
 	}

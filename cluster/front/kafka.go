@@ -33,7 +33,9 @@ func WithDefaultTimeout(d time.Duration) KafkaOption {
 // kafkaAPIs holds what the client-facing handlers share.
 type kafkaAPIs struct {
 	node           cluster.Controller
-	elector        cluster.LeaderElector // nil when node has none
+	elector        cluster.LeaderElector   // nil when node has none
+	configs        cluster.TopicConfigurer // nil when node has none
+	partitions     cluster.PartitionCreator
 	defaults       cluster.Defaults
 	defaultTimeout time.Duration
 }
@@ -57,6 +59,12 @@ type kafkaAPIs struct {
 //   - ElectLeaders v0-2 is served when node implements
 //     cluster.LeaderElector (Kafka lists it on the zkBroker, broker and
 //     controller listeners).
+//   - DescribeConfigs v0-4, AlterConfigs v0-2 and IncrementalAlterConfigs
+//     v0-1 are served by a broker that implements cluster.TopicConfigurer
+//     (describeconfigs.go, alterconfigs.go). A KRaft controller-only node
+//     takes the alterations its brokers forward on its own handlers.
+//   - CreatePartitions v0-3 is served when node implements
+//     cluster.PartitionCreator (createpartitions.go).
 //
 // The roles are read once, at registration.
 func RegisterKafkaAPIs(s *Server, node cluster.Controller, opts ...KafkaOption) {
@@ -79,6 +87,16 @@ func RegisterKafkaAPIs(s *Server, node cluster.Controller, opts ...KafkaOption) 
 	if e, ok := node.(cluster.LeaderElector); ok {
 		k.elector = e
 		s.Handle(kmsg.ElectLeaders, 0, 2, k.electLeaders)
+	}
+	if p, ok := node.(cluster.PartitionCreator); ok {
+		k.partitions = p
+		s.Handle(kmsg.CreatePartitions, 0, 3, k.createPartitions)
+	}
+	if c, ok := node.(cluster.TopicConfigurer); ok && broker {
+		k.configs = c
+		s.Handle(kmsg.DescribeConfigs, 0, 4, k.describeConfigs)
+		s.Handle(kmsg.AlterConfigs, 0, 2, k.alterConfigs)
+		s.Handle(kmsg.IncrementalAlterConfigs, 0, 1, k.incrementalAlterConfigs)
 	}
 }
 

@@ -1,0 +1,111 @@
+package clustertest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+
+	"github.com/kraftbench/kraftbench/cluster"
+)
+
+// The CreatePartitions cases, through a cluster.PartitionAdmin.
+
+func (s *suite) partitionAdmin(t *testing.T) cluster.PartitionAdmin {
+	t.Helper()
+	pa, ok := s.c.Admin.(cluster.PartitionAdmin)
+	if !ok {
+		t.Fatalf("clustertest: the Admin (%T) does not implement cluster.PartitionAdmin", s.c.Admin)
+	}
+	return pa
+}
+
+func (s *suite) createPartitions(t *testing.T, validateOnly bool, specs ...cluster.PartitionsSpec) []cluster.TopicResult {
+	t.Helper()
+	rs, err := s.partitionAdmin(t).CreatePartitions(s.ctx(t), specs, validateOnly)
+	if err != nil {
+		t.Fatalf("CreatePartitions: %v", err)
+	}
+	if len(rs) != len(specs) {
+		t.Fatalf("CreatePartitions: %d results for %d topics", len(rs), len(specs))
+	}
+	return rs
+}
+
+// waitPartitions polls until every broker serves topic with n partitions,
+// each with a leader among its in-sync replicas, and returns one view.
+func (s *suite) waitPartitions(t *testing.T, topic string, n int) *cluster.Topic {
+	t.Helper()
+	var got *cluster.Topic
+	s.eventually(t, fmt.Sprintf("%s with %d partitions on every broker", topic, n), func(ctx context.Context) error {
+		views, err := s.views(ctx)
+		if err != nil {
+			return err
+		}
+		for id, img := range views {
+			tp := img.Topics[topic]
+			if tp == nil || len(tp.Partitions) != n {
+				return fmt.Errorf("broker %d serves %v", id, tp)
+			}
+			for _, p := range tp.Partitions {
+				if !slices.Contains(p.ISR, p.Leader) {
+					return fmt.Errorf("broker %d: partition %d has leader %d outside its ISR %v", id, p.ID, p.Leader, p.ISR)
+				}
+			}
+			got = tp
+		}
+		return nil
+	})
+	return got
+}
+
+// addPartitions: a topic grows, placed by Kafka or by hand; the old
+// partitions keep their replicas, the new have the topic's replication
+// factor; a validation adds nothing.
+func (s *suite) addPartitions(t *testing.T) {
+	n := len(s.c.Brokers)
+	rf := int16(min(2, n))
+	name := s.topic(t, "t")
+	s.mustCreate(t, spec(name, 2, rf))
+	before := s.waitPartitions(t, name, 2)
+	expectCodes(t, s.createPartitions(t, true, cluster.PartitionsSpec{Topic: name, Count: 8}), 0)
+	expectCodes(t, s.createPartitions(t, false, cluster.PartitionsSpec{Topic: name, Count: 4}), 0)
+	grown := s.waitPartitions(t, name, 4)
+	for p := range 2 {
+		if !slices.Equal(grown.Partitions[p].Replicas, before.Partitions[p].Replicas) {
+			t.Errorf("partition %d moved from %v to %v", p, before.Partitions[p].Replicas, grown.Partitions[p].Replicas)
+		}
+	}
+	for _, p := range grown.Partitions[2:] {
+		checkPartition(t, p, rf, s.c.Brokers)
+	}
+	manual := slices.Clone(s.c.Brokers[:rf])
+	slices.Reverse(manual)
+	expectCodes(t, s.createPartitions(t, false, cluster.PartitionsSpec{Topic: name, Count: 5, Assignment: [][]int32{manual}}), 0)
+	if got := s.waitPartitions(t, name, 5).Partitions[4].Replicas; !slices.Equal(got, manual) {
+		t.Errorf("manually assigned partition 4 has replicas %v, want %v", got, manual)
+	}
+}
+
+// badPartitions: fewer or as many partitions as today, an unknown topic,
+// an assignment naming a broker that does not exist or giving the wrong
+// number of partitions, and a topic named twice get Kafka's codes.
+func (s *suite) badPartitions(t *testing.T) {
+	name := s.topic(t, "t")
+	s.mustCreate(t, spec(name, 3, 1))
+	s.waitPartitions(t, name, 3)
+	expectCodes(t, s.createPartitions(t, false,
+		cluster.PartitionsSpec{Topic: name, Count: 2},
+		cluster.PartitionsSpec{Topic: s.topic(t, "missing"), Count: 4},
+	), kerr.InvalidPartitions.Code, kerr.UnknownTopicOrPartition.Code)
+	expectCodes(t, s.createPartitions(t, false, cluster.PartitionsSpec{Topic: name, Count: 3}), kerr.InvalidPartitions.Code)
+	expectCodes(t, s.createPartitions(t, false, cluster.PartitionsSpec{Topic: name, Count: 4, Assignment: [][]int32{{99999}}}),
+		kerr.InvalidReplicaAssignment.Code)
+	expectCodes(t, s.createPartitions(t, false, cluster.PartitionsSpec{Topic: name, Count: 5, Assignment: [][]int32{{s.c.Brokers[0]}}}),
+		kerr.InvalidReplicaAssignment.Code)
+	expectCodes(t, s.createPartitions(t, false, cluster.PartitionsSpec{Topic: name, Count: 4}, cluster.PartitionsSpec{Topic: name, Count: 5}),
+		kerr.InvalidRequest.Code, kerr.InvalidRequest.Code)
+	s.waitPartitions(t, name, 3)
+}
