@@ -40,12 +40,15 @@ func StartZKBrokerLink(cfg Config, clusterID string) (*ZKBrokerLink, error) {
 	cfg.Logger = cfg.Logger.With("component", "migration-link")
 	l := &ZKBrokerLink{cfg: cfg}
 	hint := newLeaderHint()
-	caughtUp := func() *cluster.Image {
-		img := cluster.NewImage(clusterID)
-		img.Offset = max(l.b.epoch.Load(), 0)
-		return img
-	}
-	l.b = newBroker(&l.cfg, clusterID, hint, nil, caughtUp)
+	// The link fetches the metadata log as an observer, as a migrating
+	// ZooKeeper-mode broker's KafkaRaftManager does, and reports the offset
+	// it reached in its heartbeats (3.9 KafkaServer.scala:487-494,
+	// listener.highestOffset): the KRaft controller is unfenced by it once
+	// caught up, and grants a controlled shutdown only once every active
+	// broker, these included, has reported the leadership moves
+	// (heartbeats.go). kraftbench's observer also builds the image it reads,
+	// which Kafka's listener does not keep.
+	l.b = newBroker(&l.cfg, clusterID, hint, nil, nil)
 	l.b.zkMigrating = true
 	l.fwd = newCtrlClient(&l.cfg, "kraftbench-zk-broker-forward", hint, nil)
 	ctx, cancel := context.WithCancel(context.Background())
