@@ -91,6 +91,9 @@ type Result struct {
 	// Faults and Measures are the run's events (see events.go).
 	Faults   []FaultWindow `json:"faults,omitempty"`
 	Measures []Measure     `json:"measures,omitempty"`
+	// Resolution is how finely the run's pollers observed its times
+	// (resolution.go); empty for a workload that polls nothing.
+	Resolution []Resolution `json:"resolution,omitempty"`
 }
 
 // Op returns the named operation's result.

@@ -172,7 +172,7 @@ func (r *Runner) result(s Scenario, spec cluster.Spec, rec *metrics.Recorder, ou
 			"broker.session.timeout.ms":             strconv.FormatInt(t.BrokerSession.Milliseconds(), 10),
 		},
 		Params: out.Params, WarmupNs: int64(s.Warmup), Notes: out.Notes, Ops: ops,
-		Faults: rec.Faults(), Measures: rec.Measures(),
+		Faults: rec.Faults(), Measures: rec.Measures(), Resolution: out.Resolution,
 	}
 	if spec.Combined {
 		res.Topology["combined"] = 1
