@@ -94,6 +94,9 @@ type Result struct {
 	// Resolution is how finely the run's pollers observed its times
 	// (resolution.go); empty for a workload that polls nothing.
 	Resolution []Resolution `json:"resolution,omitempty"`
+	// Wall is where the run's wall time went (walltime.go): setup and
+	// teardown around the workload; nil in results written before it.
+	Wall *WallTime `json:"wall,omitempty"`
 }
 
 // Op returns the named operation's result.
