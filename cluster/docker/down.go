@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
-
-	"github.com/kraftbench/kraftbench/internal/provision"
 )
 
 // createNetworks makes the run's two networks: the peer network (internal:
@@ -67,59 +64,46 @@ func countRun(ctx context.Context, cli *testcontainers.DockerClient, run string)
 
 // removeRun force-removes the containers, then the volumes and networks,
 // labelled with run ("" for every run), and returns how many it removed.
-// Each kind is removed concurrently: a run has up to 9 containers, and one
-// at a time (a SIGKILL, then the container's layer removed) its teardown
-// took 12-16 s on this 2-core machine (docs/harness.md). Volumes wait for
-// the containers that mount them, and networks for the containers attached
-// to them.
 func removeRun(ctx context.Context, cli *testcontainers.DockerClient, run string) (int, error) {
 	f := runFilter(run)
+	var errs []error
+	removed := 0
 	gone := func(err error) bool { return err == nil || cerrdefs.IsNotFound(err) }
-	var removed atomic.Int64
-	all := func(n int, remove func(i int) error) error {
-		return provision.Parallel(n, func(i int) error {
-			if err := remove(i); !gone(err) {
-				return err
-			}
-			removed.Add(1)
-			return nil
-		})
-	}
 	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
 	if err != nil {
 		return 0, fmt.Errorf("list containers: %w", err)
 	}
-	errs := []error{all(len(cs.Items), func(i int) error {
-		c := cs.Items[i]
+	for _, c := range cs.Items {
 		_, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
 		if !gone(err) {
-			return fmt.Errorf("remove container %s: %w", trimSlash(c.Names), err)
+			errs = append(errs, fmt.Errorf("remove container %s: %w", trimSlash(c.Names), err))
+			continue
 		}
-		return nil
-	})}
+		removed++
+	}
 	vs, err := cli.VolumeList(ctx, client.VolumeListOptions{Filters: f})
 	if err != nil {
-		return int(removed.Load()), errors.Join(append(errs, fmt.Errorf("list volumes: %w", err))...)
+		return removed, errors.Join(append(errs, fmt.Errorf("list volumes: %w", err))...)
 	}
-	errs = append(errs, all(len(vs.Items), func(i int) error {
-		v := vs.Items[i]
+	for _, v := range vs.Items {
 		if _, err := cli.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{Force: true}); !gone(err) {
-			return fmt.Errorf("remove volume %s: %w", v.Name, err)
+			errs = append(errs, fmt.Errorf("remove volume %s: %w", v.Name, err))
+			continue
 		}
-		return nil
-	}))
+		removed++
+	}
 	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: f})
 	if err != nil {
-		return int(removed.Load()), errors.Join(append(errs, fmt.Errorf("list networks: %w", err))...)
+		return removed, errors.Join(append(errs, fmt.Errorf("list networks: %w", err))...)
 	}
-	errs = append(errs, all(len(ns.Items), func(i int) error {
-		n := ns.Items[i]
+	for _, n := range ns.Items {
 		if _, err := cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); !gone(err) {
-			return fmt.Errorf("remove network %s: %w", n.Name, err)
+			errs = append(errs, fmt.Errorf("remove network %s: %w", n.Name, err))
+			continue
 		}
-		return nil
-	}))
-	return int(removed.Load()), errors.Join(errs...)
+		removed++
+	}
+	return removed, errors.Join(errs...)
 }
 
 // Down removes what the run named name left behind (containers, volumes,
