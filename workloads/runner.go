@@ -104,8 +104,8 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode cluster.Mode, rep 
 		return nil, errors.Join(fmt.Errorf("admin client: %w", err), c.Stop(stopCtx))
 	}
 	// The cluster is removed before the result is written, so the result
-	// holds its teardown time too; the deferred call covers every early
-	// return.
+	// holds its teardown time too (the deferred call covers every early
+	// return); the result's Finished stays the workload's end.
 	var removed bool
 	remove := func() {
 		if removed {
@@ -143,11 +143,11 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode cluster.Mode, rep 
 		out.Notes = append(out.Notes, note)
 		runErr = err
 	}
-	remove()
-	res, err := r.result(s, spec, rec, out, base)
+	res, err := r.result(s, spec, rec, out, base) // Finished: the workload's end, not the teardown's
 	if err != nil {
 		return nil, errors.Join(runErr, err)
 	}
+	remove()
 	if len(res.Ops) == 0 && len(res.Measures) == 0 {
 		return nil, runErr
 	}

@@ -55,6 +55,11 @@ func TestRunnerRecordsSetupAndTeardown(t *testing.T) {
 	if ms(w.SetupNs) < 30*time.Millisecond || ms(w.WorkloadNs) < 10*time.Millisecond || ms(w.TeardownNs) < 40*time.Millisecond || w.FloorNs != 0 {
 		t.Errorf("wall %+v: want setup >= 30ms, workload >= 10ms, teardown >= 40ms, no floor", *w)
 	}
+	// Finished is the workload's end: the report's run duration leaves the
+	// teardown out.
+	if d := results[0].Finished.Sub(results[0].Started); d >= ms(w.WorkloadNs)+ms(w.TeardownNs)/2 {
+		t.Errorf("run lasted %v by its result, with workload %v and teardown %v: Finished includes the teardown", d, ms(w.WorkloadNs), ms(w.TeardownNs))
+	}
 	if n := stops.Load(); n != 1 {
 		t.Errorf("cluster stopped %d times, want once", n)
 	}
