@@ -138,3 +138,22 @@ images: ## build the docker provider's images (node, zookeeper) unless current o
 .PHONY: dashboards
 dashboards: ## regenerate the Grafana dashboards' JSON in dashboards/json from the Go generator (commit it)
 	$(GO) run ./cmd/kraftbench dashboards --out dashboards/json
+
+# The instrument's own costs (docs/harness.md): recording one sample
+# (Recorder.Record alone, with the OpenTelemetry sink, from 4, 16 and 64
+# goroutines; target 1 µs and no allocation) and the open loop's achieved
+# rate and send lateness at 100, 1k and 10k ops/s against a fake that
+# answers at once (target: within 1% of the offered rate). Prints Go
+# benchmark lines, then benchstat's summary of each; the raw lines stay in
+# HARNESS_OUT. About 40 s.
+HARNESS_OUT ?= $(or $(TMPDIR),/tmp)/kraftbench-harness
+BENCHSTAT   := $(GO) run golang.org/x/perf/cmd/benchstat
+
+.PHONY: bench-harness
+bench-harness: ## the harness's own costs: Recorder.Record per sample (alone, OpenTelemetry sink, 4/16/64 goroutines) and the open loop's achieved rate and lateness at 100/1k/10k ops/s (about 40 s)
+	@mkdir -p $(HARNESS_OUT)
+	$(GO) test -run '^$$' -bench 'Record' -benchmem -benchtime 200000x -count 6 ./metrics/ > $(HARNESS_OUT)/record.txt || { cat $(HARNESS_OUT)/record.txt; exit 1; }
+	$(GO) test -run '^$$' -bench 'OpenLoop' -benchtime 1x -count 3 ./workloads/ > $(HARNESS_OUT)/openloop.txt || { cat $(HARNESS_OUT)/openloop.txt; exit 1; }
+	@cat $(HARNESS_OUT)/record.txt $(HARNESS_OUT)/openloop.txt | grep '^Benchmark'
+	@echo; $(BENCHSTAT) $(HARNESS_OUT)/record.txt
+	@echo; $(BENCHSTAT) $(HARNESS_OUT)/openloop.txt

@@ -162,8 +162,9 @@ func (o *OTel) Sink(run RunLabels) *OTelSink {
 // OpenTelemetry instruments. Its methods are safe for concurrent use and do
 // not block (the SDK aggregates in memory; readers export on their own).
 type OTelSink struct {
-	o   *OTel
-	run RunLabels
+	o     *OTel
+	run   RunLabels
+	cache opAttrs
 }
 
 var (
@@ -172,19 +173,19 @@ var (
 	_ UsageSink = (*OTelSink)(nil)
 )
 
-// Observe records a sample the Recorder has counted.
+// Observe records a sample the Recorder has counted. Its attribute sets are
+// built once per op (opAttrs), so a sample allocates nothing.
 func (s *OTelSink) Observe(smp Sample) {
 	ctx := context.Background()
-	op := attribute.String("op", smp.Op)
 	if smp.Err != nil {
-		code := cluster.ErrorName(cluster.ErrorCode(smp.Err))
-		s.o.opErrs.Add(ctx, 1, metric.WithAttributes(s.run.attrs(op, attribute.String("code", code))...))
+		s.o.opErrs.Add(ctx, 1, s.cache.forError(s.run, smp.Op, cluster.ErrorCode(smp.Err))...)
 		return
 	}
 	sec := smp.Latency().Seconds()
-	s.o.opDur.Record(ctx, sec, metric.WithAttributes(s.run.attrs(op)...))
-	if phase, ok := OpPhase(smp.Op); ok {
-		s.o.phaseDur.Record(ctx, sec, metric.WithAttributes(s.run.attrs(attribute.String("phase", string(phase)))...))
+	a := s.cache.forOK(s.run, smp.Op)
+	s.o.opDur.Record(ctx, sec, a.dur...)
+	if a.phase != nil {
+		s.o.phaseDur.Record(ctx, sec, a.phase...)
 	}
 }
 

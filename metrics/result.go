@@ -112,6 +112,12 @@ type Result struct {
 	// Faults and Measures are the run's events (see events.go).
 	Faults   []FaultWindow `json:"faults,omitempty"`
 	Measures []Measure     `json:"measures,omitempty"`
+	// Resolution is how finely the run's pollers observed its times
+	// (resolution.go); empty for a workload that polls nothing.
+	Resolution []Resolution `json:"resolution,omitempty"`
+	// Wall is where the run's wall time went (walltime.go): setup and
+	// teardown around the workload; nil in results written before it.
+	Wall *WallTime `json:"wall,omitempty"`
 }
 
 // Op returns the named operation's result.

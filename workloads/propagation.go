@@ -69,6 +69,10 @@ func (w *propagation) Run(ctx context.Context, env *Env) (Outcome, error) {
 		}
 	}
 	rtt := env.Rec.Histogram("metadata")
+	if rtt.TotalCount() > 0 {
+		out.Resolution = []metrics.Resolution{metrics.NewResolution("propagation",
+			"one Metadata request to one broker (each broker is polled by its own loop)", w.poll, rtt)}
+	}
 	out.Notes = append(out.Notes, fmt.Sprintf(
 		"resolution: a broker's time may lag the true moment by up to poll_interval (%v) plus one Metadata round trip (p50 %v, p99 %v)",
 		w.poll, time.Duration(rtt.ValueAtQuantile(50)), time.Duration(rtt.ValueAtQuantile(99))))

@@ -88,25 +88,41 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode cluster.Mode, rep 
 	}
 	spec.Provider = p.Name()
 	r.progressf("[%s rep %d/%d] starting %s cluster (%s provider)", mode, rep+1, s.Repetitions, mode, p.Name())
+	var wall metrics.WallTime
 	started := time.Now()
 	c, err := p.Start(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
+	wall.SetupNs = int64(time.Since(started))
+	r.progressf("[%s rep %d/%d] cluster ready in %v; running %s", mode, rep+1, s.Repetitions,
+		time.Since(started).Round(time.Millisecond), s.Workload)
+	adm, err := admin.New(c.Bootstrap(), admin.Options{})
+	if err != nil {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		return nil, errors.Join(fmt.Errorf("admin client: %w", err), c.Stop(stopCtx))
+	}
+	// The cluster is removed before the result is written, so the result
+	// holds its teardown time too (the deferred call covers every early
+	// return); the result's Finished stays the workload's end.
+	var removed bool
+	remove := func() {
+		if removed {
+			return
+		}
+		removed = true
+		adm.Close()
+		t0 := time.Now()
 		stopCtx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		if err := c.Stop(stopCtx); err != nil {
 			r.Log.Warn("stop cluster", "cluster", spec.Name, "err", err)
 		}
-	}()
-	r.progressf("[%s rep %d/%d] cluster ready in %v; running %s", mode, rep+1, s.Repetitions,
-		time.Since(started).Round(time.Millisecond), s.Workload)
-	adm, err := admin.New(c.Bootstrap(), admin.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("admin client: %w", err)
+		wall.TeardownNs = int64(time.Since(t0))
+		r.progressf("[%s rep %d/%d] cluster removed in %v", mode, rep+1, s.Repetitions, time.Since(t0).Round(time.Millisecond))
 	}
-	defer adm.Close()
+	defer remove()
 	base := time.Now()
 	tl, _ := w.(NeedsTimeline)
 	rec := metrics.NewRecorder(metrics.RecorderOptions{Base: base, Warmup: time.Duration(s.Warmup),
@@ -117,21 +133,26 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode cluster.Mode, rep 
 		RunID: fmt.Sprintf("kb%d", base.UnixNano()%1_000_000_000), OutputDir: s.Output}
 	usage := metrics.SampleResources(ctx, c, time.Second, r.runSinks(s, spec, base)...) // nil when c cannot tell; feeds the node gauges
 	out, runErr := w.Run(ctx, env)
+	wall.WorkloadNs = int64(time.Since(base))
 	resources := usage.Stop(ctx)
 	if runErr == nil && s.Floor > 0 && s.Workload != "floor" {
 		r.progressf("[%s rep %d/%d] measuring the store floor (%d samples)", mode, rep+1, s.Repetitions, s.Floor)
+		f0 := time.Now()
 		note, err := measureFloor(ctx, env, s.Floor)
+		wall.FloorNs = int64(time.Since(f0))
 		out.Notes = append(out.Notes, note)
 		runErr = err
 	}
-	res, err := r.result(s, spec, rec, out, base)
+	res, err := r.result(s, spec, rec, out, base) // Finished: the workload's end, not the teardown's
 	if err != nil {
 		return nil, errors.Join(runErr, err)
 	}
+	remove()
 	if len(res.Ops) == 0 && len(res.Measures) == 0 {
 		return nil, runErr
 	}
 	res.Resources = resources
+	res.Wall = &wall
 	if runErr != nil {
 		res.Notes = append(res.Notes, "run ended early: "+runErr.Error())
 	}
@@ -172,7 +193,7 @@ func (r *Runner) result(s Scenario, spec cluster.Spec, rec *metrics.Recorder, ou
 			"broker.session.timeout.ms":             strconv.FormatInt(t.BrokerSession.Milliseconds(), 10),
 		},
 		Params: out.Params, WarmupNs: int64(s.Warmup), Notes: out.Notes, Ops: ops,
-		Faults: rec.Faults(), Measures: rec.Measures(),
+		Faults: rec.Faults(), Measures: rec.Measures(), Resolution: out.Resolution,
 	}
 	if spec.Combined {
 		res.Topology["combined"] = 1

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
+	"github.com/kraftbench/kraftbench/cluster/ready"
 	"github.com/kraftbench/kraftbench/metrics"
 )
 
@@ -62,6 +63,7 @@ func (w *startup) Run(ctx context.Context, env *Env) (Outcome, error) {
 	if err := w.populate(ctx, env); err != nil {
 		return out, err
 	}
+	probe := newReadinessProbe(env.Cluster)
 	for i := 0; i < w.restarts && ctx.Err() == nil; i++ {
 		t0 := time.Now()
 		phases, err := rs.RestartAll(ctx)
@@ -77,8 +79,10 @@ func (w *startup) Run(ctx context.Context, env *Env) (Outcome, error) {
 		}
 		env.Rec.Record(metrics.Sample{Op: "startup", Start: begin, End: begin.Add(phases[len(phases)-1].After)})
 		env.Progressf("  startup %d/%d: ready in %v", i+1, w.restarts, phases[len(phases)-1].After.Round(time.Millisecond))
+		probe.measure(ctx)
 	}
-	out.Notes = append(out.Notes, "startup is timed from the first process started again (after a graceful stop of every node and the store) until ready, from the provider's readiness polls every 50 ms")
+	out.Notes = append(out.Notes, fmt.Sprintf("startup is timed from the first process started again (after a graceful stop of every node and the store) until ready, from the provider's readiness polls every %v", ready.Interval))
+	out.Resolution = probe.resolution()
 	return out, ctx.Err()
 }
 

@@ -167,6 +167,7 @@ func openLoop(ctx context.Context, env *Env, name string, rate float64, d time.D
 	defer pool.close()
 	n := int(rate * d.Seconds())
 	interval := time.Duration(float64(time.Second) / rate)
+	spin := spinsAt(interval)
 	var done atomic.Int64
 	stop := progress(ctx, env, name, n, &done)
 	defer stop()
@@ -175,12 +176,7 @@ func openLoop(ctx context.Context, env *Env, name string, rate float64, d time.D
 	t0 := time.Now()
 	for i := 0; i < n && ctx.Err() == nil; i++ {
 		intended := t0.Add(time.Duration(i) * interval)
-		if wait := time.Until(intended); wait > 0 {
-			select {
-			case <-ctx.Done():
-			case <-time.After(wait):
-			}
-		}
+		waitUntil(ctx, intended, spin)
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():

@@ -71,6 +71,8 @@ type Meter interface {
 type Outcome struct {
 	Params map[string]string
 	Notes  []string
+	// Resolution states each poller's interval and measured round cost.
+	Resolution []metrics.Resolution
 }
 
 // Workload is one driver.

@@ -45,6 +45,12 @@ func FetchStatus(ctx context.Context, addr string) (cluster.Status, error) {
 	return st, nil
 }
 
+// Interval is how often Wait polls every node: a phase is marked with the
+// first round that shows it, so it may lag the true moment by up to one
+// interval plus one round (workloads state the round's measured cost in
+// their results' resolution).
+const Interval = 50 * time.Millisecond
+
 // Check is one observation of every node, as a readiness poll sees it.
 type Check struct {
 	Statuses map[int32]cluster.Status
@@ -67,7 +73,7 @@ func Wait(ctx context.Context, start time.Time, poll Poller, storeReady func(con
 			phases = append(phases, cluster.Phase{Name: name, After: time.Since(start)})
 		}
 	}
-	tick := time.NewTicker(50 * time.Millisecond)
+	tick := time.NewTicker(Interval)
 	defer tick.Stop()
 	var last string
 	for {

@@ -145,6 +145,7 @@ func applyBenchFlags(cmd *cobra.Command, s *workloads.Scenario, ov workloads.Sce
 }
 
 func runBench(cmd *cobra.Command, s workloads.Scenario, metricsAddr string, linger time.Duration) error {
+	began := time.Now()
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	exp, stopTelemetry, err := startTelemetry(cmd, metricsAddr)
@@ -182,6 +183,7 @@ func runBench(cmd *cobra.Command, s workloads.Scenario, metricsAddr string, ling
 			return err
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "\n%d result file(s) in %s\n", len(results), s.Output)
+		writeWallTime(cmd.OutOrStdout(), results, time.Since(began))
 	}
 	if runErr != nil && ctx.Err() != nil {
 		return fmt.Errorf("interrupted; clusters removed, %d result(s) kept in %s", len(results), s.Output)

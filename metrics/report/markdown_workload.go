@@ -38,6 +38,7 @@ func writeWorkload(m *md, w *Workload, plots Plots) {
 		s.write(m, w, plots.Sections[w.Name])
 	}
 	writeResources(m, w)
+	writeResolution(m, w)
 	writeNotes(m, w)
 }
 
