@@ -91,7 +91,7 @@ bench-failover: deps build ## kill, stop, pause, partition of the active control
 
 PARTITIONS ?= 1000,10000,100000
 
-bench-scale: deps build ## a cluster growing through PARTITIONS (default 1000,10000,100000; up to 1000000): create, controlled shutdown, controller kill -9, cold start, memory; both modes, local (about 7 min); report in results/scale
+bench-scale: deps build ## a cluster growing through PARTITIONS (default 1000,10000,100000; up to 1000000): create, controlled shutdown, controller kill -9, cold start, memory; both modes, local (about 35 min on 2 cores, most of it the brokers making 100k replica logs); report in results/scale
 	$(KB) bench --scenario workloads/scenarios/scale.yaml --param partitions=$(PARTITIONS) -o results/scale $(BENCHFLAGS)
 	$(KB) report results/scale
 
@@ -100,7 +100,7 @@ bench-scale: deps build ## a cluster growing through PARTITIONS (default 1000,10
 MIGRATION_PARTITIONS ?= 1000,10000,100000
 
 .PHONY: bench-migration
-bench-migration: deps build ## ZooKeeper-to-KRaft online migration (start, roll each broker, finalize) under a probe load, one run per count of MIGRATION_PARTITIONS (default 1000,10000,100000; about 5 min), ZooKeeper mode, local; report in results/migration
+bench-migration: deps build ## ZooKeeper-to-KRaft online migration (start, roll each broker, finalize) under a probe load, one run per count of MIGRATION_PARTITIONS (default 1000,10000,100000; about 20 min), ZooKeeper mode, local; report in results/migration
 	@st=0; for p in $$(echo $(MIGRATION_PARTITIONS) | tr , ' '); do \
 		$(KB) bench --scenario workloads/scenarios/migration.yaml --param partitions=$$p -o results/migration $(BENCHFLAGS) || st=1; \
 	done; $(KB) report results/migration && exit $$st
