@@ -141,7 +141,7 @@ func (s *suite) describeConfigs(t *testing.T) {
 // AlterConfigs replaces every override; a validation writes nothing.
 func (s *suite) alterConfigs(t *testing.T) {
 	name := s.topic(t, "t")
-	s.mustCreate(t, cluster.TopicSpec{Name: name, NumPartitions: 1, ReplicationFactor: 1,
+	s.mustCreateServed(t, cluster.TopicSpec{Name: name, NumPartitions: 1, ReplicationFactor: 1,
 		Configs: map[string]string{"retention.ms": "60000"}})
 	expectConfigCodes(t, s.alter(t, true, cluster.TopicConfigAlter{Topic: name,
 		Changes: []cluster.ConfigChange{{Name: "segment.ms", Op: cluster.ConfigSet, Value: str("3600000")}}}), 0)
@@ -166,7 +166,7 @@ func (s *suite) alterConfigs(t *testing.T) {
 // named twice get Kafka's codes, and nothing is written.
 func (s *suite) badConfigs(t *testing.T) {
 	name := s.topic(t, "t")
-	s.mustCreate(t, spec(name, 1, 1))
+	s.mustCreateServed(t, spec(name, 1, 1))
 	set := func(topic, key, value string) cluster.TopicConfigAlter {
 		return cluster.TopicConfigAlter{Topic: topic, Changes: []cluster.ConfigChange{{Name: key, Op: cluster.ConfigSet, Value: str(value)}}}
 	}

@@ -68,7 +68,7 @@ func (s *suite) addPartitions(t *testing.T) {
 	n := len(s.c.Brokers)
 	rf := int16(min(2, n))
 	name := s.topic(t, "t")
-	s.mustCreate(t, spec(name, 2, rf))
+	s.mustCreateServed(t, spec(name, 2, rf))
 	before := s.waitPartitions(t, name, 2)
 	expectCodes(t, s.createPartitions(t, true, cluster.PartitionsSpec{Topic: name, Count: 8}), 0)
 	expectCodes(t, s.createPartitions(t, false, cluster.PartitionsSpec{Topic: name, Count: 4}), 0)
@@ -94,7 +94,7 @@ func (s *suite) addPartitions(t *testing.T) {
 // number of partitions, and a topic named twice get Kafka's codes.
 func (s *suite) badPartitions(t *testing.T) {
 	name := s.topic(t, "t")
-	s.mustCreate(t, spec(name, 3, 1))
+	s.mustCreateServed(t, spec(name, 3, 1))
 	s.waitPartitions(t, name, 3)
 	expectCodes(t, s.createPartitions(t, false,
 		cluster.PartitionsSpec{Topic: name, Count: 2},

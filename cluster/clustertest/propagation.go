@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+
+	"github.com/kraftbench/kraftbench/cluster"
 )
 
 // converged returns nil when every broker serves the same digest and the
@@ -80,4 +82,28 @@ func (s *suite) deletePropagates(t *testing.T) {
 	s.eventually(t, "deletion on every broker", func(ctx context.Context) error {
 		return s.converged(ctx, name, false)
 	})
+}
+
+// mustCreateServed creates the topics and waits until every broker serves
+// them: a request for them (AlterConfigs, CreatePartitions) may reach any
+// broker, and one whose metadata does not have the topic yet answers
+// UNKNOWN_TOPIC_OR_PARTITION, as Kafka's does (a CreateTopics answer waits
+// for the handling broker only).
+func (s *suite) mustCreateServed(t *testing.T, specs ...cluster.TopicSpec) {
+	t.Helper()
+	s.mustCreate(t, specs...)
+	for _, sp := range specs {
+		s.eventually(t, "every broker serving "+sp.Name, func(ctx context.Context) error {
+			views, err := s.views(ctx)
+			if err != nil {
+				return err
+			}
+			for id, img := range views {
+				if _, ok := img.Topics[sp.Name]; !ok {
+					return fmt.Errorf("broker %d does not serve %s yet", id, sp.Name)
+				}
+			}
+			return nil
+		})
+	}
 }
