@@ -62,12 +62,18 @@ type Partition struct {
 	ISR         []int32
 	Leader      int32 // NoLeader when no replica can lead
 	LeaderEpoch int32
+	// Adding and Removing are the replicas a reassignment in progress adds
+	// and removes (KIP-455); both empty when none is (reassign.go).
+	Adding   []int32
+	Removing []int32
 }
 
 // Clone returns a deep copy of p.
 func (p Partition) Clone() Partition {
 	p.Replicas = slices.Clone(p.Replicas)
 	p.ISR = slices.Clone(p.ISR)
+	p.Adding = slices.Clone(p.Adding)
+	p.Removing = slices.Clone(p.Removing)
 	return p
 }
 

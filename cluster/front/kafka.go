@@ -36,6 +36,7 @@ type kafkaAPIs struct {
 	elector        cluster.LeaderElector   // nil when node has none
 	configs        cluster.TopicConfigurer // nil when node has none
 	partitions     cluster.PartitionCreator
+	reassigner     cluster.Reassigner
 	defaults       cluster.Defaults
 	defaultTimeout time.Duration
 }
@@ -65,6 +66,9 @@ type kafkaAPIs struct {
 //     takes the alterations its brokers forward on its own handlers.
 //   - CreatePartitions v0-3 is served when node implements
 //     cluster.PartitionCreator (createpartitions.go).
+//   - AlterPartitionReassignments v0 and ListPartitionReassignments v0 (the
+//     versions Kafka 3.9 has) are served when node implements
+//     cluster.Reassigner (reassign.go).
 //
 // The roles are read once, at registration.
 func RegisterKafkaAPIs(s *Server, node cluster.Controller, opts ...KafkaOption) {
@@ -91,6 +95,11 @@ func RegisterKafkaAPIs(s *Server, node cluster.Controller, opts ...KafkaOption) 
 	if p, ok := node.(cluster.PartitionCreator); ok {
 		k.partitions = p
 		s.Handle(kmsg.CreatePartitions, 0, 3, k.createPartitions)
+	}
+	if r, ok := node.(cluster.Reassigner); ok {
+		k.reassigner = r
+		s.Handle(kmsg.AlterPartitionAssignments, 0, 0, k.alterPartitionReassignments)
+		s.Handle(kmsg.ListPartitionReassignments, 0, 0, k.listPartitionReassignments)
 	}
 	if c, ok := node.(cluster.TopicConfigurer); ok && broker {
 		k.configs = c
