@@ -78,10 +78,13 @@ bench-propagation: deps build ## CreateTopics ack until every broker serves it; 
 	$(call bench-run,propagation,propagation)
 	$(KB) report results/propagation
 
-bench-operations: deps build ## topic config changes and CreatePartitions, both modes, until every broker serves them; report in results/operations
+bench-operations: deps build ## topic config changes, CreatePartitions and reassignments (1k partitions; reassignments also at 10k into results/operations-10k), both modes, until every broker serves them; report in results/operations
 	$(call bench-run,configs,operations)
 	$(call bench-run,partitions,operations)
+	$(call bench-run,reassign,operations)
+	$(KB) bench --scenario workloads/scenarios/reassign.yaml --param partitions=1000 -o results/operations-10k $(BENCHFLAGS)
 	$(KB) report results/operations
+	$(KB) report results/operations-10k
 
 PROFILE ?= kafka-defaults
 

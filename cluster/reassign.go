@@ -119,3 +119,11 @@ func SortReassignments(rs []Reassignment) {
 		return int(a.Partition - b.Partition)
 	})
 }
+
+// Err is r's error: nil on success, else a *Error with its code.
+func (r PartitionResult) Err() error {
+	if r.Code == 0 {
+		return nil
+	}
+	return &Error{Code: r.Code, Message: r.Message}
+}

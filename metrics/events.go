@@ -71,6 +71,12 @@ const (
 	// handover, roll_broker_<id>, finalize or rollback) and partitions. Not
 	// exported to OpenTelemetry: reports read it from the result files.
 	MeasureMigrationUnavailable = "migration_unavailable"
+	// MeasureReassignUnavailable is the write unavailability, in seconds,
+	// that one batch of a reassign run caused as the probe load saw it (the
+	// sum of the windows that opened between its start and the next
+	// batch's; 0 when no write failed or stalled); labels batch and moved.
+	// Not exported to OpenTelemetry: reports read it from the result files.
+	MeasureReassignUnavailable = "reassign_unavailable"
 )
 
 // FailoverMeasure is the "measure" label of a MeasureFailover figure (see

@@ -17,6 +17,7 @@ var registry = map[string]func(Params) (Workload, error){
 	"scale":       newScale,
 	"configs":     newConfigs,
 	"partitions":  newPartitions,
+	"reassign":    newReassign,
 }
 
 // Names returns the registered workload names, sorted.

@@ -17,4 +17,5 @@ var sections = map[string]section{
 	"failover":  {plots: failoverPlots, write: writeFailover},
 	"migration": {plots: migrationPlots, write: writeMigration},
 	"scale":     {plots: scalePlots, write: writeScale},
+	"reassign":  {write: writeReassign},
 }
