@@ -52,3 +52,26 @@ func TestPlanAddPartitions(t *testing.T) {
 		t.Fatalf("manual %v, %v", got, err)
 	}
 }
+
+func TestReassignToAsKafka(t *testing.T) {
+	// ControllerContext.scala's example: ORS {1,2,3} to TRS {4,5,6}.
+	full, add, remove := ReassignTo([]int32{1, 2, 3}, nil, []int32{4, 5, 6})
+	if !slices.Equal(full, []int32{4, 5, 6, 1, 2, 3}) || !slices.Equal(add, []int32{4, 5, 6}) || !slices.Equal(remove, []int32{1, 2, 3}) {
+		t.Fatalf("full %v add %v remove %v", full, add, remove)
+	}
+	// Overlapping ([1 2 3] to [3 4 2]): the target first, then the removed.
+	full, add, remove = ReassignTo([]int32{1, 2, 3}, nil, []int32{3, 4, 2})
+	if !slices.Equal(full, []int32{3, 4, 2, 1}) || !slices.Equal(add, []int32{4}) || !slices.Equal(remove, []int32{1}) {
+		t.Fatalf("full %v add %v remove %v", full, add, remove)
+	}
+	// A new target during a move counts from the origin replicas: [4 1 2]
+	// adding 4 is origin [1 2]; to [2 5] adds 5 and removes 1.
+	full, add, remove = ReassignTo([]int32{4, 1, 2}, []int32{4}, []int32{2, 5})
+	if !slices.Equal(full, []int32{2, 5, 1}) || !slices.Equal(add, []int32{5}) || !slices.Equal(remove, []int32{1}) {
+		t.Fatalf("full %v add %v remove %v", full, add, remove)
+	}
+	p := Partition{Replicas: []int32{4, 5, 1}, Adding: []int32{4, 5}, Removing: []int32{1}}
+	if !p.IsReassigning() || !slices.Equal(p.Target(), []int32{4, 5}) {
+		t.Fatalf("target %v", p.Target())
+	}
+}

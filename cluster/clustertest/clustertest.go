@@ -97,6 +97,8 @@ func Run(t *testing.T, newCluster func(t *testing.T) Cluster) {
 		{"BadConfigs", s.badConfigs},
 		{"AddPartitions", s.addPartitions},
 		{"BadPartitions", s.badPartitions},
+		{"Reassign", s.reassign},
+		{"BadReassign", s.badReassign},
 	} {
 		t.Run(st.name, st.run)
 	}
