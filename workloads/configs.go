@@ -85,33 +85,23 @@ func (w *configs) Run(ctx context.Context, env *Env) (Outcome, error) {
 // propagate makes one change and times it until every broker describes it.
 func (w *configs) propagate(ctx context.Context, env *Env, ca cluster.ConfigAdmin, brokers []int32,
 	alter func(context.Context, cluster.Admin) (string, string, error)) error {
-	ictx, cancel := context.WithTimeout(ctx, w.timeout)
-	defer cancel()
-	var topic, value string
-	var acked time.Time
-	err := timed(env.Rec, "alter_config", func() error {
-		var err error
-		topic, value, err = alter(ictx, env.Admin)
-		acked = time.Now()
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	return awaitBrokers(ictx, env, brokers, acked, "config_propagation", func(ctx context.Context, id int32) (bool, error) {
-		start := time.Now()
-		res, err := ca.BrokerTopicConfigs(ctx, id, topic)
-		env.Rec.Record(metrics.Sample{Op: "describe_configs", Start: start, End: time.Now(), Err: err})
-		if err != nil || res.Code != 0 {
-			return false, nil
-		}
-		for _, e := range res.Configs {
-			if e.Name == "retention.ms" {
-				return e.Value != nil && *e.Value == value, nil
+	return w.timedChange(ctx, env, brokers, "alter_config", "config_propagation", func(ctx context.Context) (func(context.Context, int32) (bool, error), error) {
+		topic, value, err := alter(ctx, env.Admin)
+		return func(ctx context.Context, id int32) (bool, error) {
+			start := time.Now()
+			res, err := ca.BrokerTopicConfigs(ctx, id, topic)
+			env.Rec.Record(metrics.Sample{Op: "describe_configs", Start: start, End: time.Now(), Err: err})
+			if err != nil || res.Code != 0 {
+				return false, nil
 			}
-		}
-		return false, nil
-	}, w.poll)
+			for _, e := range res.Configs {
+				if e.Name == "retention.ms" {
+					return e.Value != nil && *e.Value == value, nil
+				}
+			}
+			return false, nil
+		}, err
+	})
 }
 
 // setupTopics creates n topics for a run (one CreateTopics request) and

@@ -56,3 +56,25 @@ func (p opsParams) propagationLoop(ctx context.Context, env *Env, name string, o
 		}
 	}
 }
+
+// timedChange makes one change, recorded as op, and times it from its
+// answer until every broker passes the check the change returns (prop and
+// prop_broker, as awaitBrokers records them), all within the request
+// timeout.
+func (p opsParams) timedChange(ctx context.Context, env *Env, brokers []int32, op, prop string,
+	change func(context.Context) (func(context.Context, int32) (bool, error), error)) error {
+	ictx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	var seen func(context.Context, int32) (bool, error)
+	var acked time.Time
+	err := timed(env.Rec, op, func() error {
+		var err error
+		seen, err = change(ictx)
+		acked = time.Now()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return awaitBrokers(ictx, env, brokers, acked, prop, seen, p.poll)
+}

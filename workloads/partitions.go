@@ -102,28 +102,17 @@ func (w *partitions) Run(ctx context.Context, env *Env) (Outcome, error) {
 // partition with a leader.
 func (w *partitions) propagate(ctx context.Context, env *Env, brokers []int32,
 	grow func(context.Context, cluster.Admin) (string, int32, error)) error {
-	ictx, cancel := context.WithTimeout(ctx, w.timeout)
-	defer cancel()
-	var topic string
-	var count int32
-	var acked time.Time
-	err := timed(env.Rec, "create_partitions", func() error {
-		var err error
-		topic, count, err = grow(ictx, env.Admin)
-		acked = time.Now()
-		return err
+	return w.timedChange(ctx, env, brokers, "create_partitions", "partitions_propagation", func(ctx context.Context) (func(context.Context, int32) (bool, error), error) {
+		topic, count, err := grow(ctx, env.Admin)
+		return func(ctx context.Context, id int32) (bool, error) {
+			start := time.Now()
+			img, err := env.Admin.BrokerView(ctx, id)
+			env.Rec.Record(metrics.Sample{Op: "metadata", Start: start, End: time.Now(), Err: err})
+			if err != nil {
+				return false, nil
+			}
+			t, ok := img.Topics[topic]
+			return ok && len(t.Partitions) >= int(count) && servesWithLeaders(img, topic), nil
+		}, err
 	})
-	if err != nil {
-		return err
-	}
-	return awaitBrokers(ictx, env, brokers, acked, "partitions_propagation", func(ctx context.Context, id int32) (bool, error) {
-		start := time.Now()
-		img, err := env.Admin.BrokerView(ctx, id)
-		env.Rec.Record(metrics.Sample{Op: "metadata", Start: start, End: time.Now(), Err: err})
-		if err != nil {
-			return false, nil
-		}
-		t, ok := img.Topics[topic]
-		return ok && len(t.Partitions) >= int(count) && servesWithLeaders(img, topic), nil
-	}, w.poll)
 }
