@@ -33,6 +33,8 @@ func TestEveryWorkloadRunsAgainstBothModes(t *testing.T) {
 		{"propagation", Params{"iterations": "5", "partitions": "2"}, 0, []string{"create", "propagation", "propagation_broker", "metadata"}},
 		{"startup", Params{"topics": "5", "partitions": "20", "restarts": "2"}, 0, []string{"startup", "phase_metadata_loaded", "populate"}},
 		{"floor", Params{"samples": "30"}, 0, []string{"floor"}},
+		{"reassign", Params{"topics": "2", "partitions": "4", "move": "3", "batches": "2", "gap": "0s", "timeout": "1m"}, 0,
+			[]string{"reassign", "reassign_complete", "reassign_propagation", "list_reassignments"}},
 	}
 	for _, c := range cases {
 		t.Run(c.workload, func(t *testing.T) {
