@@ -37,5 +37,6 @@ tools work against a kraftbench cluster.`,
 	root.AddCommand(newMigrateCmd())
 	root.AddCommand(newDashboardsCmd())
 	root.AddCommand(newFidelityCmd())
+	root.AddCommand(newPredictCmd())
 	return root
 }

@@ -281,6 +281,7 @@ func writeScale(m *md, w *Workload, plots []string) {
 		}
 	}
 	writeScaleConfluent(m, d)
+	writeScalePredict(m, w)
 }
 
 func writeScaleTimes(m *md, d scaleData) {
