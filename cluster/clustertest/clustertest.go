@@ -199,3 +199,14 @@ func (s *suite) views(ctx context.Context) (map[int32]*cluster.Image, error) {
 	}
 	return out, nil
 }
+
+// adminAs is the suite's Admin as the optional extra T (named name in the
+// failure), or fails the test.
+func adminAs[T any](t *testing.T, s *suite, name string) T {
+	t.Helper()
+	a, ok := s.c.Admin.(T)
+	if !ok {
+		t.Fatalf("clustertest: the Admin (%T) does not implement %s", s.c.Admin, name)
+	}
+	return a
+}

@@ -17,11 +17,7 @@ import (
 
 func (s *suite) configAdmin(t *testing.T) cluster.ConfigAdmin {
 	t.Helper()
-	ca, ok := s.c.Admin.(cluster.ConfigAdmin)
-	if !ok {
-		t.Fatalf("clustertest: the Admin (%T) does not implement cluster.ConfigAdmin", s.c.Admin)
-	}
-	return ca
+	return adminAs[cluster.ConfigAdmin](t, s, "cluster.ConfigAdmin")
 }
 
 func str(s string) *string { return &s }

@@ -15,11 +15,7 @@ import (
 
 func (s *suite) partitionAdmin(t *testing.T) cluster.PartitionAdmin {
 	t.Helper()
-	pa, ok := s.c.Admin.(cluster.PartitionAdmin)
-	if !ok {
-		t.Fatalf("clustertest: the Admin (%T) does not implement cluster.PartitionAdmin", s.c.Admin)
-	}
-	return pa
+	return adminAs[cluster.PartitionAdmin](t, s, "cluster.PartitionAdmin")
 }
 
 func (s *suite) createPartitions(t *testing.T, validateOnly bool, specs ...cluster.PartitionsSpec) []cluster.TopicResult {

@@ -16,11 +16,7 @@ import (
 
 func (s *suite) reassignAdmin(t *testing.T) cluster.ReassignAdmin {
 	t.Helper()
-	ra, ok := s.c.Admin.(cluster.ReassignAdmin)
-	if !ok {
-		t.Fatalf("clustertest: the Admin (%T) does not implement cluster.ReassignAdmin", s.c.Admin)
-	}
-	return ra
+	return adminAs[cluster.ReassignAdmin](t, s, "cluster.ReassignAdmin")
 }
 
 func (s *suite) alterReassignments(t *testing.T, specs ...cluster.ReassignSpec) []cluster.PartitionResult {
