@@ -184,7 +184,19 @@ func (a *applier) changePartition(r *PartitionChangeRecord) error {
 	if r.ISR != nil {
 		p.ISR = slices.Clone(r.ISR)
 	}
-	if r.Leader != NoLeaderChange && r.Leader != p.Leader {
+	if r.Replicas != nil {
+		p.Replicas = slices.Clone(r.Replicas)
+	}
+	if r.Adding != nil {
+		p.Adding = emptyToNil(r.Adding)
+	}
+	if r.Removing != nil {
+		p.Removing = emptyToNil(r.Removing)
+	}
+	// Kafka bumps the epoch whenever the record sets a leader; kraftbench's
+	// older writers set one only to change it, and a reassignment sets the
+	// same leader on purpose (with Replicas).
+	if r.Leader != NoLeaderChange && (r.Leader != p.Leader || r.Replicas != nil) {
 		p.Leader = r.Leader
 		p.LeaderEpoch++
 	}
@@ -226,6 +238,12 @@ func topicRecords(t *cluster.Topic) []Record {
 	for _, p := range t.Partitions {
 		recs = append(recs, &PartitionRecord{PartitionID: p.ID, TopicID: t.ID,
 			Replicas: slices.Clone(p.Replicas), ISR: slices.Clone(p.ISR), Leader: p.Leader, LeaderEpoch: p.LeaderEpoch})
+		if p.IsReassigning() {
+			// Kafka's PartitionRecord carries the adding and removing
+			// replicas; kraftbench's follows it with the change that sets them.
+			recs = append(recs, &PartitionChangeRecord{PartitionID: p.ID, TopicID: t.ID, Leader: NoLeaderChange,
+				Replicas: slices.Clone(p.Replicas), Adding: nonNilIDs(p.Adding), Removing: nonNilIDs(p.Removing)})
+		}
 	}
 	return recs
 }
@@ -238,4 +256,20 @@ func brokerRecord(b *cluster.Broker, incarnation [16]byte) *RegisterBrokerRecord
 		r.Endpoints = append(r.Endpoints, BrokerEndpoint{Name: e.Listener, Host: e.Host, Port: e.Port})
 	}
 	return r
+}
+
+// emptyToNil keeps the image's "no reassignment" as nil slices.
+func emptyToNil(ids []int32) []int32 {
+	if len(ids) == 0 {
+		return nil
+	}
+	return slices.Clone(ids)
+}
+
+// nonNilIDs is ids, or an empty (set, not unchanged) list when nil.
+func nonNilIDs(ids []int32) []int32 {
+	if ids == nil {
+		return []int32{}
+	}
+	return slices.Clone(ids)
 }

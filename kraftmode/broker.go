@@ -27,7 +27,11 @@ type broker struct {
 	hint        *leaderHint
 	hbCli       *ctrlClient
 	fetchCli    *ctrlClient
-	localImage  func() *cluster.Image // combined: the local controller's image
+	apCli       *ctrlClient // AlterPartition for new replicas (catchup.go)
+	catch       *catchUp
+	// commits, for a combined node, wakes on each local commit.
+	commits    func() <-chan struct{}
+	localImage func() *cluster.Image // combined: the local controller's image
 
 	image      atomic.Pointer[cluster.Image] // broker-only: the fetched image
 	epoch      atomic.Int64                  // -1 until registered
@@ -54,6 +58,8 @@ type broker struct {
 	// after each publish from synced, the last image they follow.
 	logs   *replicalog.Dir
 	synced *cluster.Image
+	// syncedImg is synced, for the catch-up loop (catchup.go).
+	syncedImg atomic.Pointer[cluster.Image]
 	// logsOffset is synced's offset, for Status: the image is published
 	// before its logs are made, so the two may differ for a while.
 	logsOffset atomic.Int64
@@ -67,6 +73,8 @@ func newBroker(cfg *Config, clusterID string, hint *leaderHint, local func() int
 	b := &broker{cfg: cfg, log: cfg.Logger.With("role", "broker"), clusterID: clusterID, hint: hint,
 		hbCli:      newCtrlClient(cfg, "kraftbench-broker-lifecycle", hint, local),
 		fetchCli:   newCtrlClient(cfg, "kraftbench-broker-fetch", hint, local),
+		apCli:      newCtrlClient(cfg, "kraftbench-broker-alter-partition", hint, local),
+		catch:      newCatchUp(),
 		localImage: localImage, kick: make(chan struct{}, 1)}
 	// The incarnation id tells one run of a broker from the next, so it is
 	// drawn from crypto/rand, not from the (reproducible) seeded source.
@@ -79,8 +87,9 @@ func newBroker(cfg *Config, clusterID string, hint *leaderHint, local func() int
 }
 
 func (b *broker) start(ctx context.Context) {
-	b.wg.Add(1)
+	b.wg.Add(2)
 	go b.lifecycle(ctx)
+	go b.catchUpLoop(ctx, b.commits)
 	if b.localImage == nil {
 		b.wg.Add(1)
 		go b.fetchLoop(ctx)
@@ -91,6 +100,7 @@ func (b *broker) stop() {
 	b.wg.Wait()
 	b.hbCli.close()
 	b.fetchCli.close()
+	b.apCli.close()
 	if b.logs != nil {
 		if err := b.logs.Close(); err != nil {
 			b.log.Warn("closing the replica logs", "err", err)

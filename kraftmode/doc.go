@@ -15,7 +15,11 @@
 //     BrokerRegistrationChangeRecord, RemoveTopicRecord, NoOpRecord), framed
 //     and versioned as Kafka frames them (records.go). One CreateTopics is one
 //     entry: its TopicRecords, ConfigRecords and PartitionRecords commit
-//     atomically, and the controller answers only after the commit.
+//     atomically, and the controller answers only after the commit. An
+//     AlterPartitionReassignments is one entry of PartitionChangeRecords
+//     (version 1 carries the replicas being added and removed); the new
+//     replicas' brokers send AlterPartition once they have made the logs,
+//     and that record completes the move (reassign.go, catchup.go).
 //   - The Raft leader is the active controller. Every controller replays
 //     every committed entry onto its own image (fsm.go): a hot standby, which
 //     becomes active after committing one NoOpRecord, without reloading

@@ -107,6 +107,9 @@ func Start(ctx context.Context, cfg Config, srv *front.Server) (*Node, error) {
 		}
 		n.brk = newBroker(&n.cfg, clusterID, n.hint, local, localImage)
 		n.brk.logs = logs
+		if n.fsm != nil {
+			n.brk.commits = n.fsm.waitCh
+		}
 		n.brk.start(runCtx)
 	}
 	log.Info("kraft node started", "roles", cfg.Roles, "cluster_id", clusterID)

@@ -197,6 +197,7 @@ func (b *broker) publish(st *metaState) {
 // the new partitions' logs. So, unlike ZooKeeper mode, a KRaft broker serves
 // a new topic before its logs exist, and CreateTopics waits for no broker.
 func (b *broker) syncLogs(img *cluster.Image) {
+	defer b.catch.notify()
 	if b.logs == nil {
 		return
 	}
@@ -204,6 +205,7 @@ func (b *broker) syncLogs(img *cluster.Image) {
 		b.log.Warn("replica logs not in step with the image", "offset", img.Offset, "err", err)
 	}
 	b.synced = img
+	b.syncedImg.Store(img)
 	b.logsOffset.Store(img.Offset)
 }
 

@@ -77,14 +77,25 @@ type PartitionRecord struct {
 // (Kafka's NO_LEADER_CHANGE).
 const NoLeaderChange int32 = -2
 
-// PartitionChangeRecord changes a partition's ISR and/or leader. A nil ISR is
-// unchanged; a Leader other than NoLeaderChange moves the leader and, as in
-// Kafka, bumps the leader epoch when applied.
+// PartitionChangeRecord changes a partition's ISR and/or leader, and in a
+// reassignment its replicas and the replicas being added and removed. A nil
+// ISR, Replicas, Adding or Removing is unchanged; a Leader other than
+// NoLeaderChange sets the leader and, as in Kafka, bumps the leader epoch
+// when applied (PartitionRegistration.merge, 3.9
+// metadata/src/main/java/org/apache/kafka/metadata/PartitionRegistration.java),
+// even when it names the same leader: that is how a reassignment that drops
+// replicas bumps it (PartitionChangeBuilder
+// triggerLeaderEpochBumpForReplicaReassignmentIfNeeded). Version 1 carries
+// the assignment fields; a record without them is written at version 0, as
+// before.
 type PartitionChangeRecord struct {
 	PartitionID int32
 	TopicID     cluster.TopicID
 	ISR         []int32
 	Leader      int32
+	Replicas    []int32
+	Adding      []int32
+	Removing    []int32
 }
 
 // RemoveTopicRecord deletes a topic and its partitions.
@@ -132,11 +143,20 @@ func (*BrokerRegistrationChangeRecord) apiKey() int16 { return keyBrokerRegistra
 func (*NoOpRecord) apiKey() int16                     { return keyNoOp }
 
 // Every record type is at version 0 of kraftbench's encoding.
-func (*RegisterBrokerRecord) version() int16           { return 0 }
-func (*TopicRecord) version() int16                    { return 0 }
-func (*PartitionRecord) version() int16                { return 0 }
-func (*ConfigRecord) version() int16                   { return 0 }
-func (*PartitionChangeRecord) version() int16          { return 0 }
+func (*RegisterBrokerRecord) version() int16 { return 0 }
+func (*TopicRecord) version() int16          { return 0 }
+func (*PartitionRecord) version() int16      { return 0 }
+func (*ConfigRecord) version() int16         { return 0 }
+
+// maxVersion is the newest PartitionChangeRecord version a node reads.
+func (*PartitionChangeRecord) maxVersion() int16 { return 1 }
+
+func (r *PartitionChangeRecord) version() int16 {
+	if r.Replicas != nil || r.Adding != nil || r.Removing != nil {
+		return 1
+	}
+	return 0
+}
 func (*RemoveTopicRecord) version() int16              { return 0 }
 func (*BrokerRegistrationChangeRecord) version() int16 { return 0 }
 func (*NoOpRecord) version() int16                     { return 0 }
@@ -202,14 +222,26 @@ func (r *PartitionChangeRecord) appendBody(dst []byte) []byte {
 	for _, v := range r.ISR {
 		dst = kbin.AppendInt32(dst, v)
 	}
-	return kbin.AppendInt32(dst, r.Leader)
+	dst = kbin.AppendInt32(dst, r.Leader)
+	if r.version() >= 1 {
+		for _, ids := range [][]int32{r.Replicas, r.Adding, r.Removing} {
+			dst = kbin.AppendCompactNullableArrayLen(dst, len(ids), ids == nil)
+			for _, v := range ids {
+				dst = kbin.AppendInt32(dst, v)
+			}
+		}
+	}
+	return dst
 }
 
-func (r *PartitionChangeRecord) readBody(b *kbin.Reader, _ int16) {
+func (r *PartitionChangeRecord) readBody(b *kbin.Reader, version int16) {
 	r.PartitionID = b.Int32()
 	r.TopicID = b.Uuid()
 	r.ISR = readInt32s(b)
 	r.Leader = b.Int32()
+	if version >= 1 {
+		r.Replicas, r.Adding, r.Removing = readInt32s(b), readInt32s(b), readInt32s(b)
+	}
 }
 
 func (r *RemoveTopicRecord) appendBody(dst []byte) []byte     { return kbin.AppendUuid(dst, r.TopicID) }
@@ -346,9 +378,13 @@ func decodeBatch(src []byte) ([]Record, error) {
 		if r == nil {
 			return nil, fmt.Errorf("%w: record %d: unknown API key %d", errCorrupt, i, key)
 		}
-		if ver > r.version() {
+		known := r.version()
+		if mv, ok := r.(interface{ maxVersion() int16 }); ok {
+			known = mv.maxVersion()
+		}
+		if ver > known {
 			return nil, fmt.Errorf("%w: record %d: %T version %d is newer than this node knows (%d)",
-				errCorrupt, i, r, ver, r.version())
+				errCorrupt, i, r, ver, known)
 		}
 		r.readBody(b, ver)
 		if !b.Ok() {

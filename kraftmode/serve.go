@@ -32,7 +32,10 @@ func (n *Node) registerControllerAPIs(srv *front.Server) {
 	srv.Handle(kmsg.ElectLeaders, 0, 2, n.handleElectLeaders)                       // electleaders.go
 	srv.Handle(kmsg.IncrementalAlterConfigs, 0, 1, n.handleIncrementalAlterConfigs) // configs.go
 	srv.Handle(kmsg.AlterConfigs, 0, 2, n.handleAlterConfigs)
-	srv.Handle(kmsg.CreatePartitions, 0, 3, n.handleCreatePartitions) // createpartitions.go
+	srv.Handle(kmsg.CreatePartitions, 0, 3, n.handleCreatePartitions)                     // createpartitions.go
+	srv.Handle(kmsg.AlterPartitionAssignments, 0, 0, n.handleAlterPartitionReassignments) // reassign.go
+	srv.Handle(kmsg.ListPartitionReassignments, 0, 0, n.handleListPartitionReassignments)
+	srv.Handle(kmsg.AlterPartition, 2, 2, n.handleAlterPartition)
 }
 
 func (n *Node) handleRegistration(ctx context.Context, _ front.RequestHeader, r kmsg.Request) (kmsg.Response, error) {
