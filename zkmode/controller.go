@@ -41,6 +41,10 @@ type controller struct {
 	armed          map[string]int64 // path -> token of its armed watch
 	nextToken      int64
 	deleting       map[string]bool // topics whose deletion is under way
+	// heldDeletions are topics queued for deletion while a partition of
+	// theirs is being reassigned (markTopicIneligibleForDeletion,
+	// reassign.go): their replicas are deleted once it completes.
+	heldDeletions map[string]bool
 	term           uint64          // counts elections won, to drop stale callbacks
 	rb             rebalancer      // the auto-leader-rebalance schedule (rebalance.go)
 
@@ -62,7 +66,7 @@ func newController(n *Node) *controller {
 	c := &controller{
 		n: n, id: n.cfg.NodeID, log: n.log.With("component", "controller"),
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
-		armed: map[string]int64{}, deleting: map[string]bool{},
+		armed: map[string]int64{}, deleting: map[string]bool{}, heldDeletions: map[string]bool{},
 		waiters: newWaiters(),
 	}
 	c.activeID.Store(-1)

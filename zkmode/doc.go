@@ -137,9 +137,11 @@
 // to /config/topics/<t> with a sequential /config/changes notification
 // that every broker's listener reads; CreatePartitions (createpartitions.go)
 // rewrites the topic znode at the controller, whose PartitionModifications
-// watch creates the new partitions.
+// watch creates the new partitions. Reassignments (reassign.go) run the
+// controller's onPartitionReassignment phases from AlterPartitionReassignments.
 //
-// Not modelled: reassignments, and preferred elections asked through
+// Not modelled: reassignments written to /admin/reassign_partitions by the
+// old tool (the znode is only read), and preferred elections asked through
 // /admin/preferred_replica_election (only its existence is checked on
 // failover).
 //

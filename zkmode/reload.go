@@ -137,13 +137,13 @@ func (c *controller) readTopics(names []string) ([]*ctxTopic, error) {
 		if r.Err != nil {
 			return nil, fmt.Errorf("load topics: %w", r.Err)
 		}
-		id, assignment, err := zkmeta.DecodeTopic(names[i], r.Data)
+		id, parts, err := zkmeta.DecodeTopicPartitions(names[i], r.Data)
 		if err != nil {
 			return nil, err
 		}
-		t := &ctxTopic{name: names[i], id: id, parts: make([]ctxPartition, len(assignment))}
-		for p, reps := range assignment {
-			t.parts[p] = ctxPartition{Partition: cluster.Partition{ID: int32(p), Replicas: reps, Leader: cluster.NoLeader}}
+		t := &ctxTopic{name: names[i], id: id, parts: make([]ctxPartition, len(parts))}
+		for p := range parts {
+			t.parts[p] = ctxPartition{Partition: parts[p]}
 		}
 		out = append(out, t)
 	}
@@ -278,6 +278,10 @@ func (c *controller) onControllerFailover() error {
 	took := time.Since(pushStart)
 	rec.changed(took)
 	c.log.Info("controller failover state changes done", "elected", elected, "took", took)
+	// initializePartitionReassignments, before the deletions resume.
+	if err := c.resumeReassignments(); err != nil {
+		return err
+	}
 	if err := c.resumeDeletions(); err != nil {
 		return err
 	}

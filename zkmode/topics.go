@@ -253,7 +253,20 @@ func (c *controller) startDeletion(names []string) error {
 			}
 		}
 	})
-	return c.deleteReplicas(started)
+	// A topic with a reassignment in progress is ineligible for deletion
+	// until it completes (reassign.go).
+	eligible := started[:0:0]
+	for _, n := range started {
+		if topicReassigning(c.cc.topics[n]) {
+			c.heldDeletions[n] = true
+			continue
+		}
+		eligible = append(eligible, n)
+	}
+	if len(eligible) == 0 {
+		return nil
+	}
+	return c.deleteReplicas(eligible)
 }
 
 // deleteReplicas moves the live replicas of the topics to OfflineReplica,

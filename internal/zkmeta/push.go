@@ -92,7 +92,14 @@ func LeaderAndIsrPartition(p cluster.Partition, controllerEpoch, zkVersion int32
 	s.ControllerEpoch = controllerEpoch
 	s.Leader, s.LeaderEpoch = p.Leader, p.LeaderEpoch
 	s.ISR, s.Replicas, s.ZKVersion = p.ISR, p.Replicas, zkVersion
-	s.AddingReplicas, s.RemovingReplicas = []int32{}, []int32{}
+	s.AddingReplicas, s.RemovingReplicas = orEmpty(p.Adding), orEmpty(p.Removing)
 	s.IsNew = isNew
 	return s
+}
+
+func orEmpty(ids []int32) []int32 {
+	if ids == nil {
+		return []int32{}
+	}
+	return ids
 }

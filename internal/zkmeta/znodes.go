@@ -172,10 +172,37 @@ func EncodeTopic(t *cluster.Topic) []byte {
 		AddingReplicas: map[string][]int32{}, RemovingReplicas: map[string][]int32{},
 	}
 	for _, p := range t.Partitions {
-		z.Partitions[strconv.Itoa(int(p.ID))] = p.Replicas
+		k := strconv.Itoa(int(p.ID))
+		z.Partitions[k] = p.Replicas
+		// A reassignment in progress (KIP-455): Kafka's TopicZNode writes
+		// the adding and removing replicas of the partitions that have them.
+		if len(p.Adding) > 0 {
+			z.AddingReplicas[k] = p.Adding
+		}
+		if len(p.Removing) > 0 {
+			z.RemovingReplicas[k] = p.Removing
+		}
 	}
 	b, _ := json.Marshal(z)
 	return b
+}
+
+// DecodeTopicPartitions is DecodeTopic with each partition's adding and
+// removing replicas (a reassignment in progress), Leader cluster.NoLeader.
+func DecodeTopicPartitions(name string, b []byte) (cluster.TopicID, []cluster.Partition, error) {
+	id, assignment, err := DecodeTopic(name, b)
+	if err != nil {
+		return id, nil, err
+	}
+	var z topicZNode
+	_ = json.Unmarshal(b, &z) // DecodeTopic read it already
+	out := make([]cluster.Partition, len(assignment))
+	for p, reps := range assignment {
+		k := strconv.Itoa(p)
+		out[p] = cluster.Partition{ID: int32(p), Replicas: reps, Leader: cluster.NoLeader,
+			Adding: z.AddingReplicas[k], Removing: z.RemovingReplicas[k]}
+	}
+	return id, out, nil
 }
 
 // DecodeTopic returns the topic id and the replica assignment, indexed by
