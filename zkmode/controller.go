@@ -45,8 +45,8 @@ type controller struct {
 	// theirs is being reassigned (markTopicIneligibleForDeletion,
 	// reassign.go): their replicas are deleted once it completes.
 	heldDeletions map[string]bool
-	term           uint64          // counts elections won, to drop stale callbacks
-	rb             rebalancer      // the auto-leader-rebalance schedule (rebalance.go)
+	term          uint64     // counts elections won, to drop stale callbacks
+	rb            rebalancer // the auto-leader-rebalance schedule (rebalance.go)
 
 	// Shared with Status and the admin path.
 	activeID  atomic.Int32
