@@ -29,6 +29,11 @@ type catchUp struct {
 	mu   sync.Mutex
 	sent map[tpKey]int32 // partition -> leader epoch asked at
 	kick chan struct{}
+	// last is the image scanned last: only the topics an image changed
+	// (a new *cluster.Topic) are scanned, and those in retry, whose
+	// AlterPartition failed.
+	last  *cluster.Image
+	retry map[string]bool
 }
 
 type tpKey struct {
@@ -36,7 +41,9 @@ type tpKey struct {
 	part  int32
 }
 
-func newCatchUp() *catchUp { return &catchUp{sent: map[tpKey]int32{}, kick: make(chan struct{}, 1)} }
+func newCatchUp() *catchUp {
+	return &catchUp{sent: map[tpKey]int32{}, kick: make(chan struct{}, 1), retry: map[string]bool{}}
+}
 
 // notify wakes the loop after an image was applied (and its logs made);
 // a broker built without one (a unit test's) has nothing to wake.
@@ -90,7 +97,13 @@ func (b *broker) sendCatchUp(ctx context.Context, img *cluster.Image) {
 	req.Version = 2
 	req.BrokerID, req.BrokerEpoch = id, b.epoch.Load()
 	b.catch.mu.Lock()
-	for _, t := range img.Topics {
+	last := b.catch.last
+	b.catch.last = img
+	for name, t := range img.Topics {
+		if last != nil && last.Topics[name] == t && !b.catch.retry[name] {
+			continue
+		}
+		delete(b.catch.retry, name)
 		var parts []kmsg.AlterPartitionRequestTopicPartition
 		for _, p := range t.Partitions {
 			k := tpKey{t.ID, p.ID}
@@ -139,6 +152,11 @@ func (b *broker) sendCatchUp(ctx context.Context, img *cluster.Image) {
 		for _, rt := range req.Topics {
 			for _, rp := range rt.Partitions {
 				delete(b.catch.sent, tpKey{rt.TopicID, rp.Partition})
+			}
+			for name, t := range img.Topics {
+				if t.ID == rt.TopicID {
+					b.catch.retry[name] = true
+				}
 			}
 		}
 		b.catch.mu.Unlock()

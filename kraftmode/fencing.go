@@ -191,6 +191,24 @@ func unfenceRecords(st *metaState, id int32, epoch int64) []Record {
 			if !slices.Contains(p.Replicas, id) {
 				continue
 			}
+			if p.IsReassigning() && !slices.Contains(p.ISR, id) || p.IsReassigning() && p.Leader == cluster.NoLeader {
+				// Every ISR change goes through PartitionChangeBuilder, so
+				// one that brings a reassignment's last new replica in
+				// completes it (reassign.go); otherwise the move would wait
+				// for a catch-up its broker never sends (already in the ISR).
+				active := func(r int32) bool {
+					b, ok := st.img.Brokers[r]
+					return ok && (!b.Fenced || r == id)
+				}
+				isr := slices.Clone(p.ISR)
+				if !slices.Contains(isr, id) {
+					isr = append(isr, id)
+				}
+				if ch := buildChange(t.ID, p, isr, nil, nil, nil, active); ch != nil {
+					recs = append(recs, ch)
+				}
+				continue
+			}
 			switch {
 			case p.Leader == cluster.NoLeader && slices.Contains(p.ISR, id):
 				ch := &PartitionChangeRecord{PartitionID: p.ID, TopicID: t.ID, Leader: id}

@@ -106,3 +106,31 @@ func TestPartitionChangeRecordVersions(t *testing.T) {
 		t.Fatalf("versions %d and %d, want 1 and 0", in[0].version(), in[2].version())
 	}
 }
+
+// A new replica whose broker was fenced when the move began joins the ISR
+// when it is unfenced, and that change completes the move: every ISR change
+// goes through buildChange, or the move would wait for a catch-up its
+// broker never sends.
+func TestUnfenceCompletesAReassignment(t *testing.T) {
+	img := cluster.NewImage("c")
+	for _, id := range []int32{1, 2, 3} {
+		img.Brokers[id] = &cluster.Broker{ID: id, Fenced: id == 3}
+	}
+	tid := cluster.TopicID{9}
+	img.Topics["t"] = &cluster.Topic{Name: "t", ID: tid, Partitions: []cluster.Partition{
+		{ID: 0, Replicas: []int32{2, 3, 1}, ISR: []int32{1, 2}, Leader: 1, LeaderEpoch: 5, Adding: []int32{3}, Removing: []int32{1}}}}
+	st := &metaState{img: img, ids: map[cluster.TopicID]string{tid: "t"}}
+	var change *PartitionChangeRecord
+	for _, r := range unfenceRecords(st, 3, 7) {
+		if c, ok := r.(*PartitionChangeRecord); ok {
+			change = c
+		}
+	}
+	if change == nil {
+		t.Fatal("no PartitionChangeRecord on unfence")
+	}
+	done := applyChange(img.Topics["t"].Partitions[0], change)
+	if done.IsReassigning() || !slices.Equal(done.Replicas, []int32{2, 3}) || done.Leader != 2 || !slices.Equal(done.ISR, []int32{2, 3}) {
+		t.Fatalf("after unfence: %+v (record %+v)", done, change)
+	}
+}

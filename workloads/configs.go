@@ -104,9 +104,12 @@ func (w *configs) propagate(ctx context.Context, env *Env, ca cluster.ConfigAdmi
 	})
 }
 
-// setupTopics creates n topics for a run (one CreateTopics request) and
-// waits until every live broker serves them with leaders; it returns their
-// names and the brokers.
+// setupChunk is about how many partitions setupTopics asks for per request.
+const setupChunk = 1000
+
+// setupTopics creates n topics for a run (one CreateTopics request per
+// setupChunk partitions) and waits until every live broker serves them with
+// leaders; it returns their names and the brokers.
 func setupTopics(ctx context.Context, env *Env, tag string, n, partitions, rf int, timeout time.Duration) ([]string, []int32, error) {
 	if b := env.Cluster.Spec().Brokers; rf > b {
 		return nil, nil, fmt.Errorf("param replication_factor=%d: the cluster has %d brokers", rf, b)
@@ -123,12 +126,23 @@ func setupTopics(ctx context.Context, env *Env, tag string, n, partitions, rf in
 	}
 	sctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	res, err := env.Admin.CreateTopics(sctx, specs)
-	if err == nil {
-		err = firstTopicError(res)
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("create the run's topics: %w", err)
+	// One CreateTopics per setupChunk partitions or so: a single request
+	// for 10k partitions outlasts the admin client's request timeout in
+	// ZooKeeper mode, which writes every znode one at a time.
+	for start := 0; start < len(specs); {
+		end, sum := start, 0
+		for end < len(specs) && (end == start || sum+partitions <= setupChunk) {
+			sum += partitions
+			end++
+		}
+		res, err := env.Admin.CreateTopics(sctx, specs[start:end])
+		if err == nil {
+			err = firstTopicError(res)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("create the run's topics: %w", err)
+		}
+		start = end
 	}
 	err = awaitBrokers(sctx, env, brokers, time.Now(), "", func(ctx context.Context, id int32) (bool, error) {
 		img, err := env.Admin.BrokerView(ctx, id)

@@ -103,15 +103,13 @@ func (n *Node) readAssignment(topic string) (*cluster.Topic, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, assignment, err := zkmeta.DecodeTopic(topic, b)
+	// A partition being reassigned keeps its adding and removing replicas,
+	// so the rewrite keeps them (getFullReplicaAssignmentForTopics).
+	id, parts, err := zkmeta.DecodeTopicPartitions(topic, b)
 	if err != nil {
 		return nil, err
 	}
-	t := &cluster.Topic{Name: topic, ID: id, Partitions: make([]cluster.Partition, len(assignment))}
-	for p, reps := range assignment {
-		t.Partitions[p] = cluster.Partition{ID: int32(p), Replicas: reps}
-	}
-	return t, nil
+	return &cluster.Topic{Name: topic, ID: id, Partitions: parts}, nil
 }
 
 // writeAssignment is createPartitionsWithAssignment: the existing and the
