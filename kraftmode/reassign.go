@@ -111,7 +111,7 @@ func (c *controller) reassignLocked(st *metaState, s cluster.ReassignSpec) (*Par
 	if s.Replicas == nil {
 		// cancelPartitionReassignment and PartitionReassignmentRevert.
 		if !p.IsReassigning() {
-			return nil, cluster.Errorf(kerr.NoReassignmentInProgress, "No partition reassignment is in progress for this topic partition.")
+			return nil, cluster.Errorf(kerr.NoReassignmentInProgress, "No partition reassignment is in progress.")
 		}
 		replicas := cluster.OriginReplicas(p.Replicas, p.Adding)
 		isr := cluster.OriginReplicas(p.ISR, p.Adding)

@@ -33,7 +33,9 @@ func (c *controller) expandISRs(b *requestBatch) error {
 			}
 			var add []int32
 			for _, r := range p.Replicas {
-				if c.cc.canLead(r) && !slices.Contains(p.ISR, r) {
+				// A reassignment's new replicas join through its catch-up
+				// (reassign.go), once their brokers have made the logs.
+				if c.cc.canLead(r) && !slices.Contains(p.ISR, r) && !slices.Contains(p.Adding, r) {
 					add = append(add, r)
 				}
 			}

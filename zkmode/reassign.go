@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/go-zookeeper/zk"
 	"github.com/twmb/franz-go/pkg/kerr"
 
 	"github.com/kraftbench/kraftbench/cluster"
@@ -181,16 +180,17 @@ func (c *controller) processApiPartitionReassignment(specs []cluster.ReassignSpe
 		case cp != nil && cp.IsReassigning() && s.Replicas == nil:
 			targets[i] = cluster.OriginReplicas(cp.Replicas, cp.Adding)
 		case s.Replicas == nil:
-			out[i].Code, out[i].Message = kerr.NoReassignmentInProgress.Code, "No partition reassignment is in progress for this topic partition."
+			out[i].Code, out[i].Message = kerr.NoReassignmentInProgress.Code, "No partition reassignment is in progress."
 			continue
 		default:
 			targets[i] = slices.Clone(s.Replicas)
 		}
 		todo = append(todo, i)
 	}
-	// maybeRemoveFromZkReassignment: the znode of the old tool's path is
-	// read; an API reassignment supersedes what it lists.
-	if _, _, err := c.n.z.Get(zkmeta.ReassignPartitionsPath); err != nil && !errors.Is(err, zk.ErrNoNode) {
+	// maybeRemoveFromZkReassignment: whether the old tool's znode exists
+	// (reassignPartitionsInProgress, an exists); an API reassignment
+	// supersedes what it lists.
+	if _, err := c.n.z.Exists(zkmeta.ReassignPartitionsPath); err != nil {
 		return nil, err
 	}
 	// maybeTriggerPartitionReassignment.
@@ -208,7 +208,8 @@ func (c *controller) processApiPartitionReassignment(specs []cluster.ReassignSpe
 				return nil, err
 			}
 			c.log.Error("reassignment failed", "topic", p.topic, "partition", p.part, "err", err)
-			out[i].Code, out[i].Message = kerr.UnknownServerError.Code, err.Error()
+			out[i].Code, out[i].Message = kerr.UnknownServerError.Code, "The server experienced an unexpected error when processing the request."
+
 		}
 	}
 	return out, nil
@@ -460,8 +461,9 @@ func (c *controller) completeReassignment(p tp) error {
 	if err := c.writeTopicAssignment(p, target, nil, nil); err != nil {
 		return err
 	}
-	// B7: removePartitionFromReassigningPartitions reads the old tool's znode.
-	if _, _, err := c.n.z.Get(zkmeta.ReassignPartitionsPath); err != nil && !errors.Is(err, zk.ErrNoNode) {
+	// B7: removePartitionFromReassigningPartitions checks the old tool's
+	// znode (an exists).
+	if _, err := c.n.z.Exists(zkmeta.ReassignPartitionsPath); err != nil {
 		return err
 	}
 	// B8.
@@ -527,7 +529,7 @@ func (c *controller) resumeReassignments() error {
 	for _, name := range c.cc.sortedTopicNames() {
 		t := c.cc.topics[name]
 		for i := range t.parts {
-			if cp := &t.parts[i]; cp.IsReassigning() && !t.deleting {
+			if cp := &t.parts[i]; cp.IsReassigning() {
 				if err := c.onPartitionReassignment(tp{name, int32(i)}, cp.Target()); err != nil {
 					return err
 				}

@@ -179,6 +179,19 @@ func (c *controller) onBrokerStartup(joined []int32) error {
 		return err
 	}
 	c.sendCompleting(b, c.onlineTopics(online))
+	// onBrokerStartup resumes the reassignments whose target includes a
+	// returning broker (KafkaController.scala:588-591, maybeResumeReassignments).
+	for _, name := range c.cc.sortedTopicNames() {
+		t := c.cc.topics[name]
+		for i := range t.parts {
+			cp := &t.parts[i]
+			if cp.IsReassigning() && slices.ContainsFunc(cp.Target(), func(r int32) bool { return slices.Contains(joined, r) }) {
+				if err := c.onPartitionReassignment(tp{name, int32(i)}, cp.Target()); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	return c.watchBrokerModifications(joined)
 }
 

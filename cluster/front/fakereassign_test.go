@@ -32,7 +32,7 @@ func (n *fakeNode) AlterPartitionReassignments(ctx context.Context, specs []clus
 		case t == nil || s.Partition < 0 || int(s.Partition) >= len(t.Partitions):
 			err = cluster.Errorf(kerr.UnknownTopicOrPartition, "Unable to find partition %s:%d.", s.Topic, s.Partition)
 		case s.Replicas == nil:
-			err = cluster.Errorf(kerr.NoReassignmentInProgress, "No partition reassignment is in progress for this topic partition.")
+			err = cluster.Errorf(kerr.NoReassignmentInProgress, "No partition reassignment is in progress.")
 		case len(s.Replicas) == 0:
 			err = cluster.Errorf(kerr.InvalidReplicaAssignment, "The manual partition assignment includes an empty replica list.")
 		case len(slices.Compact(slices.Sorted(slices.Values(s.Replicas)))) != len(s.Replicas):
