@@ -101,6 +101,12 @@ func (w *reassign) Run(ctx context.Context, env *Env) (Outcome, error) {
 		return out, err
 	}
 	out.Params["brokers"] = strconv.Itoa(len(brokers))
+	// A KRaft broker serves the new topics before it has made their replica
+	// logs, and applies nothing newer until it has: the first batch would
+	// time the setup's log work too.
+	if _, last, err := awaitLogsMade(ctx, env, w.timeout); err != nil {
+		return out, fmt.Errorf("wait for the setup's replica logs: %w (last: %s)", err, last)
+	}
 
 	checks := newSafetyRun(env)
 	clients, err := checks.probeClients()

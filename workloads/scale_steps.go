@@ -276,12 +276,24 @@ func (s *scaleRun) awaitSettled(ctx context.Context, n int, timeout time.Duratio
 // awaitLogs waits until no broker reports replica logs behind its image
 // (cluster.Status.LogsBehind) and returns when.
 func (s *scaleRun) awaitLogs(ctx context.Context, n int, timeout time.Duration) (time.Time, error) {
+	at, last, err := awaitLogsMade(ctx, s.env, timeout)
+	if err != nil {
+		return at, fmt.Errorf("replica logs not made within %v at %d partitions: %w (last: %s)", timeout, n, err, last)
+	}
+	return at, nil
+}
+
+// awaitLogsMade waits until no broker of env's cluster reports replica logs
+// behind its image (cluster.Status.LogsBehind: a KRaft broker serves an
+// image before it has made its logs) and returns when, or the last reason
+// it saw to wait.
+func awaitLogsMade(ctx context.Context, env *Env, timeout time.Duration) (time.Time, string, error) {
 	var at time.Time
 	var last string
 	err := pollUntil(ctx, timeout, func() bool {
-		for _, id := range scaleBrokerIDs(s.env.Cluster) {
+		for _, id := range scaleBrokerIDs(env.Cluster) {
 			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			st, err := s.env.Cluster.Status(sctx, id)
+			st, err := env.Cluster.Status(sctx, id)
 			cancel()
 			switch {
 			case err != nil:
@@ -295,10 +307,7 @@ func (s *scaleRun) awaitLogs(ctx context.Context, n int, timeout time.Duration) 
 		at = time.Now()
 		return true
 	})
-	if err != nil {
-		return at, fmt.Errorf("replica logs not made within %v at %d partitions: %w (last: %s)", timeout, n, err, last)
-	}
-	return at, nil
+	return at, last, err
 }
 
 // awaitWhole waits until every broker is registered and unfenced and serves
