@@ -127,3 +127,17 @@ func (r PartitionResult) Err() error {
 	}
 	return &Error{Code: r.Code, Message: r.Message}
 }
+
+// ContainsAll reports whether set holds every id of of.
+func ContainsAll(set, of []int32) bool {
+	for _, r := range of {
+		if !slices.Contains(set, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// SameSet reports whether a and b hold the same ids, in any order (neither
+// holds one twice).
+func SameSet(a, b []int32) bool { return len(a) == len(b) && ContainsAll(b, a) }

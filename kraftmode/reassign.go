@@ -182,7 +182,7 @@ func buildChange(topic cluster.TopicID, p cluster.Partition, isr, replicas, addi
 	if len(adding) > 0 || len(removing) > 0 {
 		newISR := cluster.OriginReplicas(isr, removing)
 		newReplicas := cluster.OriginReplicas(replicas, removing)
-		if len(newISR) > 0 && len(newReplicas) > 0 && containsAll(newISR, newReplicas) {
+		if len(newISR) > 0 && len(newReplicas) > 0 && cluster.ContainsAll(newISR, newReplicas) {
 			isr, replicas, adding, removing = newISR, newReplicas, []int32{}, []int32{}
 		}
 	}
@@ -203,7 +203,7 @@ func buildChange(topic cluster.TopicID, p cluster.Partition, isr, replicas, addi
 		rec.Leader = leader
 	}
 	// triggerLeaderEpochBumpForReplicaReassignmentIfNeeded.
-	if rec.Leader == NoLeaderChange && !containsAll(replicas, p.Replicas) {
+	if rec.Leader == NoLeaderChange && !cluster.ContainsAll(replicas, p.Replicas) {
 		rec.Leader = p.Leader
 	}
 	if !slices.Equal(isr, p.ISR) && len(isr) > 0 {
@@ -228,15 +228,6 @@ func buildChange(topic cluster.TopicID, p cluster.Partition, isr, replicas, addi
 		rec.Replicas = slices.Clone(replicas)
 	}
 	return rec
-}
-
-func containsAll(set, of []int32) bool {
-	for _, r := range of {
-		if !slices.Contains(set, r) {
-			return false
-		}
-	}
-	return true
 }
 
 // listReassignments is listPartitionReassignments on img: every

@@ -282,21 +282,9 @@ func servesTargets(img *cluster.Image, want map[string]map[int32][]int32) bool {
 				return false
 			}
 			p := t.Partitions[id]
-			if !sameSet(p.Replicas, target) || !slices.Contains(target, p.Leader) {
+			if !cluster.SameSet(p.Replicas, target) || !slices.Contains(target, p.Leader) {
 				return false
 			}
-		}
-	}
-	return true
-}
-
-func sameSet(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for _, x := range a {
-		if !slices.Contains(b, x) {
-			return false
 		}
 	}
 	return true

@@ -247,7 +247,7 @@ func (c *controller) onPartitionReassignment(p tp, target []int32) error {
 	full, adding, removing := cluster.ReassignTo(cp.Replicas, cp.Adding, target)
 	// updateCurrentReassignment (U1-U3).
 	if !slices.Equal(full, cp.Replicas) || !slices.Equal(adding, cp.Adding) || !slices.Equal(removing, cp.Removing) {
-		unneeded := without2(cp.Replicas, full)
+		unneeded := cluster.OriginReplicas(cp.Replicas, full)
 		if err := c.writeTopicAssignment(p, full, adding, removing); err != nil {
 			return err
 		}
@@ -265,17 +265,6 @@ func (c *controller) onPartitionReassignment(p tp, target []int32) error {
 		return c.startReassignment(p)
 	}
 	return c.completeReassignment(p)
-}
-
-// without2 is a less b, in a's order.
-func without2(a, b []int32) []int32 {
-	var out []int32
-	for _, x := range a {
-		if !slices.Contains(b, x) {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // writeTopicAssignment is updateReplicaAssignmentForPartition: the whole
@@ -318,16 +307,7 @@ func (c *controller) reassignmentComplete(p tp) (bool, error) {
 	if err != nil || len(have) == 0 {
 		return false, err
 	}
-	return containsAll(cp.ISR, cp.Target()), nil
-}
-
-func containsAll(set, of []int32) bool {
-	for _, r := range of {
-		if !slices.Contains(set, r) {
-			return false
-		}
-	}
-	return true
+	return cluster.ContainsAll(cp.ISR, cp.Target()), nil
 }
 
 // startReassignment is A1-A2: the leader epoch bumped (updateLeaderEpoch: a

@@ -67,7 +67,7 @@ func (s *suite) waitMoved(t *testing.T, topic string, want map[int32][]int32) {
 			}
 			for p, target := range want {
 				part := tp.Partitions[p]
-				if !sameSet(part.Replicas, target) || !sameSet(part.ISR, target) || !slices.Contains(target, part.Leader) {
+				if !cluster.SameSet(part.Replicas, target) || !cluster.SameSet(part.ISR, target) || !slices.Contains(target, part.Leader) {
 					return fmt.Errorf("broker %d: partition %d replicas %v ISR %v leader %d, want replicas and ISR %v",
 						id, p, part.Replicas, part.ISR, part.Leader, target)
 				}
@@ -84,18 +84,6 @@ func keys(m map[int32][]int32) []int32 {
 	}
 	slices.Sort(out)
 	return out
-}
-
-func sameSet(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for _, x := range a {
-		if !slices.Contains(b, x) {
-			return false
-		}
-	}
-	return true
 }
 
 // outside returns a broker not in replicas, or -1.
