@@ -45,7 +45,9 @@ type Reassignment struct {
 // AlterPartitionReassignments starts (or with a nil Replicas cancels) each
 // spec's reassignment and answers once each is accepted, not when it is
 // done, with one result per spec, in order (UNKNOWN_TOPIC_OR_PARTITION,
-// INVALID_REPLICA_ASSIGNMENT, NO_REASSIGNMENT_IN_PROGRESS). A non-nil
+// INVALID_REPLICA_ASSIGNMENT, NO_REASSIGNMENT_IN_PROGRESS); ZooKeeper mode
+// answers a partition named twice once, for its last spec, as KafkaApis'
+// toMap does, in the order partitions first appear. A non-nil
 // error fails the whole request (NOT_CONTROLLER, REQUEST_TIMED_OUT).
 //
 // ListPartitionReassignments answers the partitions of which that are being

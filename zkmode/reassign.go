@@ -71,6 +71,7 @@ func (n *Node) AlterPartitionReassignments(ctx context.Context, specs []cluster.
 	if !n.ctrl.isActive.Load() {
 		return nil, errNotController()
 	}
+	specs = lastPerPartition(specs)
 	type answer struct {
 		res []cluster.PartitionResult
 		err error
@@ -94,6 +95,26 @@ func (n *Node) AlterPartitionReassignments(ctx context.Context, specs []cluster.
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// lastPerPartition keeps one spec per partition, the last one given, in the
+// order partitions first appear: KafkaApis builds the request's
+// reassignments with toMap (3.9 handleAlterPartitionReassignmentsRequest),
+// so a partition named twice is moved once, to its last target, and
+// answered once.
+func lastPerPartition(specs []cluster.ReassignSpec) []cluster.ReassignSpec {
+	at := make(map[tp]int, len(specs))
+	out := make([]cluster.ReassignSpec, 0, len(specs))
+	for _, s := range specs {
+		p := tp{s.Topic, s.Partition}
+		if i, ok := at[p]; ok {
+			out[i] = s
+			continue
+		}
+		at[p] = len(out)
+		out = append(out, s)
+	}
+	return out
 }
 
 // ListPartitionReassignments implements cluster.Reassigner: the
@@ -375,7 +396,8 @@ func liveOf(cc *controllerContext, ids []int32) []int32 {
 
 // replicasCaughtUp adds p's live adding replicas to its ISR, as the
 // leader's AlterPartition (processAlterPartition: the state written from
-// the context, the leader epoch kept, UpdateMetadata to every live broker),
+// the context, the leader epoch kept, read back, UpdateMetadata to every
+// live broker),
 // then maybeCompleteReassignment.
 func (c *controller) replicasCaughtUp(p tp) error {
 	cp := c.cc.partition(p)
@@ -403,6 +425,11 @@ func (c *controller) replicasCaughtUp(p tp) error {
 				return c.replicasCaughtUp(p)
 			})
 			return nil
+		}
+		// updateLeaderAndIsrCache reads the written state back
+		// (KafkaController.scala:1148-1153).
+		if _, err := c.readPartitionStates([]tp{p}); err != nil {
+			return err
 		}
 		b.addUpdateMetadata(c.cc.liveIDs(), p)
 		b.send(nil)
@@ -453,7 +480,7 @@ func (c *controller) completeReassignment(p tp) error {
 	// resumeDeletionForTopics.
 	if t := c.cc.topics[p.topic]; t.deleting && c.heldDeletions[p.topic] && !topicReassigning(t) {
 		delete(c.heldDeletions, p.topic)
-		return c.deleteReplicas([]string{p.topic})
+		return c.beginDeletion([]string{p.topic})
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package zkmode
 import (
 	"context"
 	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -109,4 +110,71 @@ func TestCreatePartitionsSequenceIsKafkas(t *testing.T) {
 		{cw("create", zkmeta.StatePath("grow", 1))},
 	}}
 	checkSequence(t, reqs, []chain{admin, ctrlChain})
+}
+
+// TestReassignSequenceIsKafkas moves a 1-partition topic from brokers 1,2
+// (leader 1) to 2,3 at the controller of 3 brokers, recording until the
+// move is done: the ApiPartitionReassignment event, the catch-up that
+// stands in for the leader's AlterPartition, and the completion.
+func TestReassignSequenceIsKafkas(t *testing.T) {
+	c := newTestCluster(t, 3)
+	ctrl := c.ready()
+	mustCreate(t, ctrl, cluster.TopicSpec{Name: "mv", NumPartitions: -1, ReplicationFactor: -1,
+		Assignment: map[int32][]int32{0: {1, 2}}})
+	c.waitConverged(10 * time.Second)
+	stop := record(ctrl)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rs, err := ctrl.AlterPartitionReassignments(ctx, []cluster.ReassignSpec{{Topic: "mv", Partition: 0, Replicas: []int32{2, 3}}})
+	if err != nil || len(rs) != 1 || rs[0].Code != 0 {
+		t.Fatalf("AlterPartitionReassignments: %+v %v", rs, err)
+	}
+	waitFor(t, 10*time.Second, "the move to complete", func() bool {
+		p := ctrl.Image().Topics["mv"].Partitions[0]
+		return !p.IsReassigning() && slices.Equal(p.Replicas, []int32{2, 3})
+	})
+	time.Sleep(300 * time.Millisecond) // the topic znode's watch reads follow
+	reqs := stop()
+	st := zkmeta.StatePath("mv", 0)
+	ctrlChain := chain{name: "controller", afterChain: -1, waves: [][]string{
+		// processApiPartitionReassignment -> maybeRemoveFromZkReassignment
+		// (KafkaController.scala:1854-1883, 1098-1100): reassignPartitionsInProgress.
+		{"exists " + zkmeta.ReassignPartitionsPath},
+		// onPartitionReassignment (:779-826): U1 updateReplicaAssignmentForPartition
+		// (:1011-1026, setTopicAssignmentRaw: the whole topic znode).
+		{cw("setData", zkmeta.TopicPath("mv"))},
+		{getData(st)}, // isReassignmentComplete (:1086-1096)
+		// A1 updateLeaderEpochAndSendRequest -> updateLeaderEpoch (:1190-1227):
+		// a re-read and the epoch-checked write.
+		{getData(st)},
+		{setState(st)},
+		// A2 NewReplica: requests only. Then the leader's AlterPartition
+		// (tryProcessAlterPartition, :2318-2486): the ISR write, then
+		// updateLeaderAndIsrCache's read (:1148-1153).
+		{setState(st)},
+		{getData(st)},
+		// processAlterPartition -> maybeCompleteReassignment (:1070-1078)
+		// -> isReassignmentComplete, then onPartitionReassignment's own.
+		{getData(st)},
+		{getData(st)},
+		// B3 moveReassignedPartitionLeaderIfRequired (:1028-1050): leader 1
+		// is not in the target, so an election
+		// (ReassignPartitionLeaderElectionStrategy through
+		// ZkPartitionStateMachine.doElectLeaderForPartitions: a read, a write).
+		{getData(st)},
+		{setState(st)},
+		// B4 OfflineReplica for 1 (ZkReplicaStateMachine.doRemoveReplicasFromIsr:
+		// a read, the ISR write); B5 requests only.
+		{getData(st)},
+		{setState(st)},
+		// B6 updateReplicaAssignmentForPartition; B7
+		// removePartitionFromReassigningPartitions -> maybeRemoveFromZkReassignment.
+		{cw("setData", zkmeta.TopicPath("mv"))},
+		{"exists " + zkmeta.ReassignPartitionsPath},
+	}}
+	// Each topic znode write fires the PartitionModifications handler
+	// (:1711-1745): getFullReplicaAssignmentForTopics reads it again.
+	u1 := chain{name: "modifications after U1", afterChain: 0, afterWave: 1, waves: [][]string{{getData(zkmeta.TopicPath("mv"))}}}
+	b6 := chain{name: "modifications after B6", afterChain: 0, afterWave: 13, waves: [][]string{{getData(zkmeta.TopicPath("mv"))}}}
+	checkSequence(t, reqs, []chain{ctrlChain, u1, b6})
 }

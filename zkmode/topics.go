@@ -233,8 +233,6 @@ func (c *controller) resumeDeletions() error {
 // the replicas answered, the znodes are deleted (completeDeletion).
 func (c *controller) startDeletion(names []string) error {
 	var started []string
-	um := c.newBatch()
-	live := c.cc.liveIDs()
 	for _, n := range names {
 		t, ok := c.cc.topics[n]
 		if !ok || c.n.cfg.TopicDeletionDisabled {
@@ -251,23 +249,13 @@ func (c *controller) startDeletion(names []string) error {
 		}
 		c.deleting[n] = true
 		t.deleting = true
-		for i := range t.parts {
-			um.addUpdateMetadata(live, tp{n, int32(i)})
-		}
 		started = append(started, n)
 	}
-	if len(started) == 0 {
-		return nil
-	}
-	um.sendWatching(c.id, func(aborted bool) {
-		if !aborted {
-			for _, n := range started {
-				c.waiters.complete(deleteWait, n, 0)
-			}
-		}
-	})
 	// A topic with a reassignment in progress is ineligible for deletion
-	// until it completes (reassign.go).
+	// until it completes (reassign.go): it gets no UpdateMetadata, so
+	// brokers keep serving it and its DeleteTopics keeps waiting
+	// (resumeDeletions sends onTopicDeletion only for the eligible topics,
+	// 3.9 TopicDeletionManager.scala:317-353).
 	eligible := started[:0:0]
 	for _, n := range started {
 		if topicReassigning(c.cc.topics[n]) {
@@ -276,10 +264,33 @@ func (c *controller) startDeletion(names []string) error {
 		}
 		eligible = append(eligible, n)
 	}
-	if len(eligible) == 0 {
+	return c.beginDeletion(eligible)
+}
+
+// beginDeletion is onTopicDeletion for topics eligible for deletion: the
+// UpdateMetadata that drops them from the brokers' caches (the waiting
+// DeleteTopics calls complete once the controller's own broker applied
+// it), then their replicas' deletion.
+func (c *controller) beginDeletion(names []string) error {
+	if len(names) == 0 {
 		return nil
 	}
-	return c.deleteReplicas(eligible)
+	um := c.newBatch()
+	live := c.cc.liveIDs()
+	for _, n := range names {
+		t := c.cc.topics[n]
+		for i := range t.parts {
+			um.addUpdateMetadata(live, tp{n, int32(i)})
+		}
+	}
+	um.sendWatching(c.id, func(aborted bool) {
+		if !aborted {
+			for _, n := range names {
+				c.waiters.complete(deleteWait, n, 0)
+			}
+		}
+	})
+	return c.deleteReplicas(names)
 }
 
 // deleteReplicas moves the live replicas of the topics to OfflineReplica,

@@ -3,6 +3,7 @@ package zkmode
 import (
 	"log/slog"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -182,5 +183,24 @@ func TestStatusClaimsTheEpochItWon(t *testing.T) {
 	n.ctrl.isActive.Store(false)
 	if st := n.Status(); st.Active || st.ControllerEpoch != 6 {
 		t.Errorf("resigned: active %v in epoch %d, want inactive, epoch 6", st.Active, st.ControllerEpoch)
+	}
+}
+
+// TestLastPerPartitionIsKafkasToMap: a partition named twice in one
+// AlterPartitionReassignments is moved once, to its last target.
+func TestLastPerPartitionIsKafkasToMap(t *testing.T) {
+	got := lastPerPartition([]cluster.ReassignSpec{
+		{Topic: "a", Partition: 0, Replicas: []int32{1, 2}},
+		{Topic: "b", Partition: 0, Replicas: []int32{2, 3}},
+		{Topic: "a", Partition: 0, Replicas: []int32{3, 1}},
+		{Topic: "a", Partition: 1},
+	})
+	want := []cluster.ReassignSpec{
+		{Topic: "a", Partition: 0, Replicas: []int32{3, 1}},
+		{Topic: "b", Partition: 0, Replicas: []int32{2, 3}},
+		{Topic: "a", Partition: 1},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v, want %+v", got, want)
 	}
 }

@@ -39,8 +39,8 @@ func RunAlterPartitionReassignments(ctx context.Context, req *kmsg.AlterPartitio
 		return resp
 	}
 	got, err := alter(ctx, specs)
-	if err == nil && len(got) != len(specs) {
-		err = cluster.Errorf(kerr.UnknownServerError, "the node answered %d results for %d partitions", len(got), len(specs))
+	if err == nil {
+		err = answersEvery(specs, got)
 	}
 	if err != nil {
 		code, msg := wholeRequestCode(err)
@@ -65,6 +65,27 @@ func RunAlterPartitionReassignments(ctx context.Context, req *kmsg.AlterPartitio
 		resp.Topics[i].Partitions = append(resp.Topics[i].Partitions, p)
 	}
 	return resp
+}
+
+// answersEvery checks that got has a result for each partition specs
+// name: one per spec, or one per partition where the mode collapses a
+// partition named twice (cluster.Reassigner).
+func answersEvery(specs []cluster.ReassignSpec, got []cluster.PartitionResult) error {
+	type key struct {
+		t string
+		p int32
+	}
+	answered := make(map[key]bool, len(got))
+	for _, r := range got {
+		answered[key{r.Topic, r.Partition}] = true
+	}
+	for _, s := range specs {
+		if !answered[key{s.Topic, s.Partition}] {
+			return cluster.Errorf(kerr.UnknownServerError, "the node answered %d results for %d partitions, none for %s-%d",
+				len(got), len(specs), s.Topic, s.Partition)
+		}
+	}
+	return nil
 }
 
 // ReassignSpecsFrom lists the partitions of req in request order.
