@@ -37,11 +37,35 @@ type Runner struct {
 
 // Run runs s (validated by the caller) and returns every result written, even
 // when it stops early: an interrupted run keeps what it gathered.
+//
+// A run that ended well removes its cluster and writes its result while
+// the next run starts its cluster (the engine's container work is a fifth
+// of a benchmark's wall time); the next run's workload starts only once
+// that removal is over, so no measured window ever overlaps another run's
+// teardown (runOne waits for it). Run returns only once every teardown it
+// started is over.
 func (r *Runner) Run(ctx context.Context, s Scenario) ([]*metrics.Result, error) {
 	if r.Log == nil {
 		r.Log = slog.New(slog.DiscardHandler)
 	}
 	var results []*metrics.Result
+	var prev *teardown
+	// finish waits for prev and takes its result; its error ends the run.
+	finish := func() error {
+		if prev == nil {
+			return nil
+		}
+		t := prev
+		prev = nil
+		t.wait()
+		if t.res != nil {
+			results = append(results, t.res)
+		}
+		if t.err != nil {
+			return fmt.Errorf("%s on %s (repetition %d): %w", s.Workload, t.mode, t.rep+1, t.err)
+		}
+		return nil
+	}
 	for rep := 0; rep < s.Repetitions; rep++ {
 		modes := slices.Clone(s.Modes)
 		if rep%2 == 1 {
@@ -51,18 +75,57 @@ func (r *Runner) Run(ctx context.Context, s Scenario) ([]*metrics.Result, error)
 		}
 		for _, mode := range modes {
 			if ctx.Err() != nil {
-				return results, ctx.Err()
+				return results, errors.Join(ctx.Err(), finish())
 			}
-			res, err := r.runOne(ctx, s, mode, rep)
-			if res != nil {
-				results = append(results, res)
+			t, err := r.runOne(ctx, s, mode, rep, prev)
+			if ferr := finish(); ferr != nil {
+				if t != nil {
+					prev = t
+					_ = finish()
+				}
+				return results, ferr
 			}
+			prev = t
 			if err != nil {
+				_ = finish()
 				return results, fmt.Errorf("%s on %s (repetition %d): %w", s.Workload, mode, rep+1, err)
+			}
+			if t != nil && t.over() && t.err != nil {
+				return results, finish() // a failed run stops the scenario
 			}
 		}
 	}
-	return results, nil
+	return results, finish()
+}
+
+// teardown is a run's cluster removal and result writing, which may go on
+// while the next run starts its cluster (Run). done closes when it is over;
+// res and err are the run's outcome, end the moment it was over.
+type teardown struct {
+	mode cluster.Mode
+	rep  int
+	done chan struct{}
+	res  *metrics.Result
+	err  error
+	end  time.Time
+}
+
+func (t *teardown) wait() { <-t.done }
+
+func (t *teardown) over() bool {
+	select {
+	case <-t.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// finished returns a teardown that is already over.
+func finished(mode cluster.Mode, rep int, res *metrics.Result, err error) *teardown {
+	t := &teardown{mode: mode, rep: rep, done: make(chan struct{}), res: res, err: err, end: time.Now()}
+	close(t.done)
+	return t
 }
 
 func (r *Runner) progressf(format string, args ...any) {
@@ -72,8 +135,13 @@ func (r *Runner) progressf(format string, args ...any) {
 }
 
 // runOne runs one (mode, repetition). The result is written whenever any
-// sample was recorded, including when the workload failed or was interrupted.
-func (r *Runner) runOne(ctx context.Context, s Scenario, mode cluster.Mode, rep int) (*metrics.Result, error) {
+// sample was recorded, including when the workload failed or was
+// interrupted. prev, when not nil, is the previous run's teardown: the
+// cluster starts beside it, the workload only after it. A run that ended
+// well returns its own teardown still going (the cluster's removal and
+// the result's writing); any other run returns once they are over, with
+// its error. An error that comes before any result is runOne's own.
+func (r *Runner) runOne(ctx context.Context, s Scenario, mode cluster.Mode, rep int, prev *teardown) (*teardown, error) {
 	w, err := New(s.Workload, s.Params)
 	if err != nil {
 		return nil, err
@@ -94,9 +162,21 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode cluster.Mode, rep 
 	if err != nil {
 		return nil, err
 	}
+	ready := time.Now()
+	if prev != nil {
+		// Setup ends when the workload may start: the cluster is ready and
+		// the previous run's cluster is gone.
+		prev.wait()
+		// Setup runs until after prev.end, so the two overlap from the
+		// start to prev.end.
+		wall.OverlapNs = int64(max(0, prev.end.Sub(started)))
+		if waited := time.Since(ready); waited > 10*time.Millisecond {
+			r.progressf("[%s rep %d/%d] waited %v for the previous cluster's removal", mode, rep+1, s.Repetitions, waited.Round(time.Millisecond))
+		}
+	}
 	wall.SetupNs = int64(time.Since(started))
 	r.progressf("[%s rep %d/%d] cluster ready in %v; running %s", mode, rep+1, s.Repetitions,
-		time.Since(started).Round(time.Millisecond), s.Workload)
+		ready.Sub(started).Round(time.Millisecond), s.Workload)
 	adm, err := admin.New(c.Bootstrap(), admin.Options{})
 	if err != nil {
 		stopCtx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -122,7 +202,12 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode cluster.Mode, rep 
 		wall.TeardownNs = int64(time.Since(t0))
 		r.progressf("[%s rep %d/%d] cluster removed in %v", mode, rep+1, s.Repetitions, time.Since(t0).Round(time.Millisecond))
 	}
-	defer remove()
+	var handedOff bool // the teardown goroutine removes the cluster
+	defer func() {
+		if !handedOff {
+			remove()
+		}
+	}()
 	base := time.Now()
 	tl, _ := w.(NeedsTimeline)
 	rec := metrics.NewRecorder(metrics.RecorderOptions{Base: base, Warmup: time.Duration(s.Warmup),
@@ -147,24 +232,38 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode cluster.Mode, rep 
 	if err != nil {
 		return nil, errors.Join(runErr, err)
 	}
-	remove()
-	if len(res.Ops) == 0 && len(res.Measures) == 0 {
-		return nil, runErr
+	// write removes the cluster, then writes the result with its wall time.
+	write := func() (*metrics.Result, error) {
+		remove()
+		if len(res.Ops) == 0 && len(res.Measures) == 0 {
+			return nil, runErr
+		}
+		res.Resources = resources
+		res.Wall = &wall
+		if runErr != nil {
+			res.Notes = append(res.Notes, "run ended early: "+runErr.Error())
+		}
+		paths, err := res.WriteFiles(s.Output)
+		if err != nil {
+			return res, errors.Join(runErr, err)
+		}
+		r.progressf("[%s rep %d/%d] wrote %s", mode, rep+1, s.Repetitions, paths[0])
+		return res, runErr
 	}
-	res.Resources = resources
-	res.Wall = &wall
-	if runErr != nil {
-		res.Notes = append(res.Notes, "run ended early: "+runErr.Error())
+	if runErr != nil || ctx.Err() != nil {
+		res, err := write()
+		return finished(mode, rep, res, err), nil
 	}
-	paths, err := res.WriteFiles(s.Output)
-	if err != nil {
-		return res, errors.Join(runErr, err)
-	}
-	r.progressf("[%s rep %d/%d] wrote %s", mode, rep+1, s.Repetitions, paths[0])
-	return res, runErr
+	handedOff = true
+	t := &teardown{mode: mode, rep: rep, done: make(chan struct{})}
+	go func() {
+		defer close(t.done)
+		t.res, t.err = write()
+		t.end = time.Now()
+	}()
+	return t, nil
 }
 
-// runSinks returns Sinks plus what RunSinks adds for this run.
 func (r *Runner) runSinks(s Scenario, spec cluster.Spec, base time.Time) []metrics.Sink {
 	if r.RunSinks == nil {
 		return r.Sinks
