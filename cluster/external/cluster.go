@@ -103,20 +103,28 @@ func (c *extCluster) CanFault(kind cluster.FaultKind) error {
 
 // CanMeet: no store floor and no migration on a borrowed cluster; a cold
 // start only where every node has stop and start commands.
-func (c *extCluster) CanMeet(n cluster.Need) error {
+func (c *extCluster) CanMeet(n cluster.Need) error { return c.f.canMeet(n, c.mode, c.zk != nil) }
+
+// CanMeet says, before a run, whether the file's cluster can meet n (the
+// mode as the file states it; a detected one is checked at start).
+func (f *File) CanMeet(n cluster.Need) error {
+	return f.canMeet(n, cluster.Mode(f.Mode), f.ZooKeeperConnect != "")
+}
+
+func (f *File) canMeet(n cluster.Need, mode cluster.Mode, zk bool) error {
 	switch n {
 	case cluster.NeedStoreFloor:
 		return cluster.Unavailable(n, "an external cluster's metadata store is not kraftbench's to write to or time from inside")
 	case cluster.NeedMigration:
 		return cluster.Unavailable(n, "an external cluster's processes are not kraftbench's to start and reconfigure")
 	case cluster.NeedColdStart:
-		if c.mode == cluster.ModeZK && c.zk == nil {
+		if mode == cluster.ModeZK && !zk {
 			return cluster.Unavailable(n, "ZooKeeper mode without zookeeper.connect in the cluster file: readiness needs the active controller, read from /controller")
 		}
-		if len(c.f.Nodes) == 0 {
+		if len(f.Nodes) == 0 {
 			return cluster.Unavailable(n, "the cluster file lists no nodes, so gives no stop and start commands")
 		}
-		if m := c.f.missingFault(cluster.FaultRestart, c.f.kafkaNodeIDs()); len(m) > 0 {
+		if m := f.missingFault(cluster.FaultRestart, f.kafkaNodeIDs()); len(m) > 0 {
 			return cluster.Unavailable(n, "the cluster file gives no %s", strings.Join(m, ", "))
 		}
 	}

@@ -101,3 +101,17 @@ func describeQuorum(ctx context.Context, b *kgo.Broker) (quorum, error) {
 	}
 	return q, nil
 }
+
+// Detect connects to the file's bootstrap servers and returns the cluster's
+// mode with how it was known: the file's, or detectMode's.
+func Detect(ctx context.Context, f *File) (cluster.Mode, string, error) {
+	if f.Mode != "" {
+		return cluster.Mode(f.Mode), "as the cluster file says", nil
+	}
+	cl, err := newClient(f.Bootstrap, "kraftbench-external")
+	if err != nil {
+		return "", "", err
+	}
+	defer cl.Close()
+	return detectMode(ctx, cl.SeedBrokers()[0])
+}

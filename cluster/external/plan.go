@@ -109,7 +109,7 @@ func (f *File) planFault(pr func(string, ...any), k cluster.FaultKind) {
 		if len(m) > 0 {
 			why = "the cluster file gives no " + strings.Join(m, ", ")
 		}
-		pr("  %s: not run (%s); the run notes it and goes on", k, why)
+		pr("  %s: not run (%s): skipped with a note, or refused before the run when asked for by name", k, why)
 		return
 	}
 	pr("  %s:", k)
