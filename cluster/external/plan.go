@@ -62,8 +62,11 @@ func (f *File) WritePlan(w io.Writer, p Plan) error {
 	}
 	for _, n := range f.Nodes {
 		addr := n.Addr
-		if addr == "" {
+		switch {
+		case addr == "" && slices.Contains(n.Roles, cluster.RoleBroker):
 			addr = "(address from Metadata)"
+		case addr == "":
+			addr = "(no address: asked about through the brokers)"
 		}
 		pr("  node %d %v at %s", n.ID, n.Roles, addr)
 	}
