@@ -105,7 +105,11 @@ type Result struct {
 	Params   map[string]string `json:"params,omitempty"`
 	WarmupNs int64             `json:"warmup_ns"`
 	Notes    []string          `json:"notes,omitempty"`
-	Ops      []OpResult        `json:"ops"`
+	// Skipped, when set, says why the workload did not run on this cluster
+	// at all (it needs what the cluster cannot give, cluster.ErrUnavailable:
+	// an external cluster has no store floor to time); Ops is then empty.
+	Skipped string     `json:"skipped,omitempty"`
+	Ops     []OpResult `json:"ops"`
 	// Resources is what the cluster used while the workload ran; nil when
 	// its provider cannot tell (not a cluster.ResourceReporter).
 	Resources *Resources `json:"resources,omitempty"`

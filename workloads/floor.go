@@ -53,7 +53,13 @@ func (w *floor) Run(ctx context.Context, env *Env) (Outcome, error) {
 //     append on a majority, op FloorRawOp), alternately; both timed inside
 //     the controller, so without the client's hop. Ratios to FloorOp show
 //     the harness's overhead over Kafka's own path.
+//
+// A cluster that cannot give its store to time (cluster.NeedStoreFloor: an
+// external one) is refused with an error wrapping cluster.ErrUnavailable.
 func measureFloor(ctx context.Context, env *Env, n int) (string, error) {
+	if err := cluster.CanMeet(env.Cluster, cluster.NeedStoreFloor); err != nil {
+		return "floor: not measured: " + err.Error(), fmt.Errorf("floor: %w", err)
+	}
 	switch env.Cluster.Spec().Mode {
 	case cluster.ModeZK:
 		return "floor: bare ZooKeeper create (100 bytes, persistent) on the cluster's ensemble, timed at the client", zkFloor(ctx, env, n)

@@ -118,6 +118,9 @@ func (w *migration) params() map[string]string {
 func (w *migration) Run(ctx context.Context, env *Env) (Outcome, error) {
 	out := Outcome{Params: w.params()}
 	spec := env.Cluster.Spec()
+	if err := cluster.CanMeet(env.Cluster, cluster.NeedMigration); err != nil {
+		return out, fmt.Errorf("migration: %w", err)
+	}
 	if spec.Mode != cluster.ModeZK {
 		return out, fmt.Errorf("migration: the cluster runs in %s mode; a migration starts from ZooKeeper mode (modes: [zk])", spec.Mode)
 	}

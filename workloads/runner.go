@@ -163,6 +163,11 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode cluster.Mode, rep 
 		return nil, err
 	}
 	ready := time.Now()
+	// A borrowed cluster (the external provider) has a shape of its own:
+	// results record the cluster's, not the scenario's topology.
+	if _, borrowed := c.(cluster.TopicScope); borrowed {
+		spec = c.Spec()
+	}
 	if prev != nil {
 		// Setup ends when the workload may start: the cluster is ready and
 		// the previous run's cluster is gone.
@@ -177,7 +182,8 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode cluster.Mode, rep 
 	wall.SetupNs = int64(time.Since(started))
 	r.progressf("[%s rep %d/%d] cluster ready in %v; running %s", mode, rep+1, s.Repetitions,
 		ready.Sub(started).Round(time.Millisecond), s.Workload)
-	adm, err := admin.New(c.Bootstrap(), admin.Options{})
+	var adm cluster.Admin
+	adm, err = admin.New(c.Bootstrap(), admin.Options{})
 	if err != nil {
 		stopCtx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
@@ -213,9 +219,23 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode cluster.Mode, rep 
 	rec := metrics.NewRecorder(metrics.RecorderOptions{Base: base, Warmup: time.Duration(s.Warmup),
 		Timeline: tl != nil && tl.NeedsTimeline(), Sinks: r.runSinks(s, spec, base)})
 	newAdmin := func(id string) (cluster.Admin, error) { return admin.New(c.Bootstrap(), admin.Options{ClientID: id}) }
+	runID := fmt.Sprintf("kb%d", base.UnixNano()%1_000_000_000)
+	// On a cluster that is not the run's own, topics carry the cluster's
+	// prefix and every client records what it creates, so Stop (remove)
+	// deletes exactly those.
+	if ts, ok := c.(cluster.TopicScope); ok {
+		runID, adm = ts.TopicPrefix(), ts.Track(adm)
+		newAdmin = func(id string) (cluster.Admin, error) {
+			a, err := admin.New(c.Bootstrap(), admin.Options{ClientID: id})
+			if err != nil {
+				return nil, err
+			}
+			return ts.Track(a), nil
+		}
+	}
 	env := &Env{Cluster: c, Admin: adm, NewAdmin: newAdmin, Rec: rec, Log: r.Log, Progress: r.Progress, Meter: r.Meter,
 		Rand:  rand.New(rand.NewPCG(uint64(spec.Seed), uint64(rep))),
-		RunID: fmt.Sprintf("kb%d", base.UnixNano()%1_000_000_000), OutputDir: s.Output}
+		RunID: runID, OutputDir: s.Output}
 	usage := metrics.SampleResources(ctx, c, time.Second, r.runSinks(s, spec, base)...) // nil when c cannot tell; feeds the node gauges
 	out, runErr := w.Run(ctx, env)
 	wall.WorkloadNs = int64(time.Since(base))
@@ -226,16 +246,29 @@ func (r *Runner) runOne(ctx context.Context, s Scenario, mode cluster.Mode, rep 
 		note, err := measureFloor(ctx, env, s.Floor)
 		wall.FloorNs = int64(time.Since(f0))
 		out.Notes = append(out.Notes, note)
-		runErr = err
+		if !errors.Is(err, cluster.ErrUnavailable) { // the note says why
+			runErr = err
+		}
 	}
 	res, err := r.result(s, spec, rec, out, base) // Finished: the workload's end, not the teardown's
 	if err != nil {
 		return nil, errors.Join(runErr, err)
 	}
+	if rn, ok := c.(cluster.RunNoter); ok {
+		res.Notes = append(res.Notes, rn.RunNotes()...)
+	}
+	// A workload that needs what the cluster cannot give is skipped, not
+	// failed: its result says so and why, and the run goes on.
+	if errors.Is(runErr, cluster.ErrUnavailable) {
+		res.Skipped = runErr.Error()
+		res.Notes = append(res.Notes, "skipped: "+runErr.Error())
+		r.progressf("[%s rep %d/%d] %s skipped: %v", mode, rep+1, s.Repetitions, s.Workload, runErr)
+		runErr = nil
+	}
 	// write removes the cluster, then writes the result with its wall time.
 	write := func() (*metrics.Result, error) {
 		remove()
-		if len(res.Ops) == 0 && len(res.Measures) == 0 {
+		if len(res.Ops) == 0 && len(res.Measures) == 0 && res.Skipped == "" {
 			return nil, runErr
 		}
 		res.Resources = resources

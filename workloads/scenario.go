@@ -171,6 +171,14 @@ func (s *Scenario) Validate() error {
 			}
 		}
 	}
+	if s.Provider == cluster.ProviderExternal {
+		// The cluster's shape is its own (its cluster file is validated
+		// instead), and it runs one mode.
+		if len(s.Modes) != 1 {
+			errs = append(errs, fmt.Errorf("modes %v: an external cluster runs one mode; give that one", s.Modes))
+		}
+		return errors.Join(errs...)
+	}
 	for _, m := range s.Modes {
 		spec := s.Spec(m, 0)
 		if err := spec.Validate(); err != nil {

@@ -49,6 +49,9 @@ func newStartup(p Params) (Workload, error) {
 func (w *startup) Name() string { return "startup" }
 
 func (w *startup) Run(ctx context.Context, env *Env) (Outcome, error) {
+	if err := cluster.CanMeet(env.Cluster, cluster.NeedColdStart); err != nil {
+		return Outcome{}, fmt.Errorf("startup: %w", err)
+	}
 	rs, ok := env.Cluster.(cluster.Restarter)
 	if !ok {
 		return Outcome{}, errors.New("startup: this provider cannot restart a whole cluster")

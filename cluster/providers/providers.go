@@ -1,6 +1,7 @@
 // Package providers is the one place providers are listed: a name maps to a
 // constructor, and Choose picks the default (docker where an engine answers,
-// else local) and says why.
+// else local) and says why. The external provider (a cluster kraftbench did
+// not start, described by a cluster file) is only ever chosen by name.
 package providers
 
 import (
@@ -13,6 +14,7 @@ import (
 
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/cluster/docker"
+	"github.com/kraftbench/kraftbench/cluster/external"
 	"github.com/kraftbench/kraftbench/cluster/local"
 )
 
@@ -24,7 +26,9 @@ type Options struct {
 	KeepFiles bool
 	// ZKImage overrides the ZooKeeper image (docker).
 	ZKImage string
-	Logger  *slog.Logger
+	// ClusterFile is the cluster file of the cluster to borrow (external).
+	ClusterFile string
+	Logger      *slog.Logger
 }
 
 type entry struct {
@@ -38,6 +42,19 @@ var registry = map[string]entry{
 			return local.New(local.Options{Dir: o.Dir, KeepFiles: o.KeepFiles, Logger: o.Logger}), nil
 		},
 		available: func(context.Context) error { _, err := local.FindKbnode(); return err },
+	},
+	cluster.ProviderExternal: {
+		new: func(o Options) (cluster.Provider, error) {
+			if o.ClusterFile == "" {
+				return nil, errors.New("provider external: needs a cluster file (--cluster FILE; see docs/external.md)")
+			}
+			f, err := external.Load(o.ClusterFile)
+			if err != nil {
+				return nil, err
+			}
+			return external.New(external.Options{File: f, Logger: o.Logger}), nil
+		},
+		available: func(context.Context) error { return errors.New("external is chosen by name, with a cluster file") },
 	},
 	"docker": {
 		new: func(o Options) (cluster.Provider, error) {

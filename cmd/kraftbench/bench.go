@@ -24,6 +24,7 @@ func newBenchCmd() *cobra.Command {
 	var modes []string // parsed into the scenario's modes by applyBenchFlags
 	var metricsAddr string
 	var metricsLinger time.Duration
+	var ext externalFlags
 	ov := workloads.DefaultScenario()
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -36,12 +37,22 @@ A scenario file (YAML, see workloads/scenarios/) sets everything; flags given
 explicitly override it. Ctrl-C stops the run, removes every cluster it started
 and keeps the results gathered so far.
 
+--provider external --cluster FILE runs the workload on a Kafka cluster
+kraftbench did not start (real Apache Kafka in either mode, anywhere), as the
+cluster file describes it (docs/external.md): its one mode, its topology, and
+per node the shell commands that fault it. Topics the run creates carry a
+prefix unique to the run and are deleted at the end and on Ctrl-C; no other
+topic is touched. --dry-run prints the plan (the workload and its params, the
+topics it would create, every command it could run with its timeout) and
+connects to nothing.
+
 Workloads: ` + strings.Join(workloads.Names(), ", ") + `
 
 Examples:
   kraftbench bench                                   # topics, both modes, 3 brokers
   kraftbench bench --workload propagation --param iterations=100
-  kraftbench bench --scenario workloads/scenarios/topics-open-loop.yaml`,
+  kraftbench bench --scenario workloads/scenarios/topics-open-loop.yaml
+  kraftbench bench --provider external --cluster my-kafka.yaml --workload failover --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s := workloads.DefaultScenario()
@@ -53,6 +64,9 @@ Examples:
 			}
 			if err := applyBenchFlags(cmd, &s, ov, modes, params); err != nil {
 				return err
+			}
+			if ext.file != "" || s.Provider == cluster.ProviderExternal || ext.dryRun {
+				return runExternal(cmd, s, ext, metricsAddr, metricsLinger)
 			}
 			if err := s.Validate(); err != nil {
 				return fmt.Errorf("invalid scenario:\n%w", err)
@@ -66,7 +80,9 @@ Examples:
 	f := cmd.Flags()
 	f.StringVar(&file, "scenario", "", "scenario YAML file")
 	f.StringSliceVar(&modes, "modes", []string{string(cluster.ModeZK), string(cluster.ModeKRaft)}, "modes to run, in order: zk, kraft")
-	f.StringVar(&ov.Provider, "provider", "", "local or docker (default: docker where an engine answers, else local)")
+	f.StringVar(&ov.Provider, "provider", "", "local, docker or external (default: docker where an engine answers, else local)")
+	f.StringVar(&ext.file, "cluster", "", "cluster file (YAML) of the cluster to run on: implies --provider external (docs/external.md)")
+	f.BoolVar(&ext.dryRun, "dry-run", false, "with --cluster: print the plan (workload, params, topics, every fault command and timeout) and exit; connects to nothing")
 	f.StringVar(&ov.Workload, "workload", ov.Workload, "workload to run")
 	f.StringArrayVar(&params, "param", nil, "workload parameter key=value; may repeat")
 	f.IntVar(&ov.Topology.Brokers, "brokers", ov.Topology.Brokers, "brokers")
@@ -145,6 +161,11 @@ func applyBenchFlags(cmd *cobra.Command, s *workloads.Scenario, ov workloads.Sce
 }
 
 func runBench(cmd *cobra.Command, s workloads.Scenario, metricsAddr string, linger time.Duration) error {
+	return runBenchOn(cmd, s, "", metricsAddr, linger)
+}
+
+// runBenchOn runs s; clusterFile is the external provider's cluster file.
+func runBenchOn(cmd *cobra.Command, s workloads.Scenario, clusterFile, metricsAddr string, linger time.Duration) error {
 	began := time.Now()
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -163,7 +184,7 @@ func runBench(cmd *cobra.Command, s workloads.Scenario, metricsAddr string, ling
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	r := &workloads.Runner{
 		Provider: func(cluster.Spec) (cluster.Provider, error) {
-			return providers.New(name, providers.Options{Dir: root, Logger: log})
+			return providers.New(name, providers.Options{Dir: root, Logger: log, ClusterFile: clusterFile})
 		},
 		Progress: cmd.ErrOrStderr(), Log: log,
 	}
@@ -184,6 +205,11 @@ func runBench(cmd *cobra.Command, s workloads.Scenario, metricsAddr string, ling
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "\n%d result file(s) in %s\n", len(results), s.Output)
 		writeWallTime(cmd.OutOrStdout(), results, time.Since(began))
+		for _, r := range results {
+			if r.Skipped != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s on %s: skipped: %s\n", r.Workload, r.Mode, r.Skipped)
+			}
+		}
 	}
 	if runErr != nil && ctx.Err() != nil {
 		return fmt.Errorf("interrupted; clusters removed, %d result(s) kept in %s", len(results), s.Output)
