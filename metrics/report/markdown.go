@@ -57,6 +57,7 @@ func Markdown(runs []*Run, ws []*Workload, answers []Answer, plots Plots) string
 	}
 	m.linef("")
 	writeGroups(&m, ws)
+	writeCalibration(&m, ws)
 	writeMethod(&m)
 	writeClaims(&m, answers, ws)
 	for _, w := range ws {

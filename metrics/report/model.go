@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"sort"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -28,10 +29,23 @@ func (o *Op) Mode(mode cluster.Mode) *Series {
 	return o.Series(mode, cluster.DefaultKafkaVersion)
 }
 
-// Series returns the series of mode at Kafka version v, nil if absent.
+// Series returns the series of mode at Kafka version v from kraftbench's
+// own clusters, nil if absent.
 func (o *Op) Series(mode cluster.Mode, v cluster.KafkaVersion) *Series {
 	for _, s := range o.Modes {
-		if s.Mode == mode && s.Version == v {
+		if s.Mode == mode && s.Version == v && !s.External {
+			return s
+		}
+	}
+	return nil
+}
+
+// ExternalSeries returns the series of mode at Kafka version v measured
+// on clusters kraftbench did not start (the external provider), nil if
+// absent.
+func (o *Op) ExternalSeries(mode cluster.Mode, v cluster.KafkaVersion) *Series {
+	for _, s := range o.Modes {
+		if s.Mode == mode && s.Version == v && s.External {
 			return s
 		}
 	}
@@ -41,10 +55,13 @@ func (o *Op) Series(mode cluster.Mode, v cluster.KafkaVersion) *Series {
 // Series is one (workload, op, mode, Kafka version): one entry per run plus
 // the merged histogram of all of them. Runs of different kafka.version
 // profiles are never pooled: "KRaft 4.1" is a series of its own beside
-// "KRaft" (3.9).
+// "KRaft" (3.9). Runs on a cluster kraftbench did not start (the external
+// provider) are a series of their own too, never pooled with the models':
+// the calibration table puts the two side by side.
 type Series struct {
-	Mode    cluster.Mode
-	Version cluster.KafkaVersion
+	Mode     cluster.Mode
+	Version  cluster.KafkaVersion
+	External bool
 	Runs    []RunOp
 	Merged  *hdr.Histogram
 	Errors  map[string]int64 // by Kafka error name, summed over runs
@@ -62,10 +79,14 @@ type RunOp struct {
 // Title names the series in prose and legends: the mode, and the Kafka
 // version when it is not the default ("KRaft 4.1").
 func (s *Series) Title() string {
+	t := s.Mode.Title()
 	if s.Version != cluster.DefaultKafkaVersion {
-		return s.Mode.Title() + " " + string(s.Version)
+		t += " " + string(s.Version)
 	}
-	return s.Mode.Title()
+	if s.External {
+		t += " (external)"
+	}
+	return t
 }
 
 // runVersion is the kafka.version a run modelled. Results written before
@@ -125,7 +146,7 @@ func runQuantile(r RunOp, ns int64) float64 {
 func Group(runs []*Run) ([]*Workload, error) {
 	byName := map[string]*Workload{}
 	ops := map[[2]string]*Op{}
-	series := map[[4]string]*Series{}
+	series := map[[5]string]*Series{}
 	for _, r := range runs {
 		w := byName[r.Workload]
 		if w == nil {
@@ -148,10 +169,11 @@ func Group(runs []*Run) ([]*Workload, error) {
 				ops[[2]string{r.Workload, o.Op}] = op
 				w.Ops = append(w.Ops, op)
 			}
-			key := [4]string{r.Workload, o.Op, string(r.Mode), string(runVersion(r))}
+			ext := r.Provider == cluster.ProviderExternal
+			key := [5]string{r.Workload, o.Op, string(r.Mode), string(runVersion(r)), fmt.Sprint(ext)}
 			s := series[key]
 			if s == nil {
-				s = &Series{Mode: r.Mode, Version: runVersion(r), Merged: metrics.NewHistogram(), Errors: map[string]int64{}}
+				s = &Series{Mode: r.Mode, Version: runVersion(r), External: ext, Merged: metrics.NewHistogram(), Errors: map[string]int64{}}
 				series[key] = s
 				op.Modes = append(op.Modes, s)
 			}
@@ -179,7 +201,10 @@ func sortWorkloads(byName map[string]*Workload) []*Workload {
 				if modeRank(a.Mode) != modeRank(b.Mode) || a.Mode != b.Mode {
 					return modeRank(a.Mode) < modeRank(b.Mode) || modeRank(a.Mode) == modeRank(b.Mode) && a.Mode < b.Mode
 				}
-				return a.Version < b.Version
+				if a.Version != b.Version {
+					return a.Version < b.Version
+				}
+				return !a.External && b.External
 			})
 		}
 		out = append(out, w)

@@ -60,7 +60,7 @@ func anyVersion(op *Op, mode cluster.Mode) *Series {
 		return s
 	}
 	for _, s := range op.Modes {
-		if s.Mode == mode {
+		if s.Mode == mode && !s.External {
 			return s
 		}
 	}
