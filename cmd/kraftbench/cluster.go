@@ -30,7 +30,7 @@ func newClusterCmd() *cobra.Command {
 detached supervisor process; the other cluster commands talk to that supervisor.
 State lives under $KRAFTBENCH_HOME (default ~/.local/state/kraftbench).`,
 	}
-	cmd.AddCommand(newClusterUpCmd(), newClusterStatusCmd(), newClusterFaultCmd(), newClusterDownCmd(), newSuperviseCmd())
+	cmd.AddCommand(newClusterUpCmd(), newClusterStatusCmd(), newClusterFileCmd(), newClusterFaultCmd(), newClusterDownCmd(), newSuperviseCmd())
 	return cmd
 }
 
