@@ -54,13 +54,19 @@ func WriteSummary(w io.Writer, results []*metrics.Result) error {
 // anyVersion is mode's series at the default Kafka version, else at the
 // first other version the runs have: a bench of KRaft 4.1 alone still
 // fills the KRaft columns (the report keeps versions apart; one bench runs
-// one version).
+// one version); kraftbench's own clusters first, else an external one's.
 func anyVersion(op *Op, mode cluster.Mode) *Series {
 	if s := op.Mode(mode); s != nil {
 		return s
 	}
 	for _, s := range op.Modes {
 		if s.Mode == mode && !s.External {
+			return s
+		}
+	}
+	// A bench on an external cluster alone still fills its mode's columns.
+	for _, s := range op.Modes {
+		if s.Mode == mode {
 			return s
 		}
 	}
