@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -37,10 +36,10 @@ func buildCLI(t *testing.T) string {
 	return dir
 }
 
-// clusterUp starts a KRaft cluster with `kraftbench cluster up` (it outlives
+// clusterUp starts a cluster of mode with `kraftbench cluster up` (it outlives
 // the command, owned by its supervisor) and returns its nodes as
 // `cluster status --json` lists them.
-func clusterUp(t *testing.T, bin, home, name string) []cluster.NodeInfo {
+func clusterUp(t *testing.T, bin, home, name string, mode cluster.Mode) (nodes []cluster.NodeInfo, file string) {
 	t.Helper()
 	run := func(args ...string) []byte {
 		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
@@ -60,7 +59,11 @@ func clusterUp(t *testing.T, bin, home, name string) []cluster.NodeInfo {
 		cmd.Env = append(os.Environ(), "KRAFTBENCH_HOME="+home)
 		cmd.Run()
 	})
-	run("cluster", "up", "--mode", "kraft", "--controllers", "3", "--brokers", "3", "--provider", "local", "--name", name)
+	shape := []string{"--controllers", "3"}
+	if mode == cluster.ModeZK {
+		shape = []string{"--zk-servers", "3"}
+	}
+	run(append([]string{"cluster", "up", "--mode", string(mode), "--brokers", "3", "--provider", "local", "--name", name}, shape...)...)
 	var st struct {
 		Nodes []struct {
 			Info cluster.NodeInfo `json:"info"`
@@ -69,42 +72,17 @@ func clusterUp(t *testing.T, bin, home, name string) []cluster.NodeInfo {
 	if err := json.Unmarshal(run("cluster", "status", "--name", name, "--json"), &st); err != nil {
 		t.Fatal(err)
 	}
-	var nodes []cluster.NodeInfo
 	for _, n := range st.Nodes {
 		if n.Info.Kind == "node" {
 			nodes = append(nodes, n.Info)
 		}
 	}
-	return nodes
-}
-
-// clusterFile describes the cluster with fault commands that call
-// `kraftbench cluster fault`; the mode is left to be detected.
-func clusterFile(bin, home, name string, nodes []cluster.NodeInfo) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "name: %s\nkafka_version: \"3.9\"\ncommand_timeout: 2m\nbootstrap: [", name)
-	var boot []string
-	for _, n := range nodes {
-		if slices.Contains(n.Roles, cluster.RoleBroker) {
-			boot = append(boot, n.Addr)
-		}
+	// The cluster file as `kraftbench cluster file` prints it.
+	file = filepath.Join(t.TempDir(), "cluster.yaml")
+	if err := os.WriteFile(file, run("cluster", "file", "--name", name), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	fmt.Fprintf(&b, "%s]\nnodes:\n", strings.Join(boot, ", "))
-	fault := func(kind string, id int32) string {
-		return fmt.Sprintf("%q", fmt.Sprintf("KRAFTBENCH_HOME='%s' '%s' cluster fault %s --name %s --node %d", home, bin, kind, name, id))
-	}
-	for _, n := range nodes {
-		var roles []string
-		for _, r := range n.Roles {
-			roles = append(roles, string(r))
-		}
-		fmt.Fprintf(&b, "  - id: %d\n    roles: [%s]\n    addr: %s\n    faults:\n", n.ID, strings.Join(roles, ", "), n.Addr)
-		for _, k := range []string{"kill", "stop", "pause"} {
-			fmt.Fprintf(&b, "      %s: %s\n", k, fault(k, n.ID))
-		}
-		fmt.Fprintf(&b, "      start: %s\n      resume: %s\n", fault("heal", n.ID), fault("heal", n.ID))
-	}
-	return b.String()
+	return nodes, file
 }
 
 // measured lists a failover result's measures as "fault/target/measure",
@@ -130,15 +108,24 @@ func measured(res *metrics.Result) (got []string, missing []string) {
 // provider, gives the measures a run on the local provider gives, and
 // passes the safety checks.
 func TestFailoverThroughAClusterFileMatchesTheLocalProvider(t *testing.T) {
-	testbin.NeedIntegration(t, "a local KRaft cluster through kraftbench cluster up, and another through the local provider")
+	testbin.NeedIntegration(t, "local clusters through kraftbench cluster up, and others through the local provider")
 	dir := buildCLI(t)
-	bin, home := filepath.Join(dir, "kraftbench"), t.TempDir()
-	name := "ext-failover"
-	nodes := clusterUp(t, bin, home, name)
-	file := filepath.Join(t.TempDir(), "cluster.yaml")
-	if err := os.WriteFile(file, []byte(clusterFile(bin, home, name, nodes)), 0o644); err != nil {
+	for _, mode := range []cluster.Mode{cluster.ModeKRaft, cluster.ModeZK} {
+		t.Run(string(mode), func(t *testing.T) { failoverThroughClusterFile(t, dir, mode) })
+	}
+}
+
+func failoverThroughClusterFile(t *testing.T, dir string, mode cluster.Mode) {
+	// A short home: the control socket's path must fit a unix socket's
+	// 108 bytes, which t.TempDir's test-named folders do not.
+	home, err := os.MkdirTemp("", "kbext")
+	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { os.RemoveAll(home) })
+	bin := filepath.Join(dir, "kraftbench")
+	name := "ext-failover-" + string(mode)
+	_, file := clusterUp(t, bin, home, name, mode)
 	f, err := external.Load(file)
 	if err != nil {
 		t.Fatal(err)
@@ -146,9 +133,12 @@ func TestFailoverThroughAClusterFileMatchesTheLocalProvider(t *testing.T) {
 	params := workloads.Params{"faults": "kill,stop", "topics": "10", "hold": "2s", "settle": "1s"}
 	run := func(t *testing.T, provider string, p cluster.Provider) *metrics.Result {
 		s := workloads.DefaultScenario()
-		s.Provider, s.Modes, s.Output = provider, []cluster.Mode{cluster.ModeKRaft}, t.TempDir()
+		s.Provider, s.Modes, s.Output = provider, []cluster.Mode{mode}, t.TempDir()
 		s.Workload, s.Params = "failover", params
 		s.Topology = workloads.Topology{Brokers: 3, Controllers: 3}
+		if mode == cluster.ModeZK {
+			s.Topology = workloads.Topology{Brokers: 3, ZKServers: 3}
+		}
 		if err := s.Validate(); err != nil {
 			t.Fatal(err)
 		}
@@ -179,11 +169,15 @@ func TestFailoverThroughAClusterFileMatchesTheLocalProvider(t *testing.T) {
 	if !slices.Equal(extGot, locGot) {
 		t.Errorf("measures differ:\nexternal %v\nlocal    %v", extGot, locGot)
 	}
-	// Controllers are separate nodes: faulting one moves no partition leader.
 	var want []string
 	for _, k := range []string{"kill", "stop"} {
 		want = append(want, k+"/broker/converged", k+"/broker/leaders_moved", k+"/broker/unavailable",
 			k+"/controller/converged", k+"/controller/new_controller", k+"/controller/unavailable")
+		if mode == cluster.ModeZK {
+			// The ZooKeeper-mode controller is a broker: faulting it moves
+			// the partitions it led.
+			want = append(want, k+"/controller/leaders_moved")
+		}
 	}
 	slices.Sort(want)
 	if !slices.Equal(extGot, want) {
@@ -197,10 +191,20 @@ func TestFailoverThroughAClusterFileMatchesTheLocalProvider(t *testing.T) {
 	if got := slices.Sorted(maps.Keys(kinds)); !slices.Equal(got, []string{"kill", "stop"}) {
 		t.Errorf("external run's fault windows: %v", got)
 	}
-	if ext.Provider != cluster.ProviderExternal || ext.Topology["brokers"] != 3 || ext.Topology["controllers"] != 3 || ext.KafkaVersion != "3.9" {
-		t.Errorf("external result header: %q %v %q", ext.Provider, ext.Topology, ext.KafkaVersion)
+	wantTopo := map[string]int{"brokers": 3, "controllers": 3}
+	if mode == cluster.ModeZK {
+		wantTopo = map[string]int{"brokers": 3}
 	}
-	if !slices.ContainsFunc(ext.Notes, func(n string) bool { return strings.Contains(n, "mode kraft (KRaft: DescribeQuorum names leader") }) {
-		t.Errorf("the mode was not detected from DescribeQuorum: %v", ext.Notes)
+	for k, v := range wantTopo {
+		if ext.Topology[k] != v {
+			t.Errorf("external result topology %v, want %s=%d", ext.Topology, k, v)
+		}
+	}
+	if ext.Provider != cluster.ProviderExternal || ext.KafkaVersion != "3.9" {
+		t.Errorf("external result header: %q %q", ext.Provider, ext.KafkaVersion)
+	}
+	detected := map[cluster.Mode]string{cluster.ModeKRaft: "mode kraft (KRaft: DescribeQuorum names leader", cluster.ModeZK: "mode zk"}[mode]
+	if !slices.ContainsFunc(ext.Notes, func(n string) bool { return strings.Contains(n, detected) }) {
+		t.Errorf("the mode was not detected (%q): %v", detected, ext.Notes)
 	}
 }

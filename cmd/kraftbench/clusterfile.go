@@ -76,6 +76,15 @@ func clusterFileText(st runState, bin, home string) string {
 	fmt.Fprintf(&b, "kafka_version: %q\n", string(cluster.KafkaVersion(st.Spec.KafkaVersion).OrDefault()))
 	fmt.Fprintf(&b, "command_timeout: 2m\n")
 	fmt.Fprintf(&b, "bootstrap: [%s]\n", strings.Join(st.Bootstrap, ", "))
+	var zks []string
+	for _, n := range st.Nodes {
+		if n.Kind == "zookeeper" {
+			zks = append(zks, n.Addr)
+		}
+	}
+	if len(zks) > 0 { // ZooKeeper mode: where /controller and its epoch are
+		fmt.Fprintf(&b, "zookeeper.connect: %s\n", strings.Join(zks, ","))
+	}
 	fmt.Fprintf(&b, "nodes:\n")
 	fault := func(kind string, id int32) string {
 		return fmt.Sprintf("%q", fmt.Sprintf("KRAFTBENCH_HOME='%s' '%s' cluster fault %s --name %s --node %d", home, bin, kind, st.Spec.Name, id))

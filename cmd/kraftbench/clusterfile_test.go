@@ -29,7 +29,7 @@ func TestClusterFileDescribesARunningCluster(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", provider, err, text)
 		}
-		if len(f.Nodes) != 2 || f.Name != "zk-a" || len(f.Bootstrap) != 2 {
+		if len(f.Nodes) != 2 || f.Name != "zk-a" || len(f.Bootstrap) != 2 || f.ZooKeeperConnect != "127.0.0.1:2181" {
 			t.Fatalf("%s: %+v", provider, f)
 		}
 		n := f.Nodes[1]
