@@ -22,16 +22,12 @@ import (
 )
 
 // buildCLI builds kraftbench and kbnode side by side (the local provider
-// finds kbnode next to kraftbench) and returns the folder.
+// finds kbnode next to kraftbench, testbin.CLI) and returns the folder.
 func buildCLI(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	for _, c := range []string{"kraftbench", "kbnode"} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, c), "../../cmd/"+c)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("build %s: %v\n%s", c, err, out)
-		}
+	dir, err := testbin.CLI()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return dir
 }

@@ -18,13 +18,9 @@ import (
 // finds kbnode next to kraftbench) and returns kraftbench's path.
 func buildCLI(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	for _, c := range []string{"kraftbench", "kbnode"} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, c), "../"+c)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("build %s: %v\n%s", c, err, out)
-		}
+	dir, err := testbin.CLI()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return filepath.Join(dir, "kraftbench")
 }

@@ -41,3 +41,33 @@ func Kbnode() (string, error) {
 	}
 	return filepath.Join(dir, "kbnode"), nil
 }
+
+var (
+	cliOnce sync.Once
+	cliDir  string
+	cliErr  error
+)
+
+// CLI returns a folder holding kraftbench and kbnode built from this tree
+// side by side (the local provider finds kbnode next to kraftbench),
+// building them on first use.
+func CLI() (string, error) {
+	cliOnce.Do(func() {
+		cliDir, cliErr = os.MkdirTemp("", "kraftbench-testcli-")
+		if cliErr != nil {
+			return
+		}
+		_, file, _, _ := runtime.Caller(0)
+		root := filepath.Join(filepath.Dir(file), "..", "..")
+		for _, c := range []string{"kraftbench", "kbnode"} {
+			cmd := exec.Command("go", "build", "-o", filepath.Join(cliDir, c), "./cmd/"+c)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+			if out, e := cmd.CombinedOutput(); e != nil {
+				cliErr = fmt.Errorf("build %s: %v\n%s", c, e, out)
+				return
+			}
+		}
+	})
+	return cliDir, cliErr
+}
