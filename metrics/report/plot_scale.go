@@ -39,6 +39,11 @@ func scalePlots(dir string, w *Workload) ([]string, error) {
 		}
 		out = append(out, "scale-steps")
 	}
+	pred, err := scalePredictPlot(dir, w)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, pred...)
 	if p := scaleMemoryPlot(d); p != nil {
 		if err := saveGrid(dir, "scale-memory", []*plot.Plot{p}, 1, 16*vg.Centimeter, 10*vg.Centimeter); err != nil {
 			return nil, err

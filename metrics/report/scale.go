@@ -282,6 +282,11 @@ func writeScale(m *md, w *Workload, plots []string) {
 	}
 	writeScaleConfluent(m, d)
 	writeScalePredict(m, w)
+	for _, base := range plots {
+		if base == "scale-predict" {
+			m.image("scale: the cost model fitted on the measured points, out to 2M partitions with its 95% prediction interval, and Confluent's 2M figures", base)
+		}
+	}
 }
 
 func writeScaleTimes(m *md, d scaleData) {

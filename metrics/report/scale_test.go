@@ -86,7 +86,7 @@ func TestScaleSectionTablesSlopesAndPlots(t *testing.T) {
 		"| controlled shutdown | `controlled_shutdown` | 135s | 32s | 4.22x |",
 		"| recovery from an uncontrolled shutdown | `failover` | 503s | 37s | 13.6x |",
 		"extrapolated",
-		"scale-steps.png", "scale-memory.png",
+		"scale-steps.png", "scale-memory.png", "scale-predict.png",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("report lacks %q", want)
@@ -96,7 +96,7 @@ func TestScaleSectionTablesSlopesAndPlots(t *testing.T) {
 	if !strings.Contains(text, "| 400s |") {
 		t.Errorf("ZK controlled shutdown extrapolated to 2M should be 400s:\n%s", from(text, "#### Against"))
 	}
-	for _, f := range []string{"scale-steps.png", "scale-steps.svg", "scale-memory.png", "scale-memory.svg"} {
+	for _, f := range []string{"scale-steps.png", "scale-steps.svg", "scale-memory.png", "scale-memory.svg", "scale-predict.png", "scale-predict.svg"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("plot %s: %v", f, err)
 		}
