@@ -62,9 +62,9 @@ type Series struct {
 	Mode     cluster.Mode
 	Version  cluster.KafkaVersion
 	External bool
-	Runs    []RunOp
-	Merged  *hdr.Histogram
-	Errors  map[string]int64 // by Kafka error name, summed over runs
+	Runs     []RunOp
+	Merged   *hdr.Histogram
+	Errors   map[string]int64 // by Kafka error name, summed over runs
 }
 
 // RunOp is one run's figures for one op.
