@@ -224,3 +224,56 @@ func TestFailoverParamsAreChecked(t *testing.T) {
 		}
 	}
 }
+
+// The store targets on real clusters, one fault each: a ZooKeeper server
+// (a follower) killed in ZooKeeper mode, a standby controller killed in
+// KRaft mode. Each target of the other mode is skipped with a note; each
+// fault must be measured and the run must pass its safety checks.
+func TestFailoverLocalStoreTargets(t *testing.T) {
+	testbin.NeedIntegration(t, "real clusters")
+	bin, err := testbin.Kbnode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := DefaultScenario()
+	s.Workload, s.Output, s.Profile = "failover", t.TempDir(), "tuned"
+	s.Params = Params{"faults": "kill", "targets": "zk-server,controller-standby", "hold": "0s", "settle": "500ms",
+		"topics": "3", "timeout": "30s", "write_timeout": "10s"}
+	s.Topology = Topology{Brokers: 3, Controllers: 3, ZKServers: 3}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var progress strings.Builder
+	r := &Runner{Provider: func(cluster.Spec) (cluster.Provider, error) {
+		return local.New(local.Options{Kbnode: bin, Dir: t.TempDir(), NoZKFsync: true}), nil
+	}, Progress: &progress}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	results, err := r.Run(ctx, s)
+	if err != nil {
+		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
+	}
+	want := map[cluster.Mode]string{cluster.ModeZK: "zk-server", cluster.ModeKRaft: "controller-standby"}
+	skipped := map[cluster.Mode]string{cluster.ModeZK: "controller-standby", cluster.ModeKRaft: "zk-server"}
+	for _, res := range results {
+		target := want[res.Mode]
+		for _, m := range []string{"unavailable", "converged"} {
+			if !hasFailoverMeasure(res, "kill", target, m) {
+				t.Errorf("%s: no %s measure for kill of the %s; notes: %v", res.Mode, m, target, res.Notes)
+			}
+		}
+		if !hasFault(res, "kill", target) {
+			t.Errorf("%s: no window for kill of the %s in %+v", res.Mode, target, res.Faults)
+		}
+		if !hasNote(res, "kill of the "+skipped[res.Mode]+": not run: "+cluster.ErrFaultUnsupported.Error()) {
+			t.Errorf("%s: kill of the %s: no note that it was not run: %v", res.Mode, skipped[res.Mode], res.Notes)
+		}
+		if !hasNote(res, "safety: linearizability: ok") {
+			t.Errorf("%s: safety checks did not pass or did not run: %v", res.Mode, res.Notes)
+		}
+	}
+	t.Logf("progress:\n%s", progress.String())
+	if len(results) != 2 || t.Failed() {
+		t.Errorf("%d results\nprogress:\n%s", len(results), progress.String())
+	}
+}
