@@ -297,6 +297,20 @@ func (e *Ensemble) groupSignal(i int, sig syscall.Signal, what string) error {
 	return nil
 }
 
+// Launch starts server i (from 0) again, with its data, and returns once
+// its process runs, without waiting for the ensemble: when other servers
+// are paused or down the ensemble may have no quorum to wait for (a fault
+// heals in any order).
+func (e *Ensemble) Launch(i int) error {
+	if i < 0 || i >= len(e.servers) {
+		return fmt.Errorf("launch zk server %d: no such server", i)
+	}
+	if err := e.servers[i].start(e.inst, e.opts); err != nil {
+		return fmt.Errorf("launch zk server %d: %w", i, err)
+	}
+	return nil
+}
+
 // Restart starts server i (from 0) again, with its data, and waits until the
 // ensemble serves.
 func (e *Ensemble) Restart(ctx context.Context, i int) error {
