@@ -82,6 +82,13 @@ const (
 	// a fraction from 0 to 1; labels fault, target and seen (QuorumLossSeen).
 	// Not exported to OpenTelemetry: reports read it from the result files.
 	MeasureQuorumLoss = "quorum_loss"
+	// MeasureChaosUnavailable is the write unavailability, in seconds, of
+	// one fault of a chaos soak as the probe load saw it (the sum of the
+	// windows that opened between the fault and its checkpoint; 0 when no
+	// write failed or stalled); labels fault, target and with (the
+	// overlapping fault, "kind of the target", or "none"). Not exported to
+	// OpenTelemetry: reports read it from the result files.
+	MeasureChaosUnavailable = "chaos_unavailable"
 )
 
 // QuorumLossSeen is the "seen" label of a MeasureQuorumLoss figure.

@@ -207,12 +207,17 @@ func (w *failover) Run(ctx context.Context, env *Env) (Outcome, error) {
 // preload creates topics so every broker leads partitions: a broker fault
 // then has leadership to move.
 func (w *failover) preload(ctx context.Context, env *Env) error {
-	if w.topics == 0 {
+	return preloadTopics(ctx, env, w.topics, w.rf)
+}
+
+// preloadTopics creates n topics of 3 partitions with rf+1 replicas.
+func preloadTopics(ctx context.Context, env *Env, n, rf int) error {
+	if n == 0 {
 		return nil
 	}
 	var specs []cluster.TopicSpec
-	for i := range w.topics {
-		specs = append(specs, cluster.TopicSpec{Name: fmt.Sprintf("%s-f%d", env.RunID, i), NumPartitions: 3, ReplicationFactor: int16(w.rf + 1)})
+	for i := range n {
+		specs = append(specs, cluster.TopicSpec{Name: fmt.Sprintf("%s-f%d", env.RunID, i), NumPartitions: 3, ReplicationFactor: int16(rf + 1)})
 	}
 	return timed(env.Rec, "preload", func() error {
 		rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
@@ -222,7 +227,7 @@ func (w *failover) preload(ctx context.Context, env *Env) error {
 			err = firstTopicError(res)
 		}
 		if err != nil {
-			return fmt.Errorf("preload %d topics: %w", w.topics, err)
+			return fmt.Errorf("preload %d topics: %w", n, err)
 		}
 		return nil
 	})
@@ -241,7 +246,7 @@ func (w *failover) episode(ctx context.Context, env *Env, p *probe, kind cluster
 	if err != nil {
 		return ep, fmt.Errorf("metadata before the fault: %w", err)
 	}
-	victims, err := pickVictims(target, viewTargets(ctx, env.Cluster, target, ctl.ID, before))
+	victims, err := pickVictims(target, viewTargets(ctx, env.Cluster, storeTarget(target), ctl.ID, before))
 	if err != nil {
 		return ep, err
 	}

@@ -55,6 +55,18 @@ func quorumTarget(target string) bool {
 	return target == targetZKQuorum || target == targetControllerQuorum
 }
 
+// targetInMode reports whether target exists in mode at all (a topology may
+// still lack it: pickVictims says so).
+func targetInMode(target string, mode cluster.Mode) bool {
+	switch {
+	case storeTarget(target):
+		return mode == cluster.ModeZK
+	case target == targetControllerStandby || target == targetControllerQuorum:
+		return mode == cluster.ModeKRaft
+	}
+	return true
+}
+
 // victim is one node a fault hits: a kbnode node, or a ZooKeeper server.
 type victim struct {
 	node  int32
@@ -169,16 +181,16 @@ func majority(ids []int32, n int, store bool) []victim {
 	return out
 }
 
-// viewTargets gathers what pickVictims needs for target: ZooKeeper servers'
-// modes (asked with srvr, whitelisted in every ensemble this project
-// starts) only for store targets.
-func viewTargets(ctx context.Context, c cluster.Cluster, target string, active int32, img *cluster.Image) targetView {
+// viewTargets gathers what pickVictims needs: ZooKeeper servers' modes
+// (asked with srvr, whitelisted in every ensemble this project starts) only
+// when withZK is set (a store target is to be picked).
+func viewTargets(ctx context.Context, c cluster.Cluster, withZK bool, active int32, img *cluster.Image) targetView {
 	v := targetView{mode: c.Spec().Mode, active: active, image: img}
 	for _, n := range c.Nodes() {
 		switch {
 		case n.Kind == cluster.NodeKindNode && slices.Contains(n.Roles, cluster.RoleController) && v.mode == cluster.ModeKRaft:
 			v.controllers = append(v.controllers, n.ID)
-		case n.Kind == cluster.NodeKindZooKeeper && storeTarget(target):
+		case n.Kind == cluster.NodeKindZooKeeper && withZK:
 			mode, err := zkensemble.Srvr(ctx, n.Addr)
 			if err != nil {
 				mode = ""
