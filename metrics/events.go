@@ -83,9 +83,10 @@ const (
 	// Not exported to OpenTelemetry: reports read it from the result files.
 	MeasureQuorumLoss = "quorum_loss"
 	// MeasureChaosUnavailable is the write unavailability, in seconds, of
-	// one fault of a chaos soak as the probe load saw it (the sum of the
-	// windows that opened between the fault and its checkpoint; 0 when no
-	// write failed or stalled); labels fault, target and with (the
+	// one fault of a chaos soak as the probe load saw it (as failover's
+	// unavailable: from the first create after the fault that failed or
+	// stalled to the first that succeeded after it; 0 when none failed or
+	// stalled); labels fault, target and with (the
 	// overlapping fault, "kind of the target", or "none"). Not exported to
 	// OpenTelemetry: reports read it from the result files.
 	MeasureChaosUnavailable = "chaos_unavailable"

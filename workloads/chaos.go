@@ -223,25 +223,25 @@ func (w *chaos) round(ctx context.Context, env *Env, checks *safetyRun, brokers 
 	if herr != nil {
 		return head + ": heal: " + herr.Error(), true, herr
 	}
+	// Keep the load on until writes recover (or timeout), so the window
+	// the fault opened closes before the probe stops.
+	fw := &failover{timeout: w.timeout, write: w.write, stall: w.stall}
+	unavailable, _, why := fw.awaitUnavailable(ctx, p, start)
 	p.stop()
-	writes, _ := p.settledSince(start, time.Now())
-	ws, open := unavailableWindows(writes, w.stall)
-	var unavailable time.Duration
-	for _, win := range ws {
-		unavailable += win.To.Sub(win.From)
-	}
 	with := "none"
 	if st.With != nil {
 		with = st.With.String()
 	}
 	labels := map[string]string{"fault": string(st.First.Kind), "target": st.First.Target, "with": with}
-	if open.IsZero() {
+	seen := "writes unavailable " + unavailable.Round(time.Millisecond).String()
+	if why == "" {
 		env.Rec.Measure(metrics.MeasureChaosUnavailable, labels, unavailable.Seconds(), "s")
 	} else {
-		env.Rec.NotMeasured(metrics.MeasureChaosUnavailable, labels, "s", "writes had not recovered when the probe stopped")
+		env.Rec.NotMeasured(metrics.MeasureChaosUnavailable, labels, "s", why)
+		seen = "unavailability not measured: " + why
 	}
 	cnote, cerr := checks.final(ctx, brokers, w.timeout)
-	note = fmt.Sprintf("%s: writes unavailable %v; %s", head, unavailable.Round(time.Millisecond), cnote)
+	note = fmt.Sprintf("%s: %s; %s", head, seen, cnote)
 	if cerr != nil {
 		return note, false, cerr
 	}

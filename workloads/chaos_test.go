@@ -173,7 +173,7 @@ func TestChaosLocalShort(t *testing.T) {
 				survived++
 			}
 		}
-		if survived < 8 || measured != survived {
+		if survived < 8 || measured != survived || len(res.MeasuresNamed(metrics.MeasureChaosUnavailable)) < survived-1 {
 			t.Errorf("%s: %d faults survived with their checks, %d measured; want at least 8 of 10 (targets a topology lacks are skipped), one measure each", res.Mode, survived, measured)
 		}
 	}
