@@ -101,8 +101,8 @@ const (
 	// was lost, the fraction that failed or stalled.
 	QuorumCreatesFailed QuorumLossSeen = "creates_failed"
 	// QuorumMetadataAnswered: of the live brokers asked for their metadata
-	// at the end of the loss, the fraction that answered with every topic
-	// they served before it (from their caches).
+	// at the end of the loss, the fraction that answered (from their
+	// caches; the run's note says how many topics each still served).
 	QuorumMetadataAnswered QuorumLossSeen = "metadata_answered"
 )
 

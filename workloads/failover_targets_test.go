@@ -203,7 +203,7 @@ func TestFailoverStoreTargetsOnFakes(t *testing.T) {
 		if !slices.ContainsFunc(ep.notes, func(n string) bool { return strings.Contains(n, "the active controller stayed node 1") }) {
 			t.Errorf("%s: no note on the controller after the heal: %v", c.target, ep.notes)
 		}
-		if quorumTarget(c.target) && !slices.ContainsFunc(ep.notes, func(n string) bool { return strings.Contains(n, "3 of 3 brokers answered") }) {
+		if quorumTarget(c.target) && !slices.ContainsFunc(ep.notes, func(n string) bool { return strings.Contains(n, "3 of 3 brokers answered, from their caches") }) {
 			t.Errorf("%s: no note on the metadata brokers served during the loss: %v", c.target, ep.notes)
 		}
 	}

@@ -75,14 +75,14 @@ func writeQuorumLoss(m *md, w *Workload) {
 	}
 	m.linef("#### Loss of the metadata quorum, side by side")
 	m.linef("")
-	m.linef("A majority of the store is taken away and held (`quorum_hold`), then healed: two of three ZooKeeper servers in ZooKeeper mode (`zk-quorum`, followers first, so the leader is left without a quorum), two of three KRaft voters in KRaft mode (`controller-quorum`, standbys first, so the active controller is left without a majority). **creates failed** is the fraction of the probe's creates started during the loss that failed or stalled; **Metadata answered** the fraction of brokers that, asked at the end of the loss, still served every topic they served before it (from their caches: neither mode's brokers drop metadata when the store goes); **writable after heal** runs from the heal to the first successful create. Medians over the runs.")
+	m.linef("A majority of the store is taken away and held (`quorum_hold`), then healed: two of three ZooKeeper servers in ZooKeeper mode (`zk-quorum`, followers first, so the leader is left without a quorum), two of three KRaft voters in KRaft mode (`controller-quorum`, standbys first, so the active controller is left without a majority). **creates failed** is the fraction of the probe's creates started during the loss that failed or stalled; **Metadata answered** the fraction of brokers that, asked at the end of the loss, answered Metadata (from their caches: neither mode's brokers drop metadata when the store goes; the runs' notes say how many of the topics each still served); **writable after heal** runs from the heal to the first successful create. Medians over the runs.")
 	m.linef("")
 	m.header("lllrrrrrl", "fault", "mode", "target", "creates failed", "Metadata answered", "unavailable", "writable after heal", "converged", "what creates met (first run)")
 	keys := slices.SortedFunc(maps.Keys(q.seen), func(a, b quorumKey) int {
 		if c := strings.Compare(a.Kind, b.Kind); c != 0 {
 			return c
 		}
-		return strings.Compare(string(a.Mode), string(b.Mode))
+		return slices.Index(cluster.Modes(), a.Mode) - slices.Index(cluster.Modes(), b.Mode) // ZooKeeper first
 	})
 	frac := func(v []float64) string {
 		if len(v) == 0 {
