@@ -163,7 +163,9 @@ func TestChaosLocalShort(t *testing.T) {
 		if !hasNote(res, "schedule (seed 1, 10 faults): ") {
 			t.Errorf("%s: no schedule note", res.Mode)
 		}
-		if !hasNote(res, "chaos: ") || !slices.ContainsFunc(res.Notes, func(n string) bool { return strings.HasPrefix(n, "chaos: ") && strings.Contains(n, "linearizability: ok") }) {
+		if !hasNote(res, "chaos: ") || !slices.ContainsFunc(res.Notes, func(n string) bool {
+			return strings.HasPrefix(n, "chaos: ") && strings.Contains(n, "linearizability: ok")
+		}) {
 			t.Errorf("%s: no end-of-soak safety note: %v", res.Mode, res.Notes)
 		}
 		measured := len(res.MeasuresNamed(metrics.MeasureChaosUnavailable)) + len(res.UnmeasuredNamed(metrics.MeasureChaosUnavailable))
