@@ -266,8 +266,7 @@ func (w *chaos) inject(ctx context.Context, env *Env, st chaosStep) (time.Time, 
 		return time.Time{}, nil, "", fmt.Errorf("metadata before the fault: %w", err)
 	}
 	withZK := storeTarget(st.First.Target) || (st.With != nil && storeTarget(st.With.Target))
-	view := viewTargets(ctx, env.Cluster, withZK, ctl.ID, before)
-	first, err := pickVictims(st.First.Target, view)
+	first, view, err := pickWhenReady(ctx, env.Cluster, st.First.Target, withZK, ctl.ID, before, w.timeout)
 	if err != nil {
 		return time.Time{}, nil, "", err
 	}

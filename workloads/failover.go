@@ -246,7 +246,7 @@ func (w *failover) episode(ctx context.Context, env *Env, p *probe, kind cluster
 	if err != nil {
 		return ep, fmt.Errorf("metadata before the fault: %w", err)
 	}
-	victims, err := pickVictims(target, viewTargets(ctx, env.Cluster, storeTarget(target), ctl.ID, before))
+	victims, _, err := pickWhenReady(ctx, env.Cluster, target, storeTarget(target), ctl.ID, before, w.timeout)
 	if err != nil {
 		return ep, err
 	}

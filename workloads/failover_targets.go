@@ -2,9 +2,11 @@ package workloads
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
 	"github.com/kraftbench/kraftbench/internal/zkensemble"
@@ -170,6 +172,28 @@ func pickVictims(target string, v targetView) ([]victim, error) {
 		return majority(append(standbys, v.active), len(v.controllers), false), nil
 	}
 	return nil, fmt.Errorf("unknown failover target %q", target)
+}
+
+// pickWhenReady is pickVictims on fresh views until it answers, for up to
+// timeout: right after an earlier fault's heal a ZooKeeper ensemble may
+// still be electing (no server says it leads), which is no reason to give
+// up the next fault. A refusal (ErrFaultUnsupported) is final at once.
+func pickWhenReady(ctx context.Context, c cluster.Cluster, target string, withZK bool, active int32, img *cluster.Image, timeout time.Duration) ([]victim, targetView, error) {
+	var vs []victim
+	var view targetView
+	var err error
+	perr := pollUntil(ctx, timeout, func() bool {
+		view = viewTargets(ctx, c, withZK, active, img)
+		vs, err = pickVictims(target, view)
+		return err == nil || errors.Is(err, cluster.ErrFaultUnsupported)
+	})
+	if err == nil && perr != nil {
+		err = perr
+	}
+	if err != nil && !errors.Is(err, cluster.ErrFaultUnsupported) {
+		err = fmt.Errorf("%w (still so after %v)", err, timeout)
+	}
+	return vs, view, err
 }
 
 // majority returns the first n/2+1 of ids (ordered by preference).

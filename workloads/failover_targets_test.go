@@ -216,3 +216,32 @@ func TestFailoverStoreTargetsOnFakes(t *testing.T) {
 		t.Errorf("controller-standby in ZooKeeper mode: %v, faults %v; want a skip and no fault", err, cl.faults)
 	}
 }
+
+// Right after a heal the ensemble may still be electing: the pick waits
+// (bounded) for a leader instead of failing the run; a refusal is at once.
+func TestPickWhenReadyWaitsForAnElection(t *testing.T) {
+	c := &storeCluster{fakeCluster: fakeCluster{spec: cluster.Spec{Mode: cluster.ModeZK}}}
+	for range 3 {
+		c.zk = append(c.zk, newFakeZK(t, ""))
+	}
+	go func() {
+		time.Sleep(200 * time.Millisecond) // the election ends while the pick polls
+		c.zk[0].set("follower")
+		c.zk[1].set("follower")
+		c.zk[2].set("leader")
+	}()
+	vs, _, err := pickWhenReady(t.Context(), c, targetZKLeader, true, 1, nil, 5*time.Second)
+	if err != nil || !slices.Equal(vs, []victim{{node: 3, store: true}}) {
+		t.Errorf("zk-leader after an election: %v, %v", vs, err)
+	}
+	start := time.Now()
+	_, _, err = pickWhenReady(t.Context(), c, targetControllerStandby, false, 1, nil, 5*time.Second)
+	if !errors.Is(err, cluster.ErrFaultUnsupported) || time.Since(start) > time.Second {
+		t.Errorf("a refusal: %v after %v, want ErrFaultUnsupported at once", err, time.Since(start))
+	}
+	c.zk[2].set("")
+	_, _, err = pickWhenReady(t.Context(), c, targetZKLeader, true, 1, nil, 300*time.Millisecond)
+	if err == nil || errors.Is(err, cluster.ErrFaultUnsupported) || !strings.Contains(err.Error(), "still so after 300ms") {
+		t.Errorf("no leader for good: %v", err)
+	}
+}

@@ -277,3 +277,45 @@ func TestFailoverLocalStoreTargets(t *testing.T) {
 		t.Errorf("%d results\nprogress:\n%s", len(results), progress.String())
 	}
 }
+
+// A ZooKeeper server's partition needs containers: the server is cut from
+// the peer network, where its peers and the brokers reach it. The leader is
+// partitioned in ZooKeeper mode (the ensemble elects another), a standby
+// controller in KRaft mode.
+func TestFailoverDockerStorePartition(t *testing.T) {
+	testbin.NeedIntegration(t, "real clusters")
+	if err := docker.Check(t.Context()); err != nil {
+		t.Skip("no Docker engine answers: " + err.Error())
+	}
+	s := DefaultScenario()
+	s.Workload, s.Output, s.Profile = "failover", t.TempDir(), "tuned"
+	s.Params = Params{"faults": "partition", "targets": "zk-leader,controller-standby", "hold": "1s", "settle": "500ms",
+		"topics": "3", "timeout": "45s", "write_timeout": "10s"}
+	s.Topology = Topology{Brokers: 3, Controllers: 3, ZKServers: 3}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var progress strings.Builder
+	r := &Runner{Provider: func(cluster.Spec) (cluster.Provider, error) { return docker.New(docker.Options{}), nil }, Progress: &progress}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	results, err := r.Run(ctx, s)
+	if err != nil {
+		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
+	}
+	want := map[cluster.Mode][]string{cluster.ModeZK: {"new_store_leader", "unavailable", "converged"}, cluster.ModeKRaft: {"unavailable", "converged"}}
+	target := map[cluster.Mode]string{cluster.ModeZK: "zk-leader", cluster.ModeKRaft: "controller-standby"}
+	for _, res := range results {
+		for _, m := range want[res.Mode] {
+			if !hasFailoverMeasure(res, "partition", target[res.Mode], m) {
+				t.Errorf("%s: no %s measure for partition of the %s; notes: %v", res.Mode, m, target[res.Mode], res.Notes)
+			}
+		}
+		if !hasNote(res, "safety: linearizability: ok") {
+			t.Errorf("%s: safety checks did not pass or did not run: %v", res.Mode, res.Notes)
+		}
+	}
+	if len(results) != 2 || t.Failed() {
+		t.Errorf("%d results\nprogress:\n%s", len(results), progress.String())
+	}
+}
