@@ -16,8 +16,9 @@ import (
 )
 
 // failover runs a steady probe load (see probe.go) and, one after another,
-// hits the active controller or a broker with each fault kind asked for,
-// measuring what clients and brokers saw. Per fault it records
+// hits each target asked for (the active controller, a broker, or the
+// mode's metadata store: see failover_targets.go) with each fault kind asked
+// for, measuring what clients and brokers saw. Per fault it records
 // (metrics.MeasureFailover, labels fault, target and measure):
 //
 //   - new_controller: from the fault until a node reports itself the active
@@ -33,6 +34,11 @@ import (
 //     ZooKeeper mode the controller is one).
 //   - converged: from healing the fault until every broker, the healed one
 //     included, is live and serves one digest.
+//   - new_store_leader (zk-leader): from the fault until a surviving
+//     ZooKeeper server says, asked with srvr, that it leads.
+//   - writable_after_heal (zk-quorum, controller-quorum): from healing a
+//     quorum loss, held for `quorum_hold`, until the first successful write;
+//     what clients saw during the loss is recorded too (failover_store.go).
 //
 // A measure the run could not take is recorded as not measured, with why
 // (Recorder.NotMeasured), besides a note: reports count it, and it never
