@@ -88,7 +88,7 @@ bench-operations: deps build ## topic config changes, CreatePartitions and reass
 
 PROFILE ?= kafka-defaults
 
-bench-failover: deps build ## kill, stop, pause, partition of the active controller and a broker under a probe load, both modes, docker, 3 repetitions (about 15 min), then of each mode's store (ZooKeeper server, leader, quorum; standby controller, controller quorum; about 8 min); PROFILE=tuned for the tuned timeouts; report in results/failover
+bench-failover: deps build ## kill, stop, pause, partition of the active controller and a broker under a probe load, both modes, docker, 3 repetitions (about 15 min), then of each mode's store (ZooKeeper server, leader, quorum; standby controller, controller quorum; about 10 min); PROFILE=tuned for the tuned timeouts; report in results/failover
 	$(KB) bench --scenario workloads/scenarios/failover.yaml --profile $(PROFILE) -o results/failover $(BENCHFLAGS)
 	$(KB) bench --scenario workloads/scenarios/failover-store.yaml --profile $(PROFILE) -o results/failover $(BENCHFLAGS)
 	$(KB) report results/failover
