@@ -115,8 +115,8 @@ func writeChaosKinds(m *md, w *Workload) {
 	}
 	for _, k := range keys {
 		zk, kr := vals[k][cluster.ModeZK], vals[k][cluster.ModeKRaft]
-		m.row(k.kind, k.target, count(zk, overlapped[k][cluster.ModeZK]), secsOrZero(zk), maxSecs(zk),
-			count(kr, overlapped[k][cluster.ModeKRaft]), secsOrZero(kr), maxSecs(kr))
+		m.row(k.kind, k.target, count(zk, overlapped[k][cluster.ModeZK]), secsOrZero(zk), maxOrZero(zk),
+			count(kr, overlapped[k][cluster.ModeKRaft]), secsOrZero(kr), maxOrZero(kr))
 	}
 	m.linef("")
 }
@@ -141,4 +141,12 @@ func chaosPlots(dir string, w *Workload) ([]string, error) {
 		return nil, err
 	}
 	return []string{"chaos-timeline"}, nil
+}
+
+// maxOrZero is maxSecs that writes a zero as "0", as secsOrZero does.
+func maxOrZero(v []float64) string {
+	if len(v) > 0 && slices.Max(v) == 0 {
+		return "0"
+	}
+	return maxSecs(v)
 }
