@@ -322,3 +322,58 @@ func TestFailoverDockerStorePartition(t *testing.T) {
 		t.Errorf("%d results\nprogress:\n%s", len(results), progress.String())
 	}
 }
+
+// Loss of each mode's metadata quorum on real clusters, held 3 s: two of
+// three ZooKeeper servers killed, two of three KRaft voters killed. Both
+// modes must report what clients saw (creates failed, brokers answering
+// Metadata) and how long writes took to come back, and pass the safety
+// checks.
+func TestFailoverLocalQuorumLoss(t *testing.T) {
+	testbin.NeedIntegration(t, "real clusters")
+	bin, err := testbin.Kbnode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := DefaultScenario()
+	s.Workload, s.Output, s.Profile = "failover", t.TempDir(), "tuned"
+	s.Params = Params{"faults": "kill", "targets": "zk-quorum,controller-quorum", "quorum_hold": "3s", "settle": "500ms",
+		"topics": "3", "timeout": "45s", "write_timeout": "10s"}
+	s.Topology = Topology{Brokers: 3, Controllers: 3, ZKServers: 3}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var progress strings.Builder
+	r := &Runner{Provider: func(cluster.Spec) (cluster.Provider, error) {
+		return local.New(local.Options{Kbnode: bin, Dir: t.TempDir(), NoZKFsync: true}), nil
+	}, Progress: &progress}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	results, err := r.Run(ctx, s)
+	if err != nil {
+		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
+	}
+	target := map[cluster.Mode]string{cluster.ModeZK: "zk-quorum", cluster.ModeKRaft: "controller-quorum"}
+	for _, res := range results {
+		for _, m := range []string{"unavailable", "writable_after_heal", "converged"} {
+			if !hasFailoverMeasure(res, "kill", target[res.Mode], m) {
+				t.Errorf("%s: no %s measure for kill of the %s; notes: %v", res.Mode, m, target[res.Mode], res.Notes)
+			}
+		}
+		seen := map[string]float64{}
+		for _, m := range res.MeasuresNamed(metrics.MeasureQuorumLoss) {
+			seen[m.Labels["seen"]] = m.Value
+		}
+		if f, ok := seen[string(metrics.QuorumCreatesFailed)]; !ok || f <= 0 {
+			t.Errorf("%s: creates failed during the loss = %v (%v), want a positive fraction: no quorum, no create", res.Mode, f, ok)
+		}
+		if f, ok := seen[string(metrics.QuorumMetadataAnswered)]; !ok || f != 1 {
+			t.Errorf("%s: brokers answering Metadata during the loss = %v (%v), want all: their caches stay", res.Mode, f, ok)
+		}
+		if !hasNote(res, "safety: linearizability: ok") {
+			t.Errorf("%s: safety checks did not pass or did not run: %v", res.Mode, res.Notes)
+		}
+	}
+	if len(results) != 2 || t.Failed() {
+		t.Errorf("%d results\nprogress:\n%s", len(results), progress.String())
+	}
+}
