@@ -9,7 +9,7 @@ DIRTY     := $(shell git diff --quiet HEAD 2>/dev/null || echo +dirty)
 LDFLAGS   := -X $(PKG)/internal/buildinfo.Revision=$(REVISION)$(DIRTY)
 TESTFLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build test test-short test-short-check vet fmt fuzz clean help deps bench bench-startup bench-topics bench-propagation bench-operations bench-ci bench-ci-baseline bench-failover bench-scale
+.PHONY: all build test test-short test-short-check vet fmt fuzz clean help deps bench bench-startup bench-topics bench-propagation bench-operations bench-ci bench-ci-baseline bench-failover bench-chaos bench-chaos-ci bench-scale
 
 all: build
 
@@ -88,9 +88,19 @@ bench-operations: deps build ## topic config changes, CreatePartitions and reass
 
 PROFILE ?= kafka-defaults
 
-bench-failover: deps build ## kill, stop, pause, partition of the active controller and a broker under a probe load, both modes, docker, 3 repetitions (about 15 min); PROFILE=tuned for the tuned timeouts; report in results/failover
+bench-failover: deps build ## kill, stop, pause, partition of the active controller and a broker under a probe load, both modes, docker, 3 repetitions (about 15 min), then of each mode's store (ZooKeeper server, leader, quorum; standby controller, controller quorum; about 10 min); PROFILE=tuned for the tuned timeouts; report in results/failover
 	$(KB) bench --scenario workloads/scenarios/failover.yaml --profile $(PROFILE) -o results/failover $(BENCHFLAGS)
+	$(KB) bench --scenario workloads/scenarios/failover-store.yaml --profile $(PROFILE) -o results/failover $(BENCHFLAGS)
 	$(KB) report results/failover
+
+SEED ?= 1
+
+bench-chaos: deps build ## chaos soak: 100 seeded faults per mode (every kind and target, overlapping pairs) under a probe load, safety checked after each; docker (about 32 min); SEED=n for another schedule; report in results/chaos
+	$(KB) bench --scenario workloads/scenarios/chaos.yaml --param seed=$(SEED) -o results/chaos $(BENCHFLAGS)
+	$(KB) report results/chaos
+
+bench-chaos-ci: deps build ## the chaos soak's CI form: 10 faults per mode, local provider (about 2 min)
+	$(KB) bench --scenario workloads/scenarios/ci-chaos.yaml --param seed=$(SEED) -o results/scratch/ci-chaos $(BENCHFLAGS)
 
 PARTITIONS ?= 1000,10000,100000
 

@@ -80,10 +80,51 @@ func CanFault(c Cluster, kind FaultKind) error {
 	return nil
 }
 
-// Fault names a fault and its target node.
+// Fault names a fault and its target: a kbnode node, or a ZooKeeper server
+// when Store is set.
 type Fault struct {
 	Kind FaultKind
 	Node int32
+	// Store says Node is a ZooKeeper server's id (its myid, as Nodes lists
+	// it with Kind "zookeeper") rather than a kbnode node's: the two count
+	// from 1 alike, so the id alone is ambiguous. The zero value keeps the
+	// old meaning. A cluster without a ZooKeeper ensemble refuses a store
+	// fault with an error wrapping ErrFaultUnsupported.
+	Store bool
+}
+
+// NodeKind is the NodeInfo.Kind of the node f targets.
+func (f Fault) NodeKind() string {
+	if f.Store {
+		return NodeKindZooKeeper
+	}
+	return NodeKindNode
+}
+
+// The NodeInfo kinds.
+const (
+	NodeKindNode      = "node"      // a kbnode process or container
+	NodeKindZooKeeper = "zookeeper" // a ZooKeeper server
+)
+
+// StoreFaultChecker is the optional extra of a cluster that can say, before
+// a run, whether it can inject a kind of fault on a ZooKeeper server. A
+// cluster that is no StoreFaultChecker is taken to do none: its Fault
+// refuses store faults.
+type StoreFaultChecker interface {
+	// CanFaultStore returns nil, or an error wrapping ErrFaultUnsupported.
+	CanFaultStore(kind FaultKind) error
+}
+
+// CanFaultStore asks c whether it can inject kind on a ZooKeeper server.
+func CanFaultStore(c Cluster, kind FaultKind) error {
+	if _, err := ParseFaultKind(string(kind)); err != nil {
+		return err
+	}
+	if fc, ok := c.(StoreFaultChecker); ok {
+		return fc.CanFaultStore(kind)
+	}
+	return fmt.Errorf("%w: this cluster cannot fault its ZooKeeper servers", ErrFaultUnsupported)
 }
 
 // FaultRecord is a fault's window on the run's clock: when it was injected

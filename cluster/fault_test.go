@@ -55,3 +55,34 @@ func TestCanFault(t *testing.T) {
 		t.Error("unknown kind accepted")
 	}
 }
+
+type storeCluster struct {
+	checkingCluster
+}
+
+func (c storeCluster) CanFaultStore(k FaultKind) error { return c.CanFault(k) }
+
+// A store fault is asked of a cluster that says it can fault its ZooKeeper
+// servers; one that cannot say is taken to fault none, so an old provider
+// never reads a ZooKeeper server's id as a node's.
+func TestCanFaultStore(t *testing.T) {
+	c := storeCluster{checkingCluster{refuse: FaultPartition}}
+	if err := CanFaultStore(c, FaultKill); err != nil {
+		t.Errorf("supported kind: %v", err)
+	}
+	if err := CanFaultStore(c, FaultPartition); !errors.Is(err, ErrFaultUnsupported) {
+		t.Errorf("refused kind: %v", err)
+	}
+	if err := CanFaultStore(checkingCluster{}, FaultKill); !errors.Is(err, ErrFaultUnsupported) {
+		t.Errorf("a cluster that cannot say: %v, want ErrFaultUnsupported", err)
+	}
+	if err := CanFaultStore(c, "explode"); err == nil || errors.Is(err, ErrFaultUnsupported) {
+		t.Errorf("unknown kind: %v, want an error that is not ErrFaultUnsupported", err)
+	}
+	if k := (Fault{Kind: FaultKill, Node: 1, Store: true}).NodeKind(); k != NodeKindZooKeeper {
+		t.Errorf("store fault's node kind %q", k)
+	}
+	if k := (Fault{Kind: FaultKill, Node: 1}).NodeKind(); k != NodeKindNode {
+		t.Errorf("node fault's node kind %q", k)
+	}
+}

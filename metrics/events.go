@@ -77,6 +77,33 @@ const (
 	// batch's; 0 when no write failed or stalled); labels batch and moved.
 	// Not exported to OpenTelemetry: reports read it from the result files.
 	MeasureReassignUnavailable = "reassign_unavailable"
+	// MeasureQuorumLoss is what clients saw while a failover run held a
+	// metadata quorum lost (the zk-quorum and controller-quorum targets), as
+	// a fraction from 0 to 1; labels fault, target and seen (QuorumLossSeen).
+	// Not exported to OpenTelemetry: reports read it from the result files.
+	MeasureQuorumLoss = "quorum_loss"
+	// MeasureChaosUnavailable is the write unavailability, in seconds, of
+	// one fault of a chaos soak as the probe load saw it (as failover's
+	// unavailable: from the first create after the fault that failed or
+	// stalled to the first that succeeded after it; 0 when none failed or
+	// stalled); labels fault, target and with (the
+	// overlapping fault, "kind of the target", or "none"). Not exported to
+	// OpenTelemetry: reports read it from the result files.
+	MeasureChaosUnavailable = "chaos_unavailable"
+)
+
+// QuorumLossSeen is the "seen" label of a MeasureQuorumLoss figure.
+type QuorumLossSeen string
+
+// What clients saw while the quorum was lost.
+const (
+	// QuorumCreatesFailed: of the probe's creates started while the quorum
+	// was lost, the fraction that failed or stalled.
+	QuorumCreatesFailed QuorumLossSeen = "creates_failed"
+	// QuorumMetadataAnswered: of the live brokers asked for their metadata
+	// at the end of the loss, the fraction that answered (from their
+	// caches; the run's note says how many topics each still served).
+	QuorumMetadataAnswered QuorumLossSeen = "metadata_answered"
 )
 
 // FailoverMeasure is the "measure" label of a MeasureFailover figure (see
@@ -89,11 +116,18 @@ const (
 	FailoverLeadersMoved  FailoverMeasure = "leaders_moved"  // fault until every survivor serves new leaders
 	FailoverUnavailable   FailoverMeasure = "unavailable"    // first failed to first successful write
 	FailoverConverged     FailoverMeasure = "converged"      // heal until every broker serves one digest
+	// FailoverNewStoreLeader: fault until a surviving ZooKeeper server says
+	// (srvr) it leads the ensemble (the zk-leader target).
+	FailoverNewStoreLeader FailoverMeasure = "new_store_leader"
+	// FailoverWritableAfterHeal: heal until the first successful write that
+	// closed the unavailability (the quorum-loss targets: how long the
+	// mode takes to serve writes once its quorum is back).
+	FailoverWritableAfterHeal FailoverMeasure = "writable_after_heal"
 )
 
 // FailoverMeasures returns the failover measures in reading order.
 func FailoverMeasures() []FailoverMeasure {
-	return []FailoverMeasure{FailoverNewController, FailoverLeadersMoved, FailoverUnavailable, FailoverConverged}
+	return []FailoverMeasure{FailoverNewController, FailoverNewStoreLeader, FailoverLeadersMoved, FailoverUnavailable, FailoverWritableAfterHeal, FailoverConverged}
 }
 
 // ScaleStep is the "step" label of a MeasureScale figure: a step of the

@@ -16,8 +16,9 @@ import (
 )
 
 // failover runs a steady probe load (see probe.go) and, one after another,
-// hits the active controller or a broker with each fault kind asked for,
-// measuring what clients and brokers saw. Per fault it records
+// hits each target asked for (the active controller, a broker, or the
+// mode's metadata store: see failover_targets.go) with each fault kind asked
+// for, measuring what clients and brokers saw. Per fault it records
 // (metrics.MeasureFailover, labels fault, target and measure):
 //
 //   - new_controller: from the fault until a node reports itself the active
@@ -33,6 +34,11 @@ import (
 //     ZooKeeper mode the controller is one).
 //   - converged: from healing the fault until every broker, the healed one
 //     included, is live and serves one digest.
+//   - new_store_leader (zk-leader): from the fault until a surviving
+//     ZooKeeper server says, asked with srvr, that it leads.
+//   - writable_after_heal (zk-quorum, controller-quorum): from healing a
+//     quorum loss, held for `quorum_hold`, until the first successful write;
+//     what clients saw during the loss is recorded too (failover_store.go).
 //
 // A measure the run could not take is recorded as not measured, with why
 // (Recorder.NotMeasured), besides a note: reports count it, and it never
@@ -58,9 +64,10 @@ type failover struct {
 	timeout time.Duration
 	write   time.Duration
 	stall   time.Duration
+	// quorumHold is how long a quorum-loss target (zk-quorum,
+	// controller-quorum) is held before it is healed.
+	quorumHold time.Duration
 }
-
-var failoverTargets = []string{"controller", "broker"}
 
 func newFailover(p Params) (Workload, error) {
 	r := p.reader()
@@ -73,6 +80,10 @@ func newFailover(p Params) (Workload, error) {
 		timeout: r.duration("timeout", 90*time.Second, time.Second, time.Hour),
 		write:   r.duration("write_timeout", 60*time.Second, 100*time.Millisecond, time.Hour),
 		stall:   r.duration("stall", time.Second, time.Millisecond, time.Minute),
+		// Below Kafka's zookeeper.session.timeout.ms (18 s) by default, so
+		// ZooKeeper sessions outlive the loss (a session cannot expire
+		// without a quorum, and reconnects in time once it is back).
+		quorumHold: r.duration("quorum_hold", 10*time.Second, 0, 10*time.Minute),
 	}
 	var errs []error
 	kinds, _ := r.raw("faults")
@@ -97,7 +108,7 @@ func newFailover(p Params) (Workload, error) {
 	for _, t := range strings.Split(targets, ",") {
 		t = strings.TrimSpace(t)
 		if !slices.Contains(failoverTargets, t) {
-			errs = append(errs, fmt.Errorf("param targets: %q is not one of controller, broker", t))
+			errs = append(errs, fmt.Errorf("param targets: %q is not one of %s", t, strings.Join(failoverTargets, ", ")))
 			continue
 		}
 		w.targets = append(w.targets, t)
@@ -126,6 +137,7 @@ func (w *failover) Run(ctx context.Context, env *Env) (Outcome, error) {
 		"rate": strconv.FormatFloat(w.rate, 'g', -1, 64), "replication_factor": strconv.Itoa(w.rf),
 		"topics": strconv.Itoa(w.topics), "hold": w.hold.String(), "settle": w.settle.String(),
 		"timeout": w.timeout.String(), "write_timeout": w.write.String(), "stall": w.stall.String(),
+		"quorum_hold": w.quorumHold.String(),
 	}}
 	if w.rf >= spec.Brokers {
 		return out, fmt.Errorf("param replication_factor=%d: probe topics need fewer replicas than the %d brokers, or a create fails whenever one broker is down", w.rf, spec.Brokers)
@@ -158,6 +170,9 @@ func (w *failover) Run(ctx context.Context, env *Env) (Outcome, error) {
 			// Ask the cluster, not its provider's name, what it can do; a
 			// cluster that cannot say refuses at injection, with the same error.
 			err := cluster.CanFault(env.Cluster, kind)
+			if storeTarget(target) {
+				err = cluster.CanFaultStore(env.Cluster, kind)
+			}
 			var ep episode
 			if err == nil {
 				ep, err = w.episode(ctx, env, p, kind, target)
@@ -198,12 +213,17 @@ func (w *failover) Run(ctx context.Context, env *Env) (Outcome, error) {
 // preload creates topics so every broker leads partitions: a broker fault
 // then has leadership to move.
 func (w *failover) preload(ctx context.Context, env *Env) error {
-	if w.topics == 0 {
+	return preloadTopics(ctx, env, w.topics, w.rf)
+}
+
+// preloadTopics creates n topics of 3 partitions with rf+1 replicas.
+func preloadTopics(ctx context.Context, env *Env, n, rf int) error {
+	if n == 0 {
 		return nil
 	}
 	var specs []cluster.TopicSpec
-	for i := range w.topics {
-		specs = append(specs, cluster.TopicSpec{Name: fmt.Sprintf("%s-f%d", env.RunID, i), NumPartitions: 3, ReplicationFactor: int16(w.rf + 1)})
+	for i := range n {
+		specs = append(specs, cluster.TopicSpec{Name: fmt.Sprintf("%s-f%d", env.RunID, i), NumPartitions: 3, ReplicationFactor: int16(rf + 1)})
 	}
 	return timed(env.Rec, "preload", func() error {
 		rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
@@ -213,7 +233,7 @@ func (w *failover) preload(ctx context.Context, env *Env) error {
 			err = firstTopicError(res)
 		}
 		if err != nil {
-			return fmt.Errorf("preload %d topics: %w", w.topics, err)
+			return fmt.Errorf("preload %d topics: %w", n, err)
 		}
 		return nil
 	})
@@ -232,26 +252,29 @@ func (w *failover) episode(ctx context.Context, env *Env, p *probe, kind cluster
 	if err != nil {
 		return ep, fmt.Errorf("metadata before the fault: %w", err)
 	}
-	ep.node = ctl.ID
-	if target == "broker" {
-		if ep.node, err = pickBroker(before, ctl.ID); err != nil {
-			return ep, err
-		}
-	}
-	isBroker := slices.Contains(before.LiveBrokerIDs(), ep.node)
-	led := ledBy(before, ep.node)
-	labels := func(measure metrics.FailoverMeasure) map[string]string {
-		return map[string]string{"fault": string(kind), "target": target, "measure": string(measure)}
-	}
-	env.Progressf("  %s of the %s (node %d, controller epoch %d, leads %d partitions)", kind, target, ep.node, ctl.Epoch, len(led))
-
-	rec, undo, err := injectFault(ctx, env, kind, target, ep.node)
+	victims, _, err := pickWhenReady(ctx, env.Cluster, target, storeTarget(target), ctl.ID, before, w.timeout)
 	if err != nil {
 		return ep, err
 	}
-	ep.start = rec.Start
-	heal := func() error {
-		err := undo()
+	ep.node = victims[0].node
+	isBroker := len(victims) == 1 && !victims[0].store && slices.Contains(before.LiveBrokerIDs(), ep.node)
+	var led []topicPartition
+	if isBroker {
+		led = ledBy(before, ep.node)
+	}
+	labels := func(measure metrics.FailoverMeasure) map[string]string {
+		return map[string]string{"fault": string(kind), "target": target, "measure": string(measure)}
+	}
+	what := victimList(victims)
+	env.Progressf("  %s of the %s (%s; controller %d in epoch %d; leads %d partitions)", kind, target, what, ctl.ID, ctl.Epoch, len(led))
+
+	start, heal, err := injectAll(ctx, env, kind, target, victims)
+	if err != nil {
+		return ep, err
+	}
+	ep.start = start
+	healAll := func() error {
+		err := heal()
 		ep.healed = time.Now()
 		return err
 	}
@@ -260,44 +283,70 @@ func (w *failover) episode(ctx context.Context, env *Env, p *probe, kind cluster
 	var mu sync.Mutex
 	note := func(format string, args ...any) {
 		mu.Lock()
-		ep.notes = append(ep.notes, fmt.Sprintf("%s of the %s (node %d): ", kind, target, ep.node)+fmt.Sprintf(format, args...))
+		ep.notes = append(ep.notes, fmt.Sprintf("%s of the %s (%s): ", kind, target, what)+fmt.Sprintf(format, args...))
 		mu.Unlock()
 	}
-	if target == "controller" {
+	measured := func(m metrics.FailoverMeasure, at time.Time, err error) (time.Duration, bool) {
+		if err != nil {
+			note("%s not measured: %v", m, err)
+			env.Rec.NotMeasured(metrics.MeasureFailover, labels(m), "s", err.Error())
+			return 0, false
+		}
+		d := at.Sub(start)
+		env.Rec.Measure(metrics.MeasureFailover, labels(m), d.Seconds(), "s")
+		return d, true
+	}
+	if target == targetController {
 		wg.Go(func() {
 			nc, at, err := awaitNewController(ctx, env.Cluster, ctl, w.timeout)
-			if err != nil {
-				note("new_controller not measured: %v", err)
-				env.Rec.NotMeasured(metrics.MeasureFailover, labels(metrics.FailoverNewController), "s", err.Error())
-				return
+			if d, ok := measured(metrics.FailoverNewController, at, err); ok {
+				env.Progressf("    new controller %d (epoch %d) after %v", nc.ID, nc.Epoch, d.Round(time.Millisecond))
 			}
-			d := at.Sub(rec.Start)
-			env.Rec.Measure(metrics.MeasureFailover, labels(metrics.FailoverNewController), d.Seconds(), "s")
-			env.Progressf("    new controller %d (epoch %d) after %v", nc.ID, nc.Epoch, d.Round(time.Millisecond))
+		})
+	}
+	if target == targetZKLeader {
+		wg.Go(func() {
+			id, at, err := w.awaitStoreLeader(ctx, env, victims)
+			if d, ok := measured(metrics.FailoverNewStoreLeader, at, err); ok {
+				env.Progressf("    ZooKeeper server %d leads the ensemble after %v", id, d.Round(time.Millisecond))
+			}
 		})
 	}
 	if isBroker && len(led) > 0 {
 		wg.Go(func() {
 			at, err := w.awaitLeadersMoved(ctx, env, before.LiveBrokerIDs(), ep.node, led)
-			if err != nil {
-				note("leaders_moved not measured: %v", err)
-				env.Rec.NotMeasured(metrics.MeasureFailover, labels(metrics.FailoverLeadersMoved), "s", err.Error())
-				return
+			if d, ok := measured(metrics.FailoverLeadersMoved, at, err); ok {
+				env.Progressf("    every survivor serves new leaders for node %d's %d partitions after %v", ep.node, len(led), d.Round(time.Millisecond))
 			}
-			d := at.Sub(rec.Start)
-			env.Rec.Measure(metrics.MeasureFailover, labels(metrics.FailoverLeadersMoved), d.Seconds(), "s")
-			env.Progressf("    every survivor serves new leaders for node %d's %d partitions after %v", ep.node, len(led), d.Round(time.Millisecond))
 		})
 	}
 	wg.Wait()
-	if err := sleepCtx(ctx, time.Until(rec.Start.Add(w.hold))); err != nil {
-		_ = heal()
+	hold := w.hold
+	if quorumTarget(target) {
+		hold = w.quorumHold
+	}
+	if err := sleepCtx(ctx, time.Until(start.Add(hold))); err != nil {
+		_ = healAll()
 		return ep, err
 	}
-	if err := heal(); err != nil {
+	if quorumTarget(target) {
+		w.observeQuorumLoss(ctx, env, kind, target, before, note)
+	}
+	if err := healAll(); err != nil {
 		return ep, fmt.Errorf("heal: %w", err)
 	}
-	conv, err := awaitConverged(ctx, env, before.LiveBrokerIDs(), w.timeout)
+	w.afterHeal(ctx, env, p, &ep, before.LiveBrokerIDs(), labels, note)
+	if quorumTarget(target) {
+		w.quorumLossCreates(env, p, &ep, note)
+	}
+	w.controllerAfter(ctx, env, ctl, target, note)
+	return ep, ctx.Err()
+}
+
+// afterHeal measures converged and unavailable (and, for a quorum loss,
+// writable_after_heal) once the fault is healed.
+func (w *failover) afterHeal(ctx context.Context, env *Env, p *probe, ep *episode, brokers []int32, labels func(metrics.FailoverMeasure) map[string]string, note func(string, ...any)) {
+	conv, err := awaitConverged(ctx, env, brokers, w.timeout)
 	if err != nil {
 		note("converged not measured: %v", err)
 		env.Rec.NotMeasured(metrics.MeasureFailover, labels(metrics.FailoverConverged), "s", err.Error())
@@ -307,18 +356,65 @@ func (w *failover) episode(ctx context.Context, env *Env, p *probe, kind cluster
 		env.Progressf("    healed; every broker serves one digest %v later", d.Round(time.Millisecond))
 	}
 
-	if d, from, why := w.awaitUnavailable(ctx, p, rec.Start); why != "" {
+	d, from, why := w.awaitUnavailable(ctx, p, ep.start)
+	if why != "" {
 		note("unavailable not measured: %s", why)
 		env.Rec.NotMeasured(metrics.MeasureFailover, labels(metrics.FailoverUnavailable), "s", why)
-	} else {
-		env.Rec.Measure(metrics.MeasureFailover, labels(metrics.FailoverUnavailable), d.Seconds(), "s")
-		if d > 0 {
-			env.Progressf("    writes unavailable for %v (from %v after the fault)", d.Round(time.Millisecond), from.Sub(rec.Start).Round(time.Millisecond))
-		} else {
-			env.Progressf("    no write failed or stalled")
+		if quorumTarget(ep.target) {
+			env.Rec.NotMeasured(metrics.MeasureFailover, labels(metrics.FailoverWritableAfterHeal), "s", why)
 		}
+		return
 	}
-	return ep, ctx.Err()
+	env.Rec.Measure(metrics.MeasureFailover, labels(metrics.FailoverUnavailable), d.Seconds(), "s")
+	if d > 0 {
+		env.Progressf("    writes unavailable for %v (from %v after the fault)", d.Round(time.Millisecond), from.Sub(ep.start).Round(time.Millisecond))
+	} else {
+		env.Progressf("    no write failed or stalled")
+	}
+	if quorumTarget(ep.target) {
+		// A window that closed before the heal (none opened, or writes
+		// came back while the quorum was still lost) is 0: writable at once.
+		after := time.Duration(0)
+		if d > 0 {
+			after = max(0, from.Add(d).Sub(ep.healed))
+		}
+		env.Rec.Measure(metrics.MeasureFailover, labels(metrics.FailoverWritableAfterHeal), after.Seconds(), "s")
+		env.Progressf("    writable %v after the heal", after.Round(time.Millisecond))
+	}
+}
+
+// injectAll injects kind on every victim, in order, and returns when the
+// first was in place and a heal that undoes them all in reverse order. If
+// one injection fails, those already in place are healed.
+func injectAll(ctx context.Context, env *Env, kind cluster.FaultKind, target string, victims []victim) (time.Time, func() error, error) {
+	var heals []func() error
+	healAll := func() error {
+		var errs []error
+		for i := len(heals) - 1; i >= 0; i-- {
+			errs = append(errs, heals[i]())
+		}
+		return errors.Join(errs...)
+	}
+	var start time.Time
+	for i, v := range victims {
+		rec, heal, err := injectOn(ctx, env, kind, target, v)
+		if err != nil {
+			return time.Time{}, nil, errors.Join(fmt.Errorf("%s of %s: %w", kind, v, err), healAll())
+		}
+		if i == 0 {
+			start = rec.Start
+		}
+		heals = append(heals, heal)
+	}
+	return start, healAll, nil
+}
+
+func victimList(vs []victim) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = v.String()
+	}
+	return strings.Join(s, " and ")
 }
 
 // awaitUnavailable reads the write unavailability of a fault put in place

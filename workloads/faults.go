@@ -2,7 +2,6 @@ package workloads
 
 import (
 	"context"
-	"strconv"
 	"sync"
 	"time"
 
@@ -17,8 +16,14 @@ import (
 // after ctx ended, and closes the window. Only heal's first call acts; later
 // ones return its error.
 func injectFault(ctx context.Context, env *Env, kind cluster.FaultKind, target string, node int32) (*cluster.FaultRecord, func() error, error) {
-	fi := env.Rec.FaultStarted(string(kind), target, strconv.Itoa(int(node)), time.Now())
-	rec, err := env.Cluster.Fault(ctx, cluster.Fault{Kind: kind, Node: node})
+	return injectOn(ctx, env, kind, target, victim{node: node})
+}
+
+// injectOn is injectFault on a victim, which may be a ZooKeeper server (its
+// window's node is then named as cluster.ZooKeeperName names it).
+func injectOn(ctx context.Context, env *Env, kind cluster.FaultKind, target string, v victim) (*cluster.FaultRecord, func() error, error) {
+	fi := env.Rec.FaultStarted(string(kind), target, v.label(), time.Now())
+	rec, err := env.Cluster.Fault(ctx, cluster.Fault{Kind: kind, Node: v.node, Store: v.store})
 	if err != nil {
 		env.Rec.FaultEnded(fi, time.Now())
 		return nil, nil, err

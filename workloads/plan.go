@@ -25,6 +25,7 @@ var plannedTopics = map[string][]string{
 	"startup":     {"s<n>"},
 	"floor":       nil,
 	"failover":    {"f<n> (preloaded)", "p<n> (probe)"},
+	"chaos":       {"f<n> (preloaded)", "c<fault>-p<n> (probe, per fault)"},
 	"migration":   {"m<n> (preloaded)", "p<n> (probe)"},
 	"scale":       {"p<n>", "probe<n>"},
 	"configs":     {"c<n>"},
@@ -46,6 +47,8 @@ func PlanOf(name string, p Params) (Plan, error) {
 	switch w := w.(type) {
 	case *failover:
 		plan.Faults = w.faults
+	case *chaos:
+		plan.Faults = w.kinds
 	case *scale:
 		plan.Faults = []cluster.FaultKind{cluster.FaultKill, cluster.FaultStop}
 	case *startup:

@@ -13,6 +13,7 @@ var registry = map[string]func(Params) (Workload, error){
 	"startup":     newStartup,
 	"floor":       newFloor,
 	"failover":    newFailover,
+	"chaos":       newChaos,
 	"migration":   newMigration,
 	"scale":       newScale,
 	"configs":     newConfigs,

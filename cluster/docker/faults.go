@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,14 +21,25 @@ const stopTimeout = 35
 // before the injection, End when Undo returns (or, for restart, when the node
 // is running again). Undo may be called more than once; it acts once.
 func (c *dockerCluster) Fault(ctx context.Context, f cluster.Fault) (*cluster.FaultRecord, error) {
-	if err := c.CanFault(f.Kind); err != nil {
-		return nil, err
+	var name string
+	if f.Store {
+		if err := c.CanFaultStore(f.Kind); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(c.plan.ZooKeepers, int(f.Node)) {
+			return nil, fmt.Errorf("fault %s: no ZooKeeper server %d in cluster %q (servers %v)", f.Kind, f.Node, c.spec.Name, c.plan.ZooKeepers)
+		}
+		name = c.names.zk(int(f.Node))
+	} else {
+		if err := c.CanFault(f.Kind); err != nil {
+			return nil, err
+		}
+		n, ok := c.res.byID[f.Node]
+		if !ok {
+			return nil, fmt.Errorf("fault %s: no node %d in cluster %q", f.Kind, f.Node, c.spec.Name)
+		}
+		name = c.res.container(n.ID)
 	}
-	n, ok := c.res.byID[f.Node]
-	if !ok {
-		return nil, fmt.Errorf("fault %s: no node %d in cluster %q", f.Kind, f.Node, c.spec.Name)
-	}
-	name := c.res.container(n.ID)
 	rec := &cluster.FaultRecord{Fault: f, Start: time.Now()}
 	var err error
 	var undo func(context.Context) error
@@ -70,6 +82,22 @@ var _ cluster.FaultChecker = (*dockerCluster)(nil)
 func (c *dockerCluster) CanFault(kind cluster.FaultKind) error {
 	_, err := cluster.ParseFaultKind(string(kind))
 	return err
+}
+
+var _ cluster.StoreFaultChecker = (*dockerCluster)(nil)
+
+// CanFaultStore accepts every kind on a ZooKeeper server of a ZooKeeper-mode
+// cluster: each server has its own container on the peer network, which is
+// also where brokers reach it, so a partitioned server is cut from its
+// peers and from the brokers alike.
+func (c *dockerCluster) CanFaultStore(kind cluster.FaultKind) error {
+	if _, err := cluster.ParseFaultKind(string(kind)); err != nil {
+		return err
+	}
+	if len(c.plan.ZooKeepers) == 0 {
+		return fmt.Errorf("%w: cluster %q has no ZooKeeper ensemble", cluster.ErrFaultUnsupported, c.spec.Name)
+	}
+	return nil
 }
 
 // kill sends SIGKILL and waits until the container is no longer running, so

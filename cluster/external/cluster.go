@@ -136,6 +136,9 @@ func (f *File) canMeet(n cluster.Need, mode cluster.Mode, zk bool) error {
 // undo was tried (the fault may have half happened); the error says whether
 // the undo worked.
 func (c *extCluster) Fault(ctx context.Context, f cluster.Fault) (*cluster.FaultRecord, error) {
+	if f.Store {
+		return nil, fmt.Errorf("%w: a cluster file gives no commands for its ZooKeeper servers", cluster.ErrFaultUnsupported)
+	}
 	if _, ok := c.node(f.Node); !ok {
 		return nil, fmt.Errorf("no node %d in cluster %s", f.Node, c.f.name())
 	}

@@ -140,6 +140,9 @@ func (c *localCluster) CanFault(kind cluster.FaultKind) error {
 
 // Fault injects f on a node process.
 func (c *localCluster) Fault(ctx context.Context, f cluster.Fault) (*cluster.FaultRecord, error) {
+	if f.Store {
+		return c.storeFault(ctx, f)
+	}
 	if err := c.CanFault(f.Kind); err != nil {
 		return nil, err
 	}
@@ -189,6 +192,74 @@ func (c *localCluster) Fault(ctx context.Context, f cluster.Fault) (*cluster.Fau
 		rec.End = time.Now()
 	default: // a kind CanFault let through that this switch has no case for
 		return nil, fmt.Errorf("%w: the local provider has no %s fault", cluster.ErrFaultUnsupported, f.Kind)
+	}
+	return rec, nil
+}
+
+var _ cluster.StoreFaultChecker = (*localCluster)(nil)
+
+// CanFaultStore accepts kill, stop and pause of a ZooKeeper server in
+// ZooKeeper mode; a partition needs a network of its own, and a restart is
+// never asked of the store.
+func (c *localCluster) CanFaultStore(kind cluster.FaultKind) error {
+	if _, err := cluster.ParseFaultKind(string(kind)); err != nil {
+		return err
+	}
+	switch {
+	case c.zk == nil:
+		return fmt.Errorf("%w: cluster %s has no ZooKeeper ensemble", cluster.ErrFaultUnsupported, c.spec.Name)
+	case kind == cluster.FaultPartition:
+		return fmt.Errorf("%w: the local provider cannot partition a ZooKeeper server, every process shares the host's loopback (use the docker provider)", cluster.ErrFaultUnsupported)
+	case kind == cluster.FaultRestart:
+		return fmt.Errorf("%w: the local provider does not restart a ZooKeeper server as one fault (kill or stop it, then undo)", cluster.ErrFaultUnsupported)
+	}
+	return nil
+}
+
+// storeFault injects f on ZooKeeper server f.Node (its myid). Undoing a kill
+// or stop starts the server's process again and returns without waiting for
+// the ensemble, as the docker provider's undo starts a container: when
+// faults overlap, a peer may still be paused and there is no quorum to wait
+// for until it is resumed too. Whether the cluster recovered is the
+// workload's to measure.
+func (c *localCluster) storeFault(ctx context.Context, f cluster.Fault) (*cluster.FaultRecord, error) {
+	if err := c.CanFaultStore(f.Kind); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	stopped := c.stopped
+	c.mu.Unlock()
+	if stopped {
+		return nil, fmt.Errorf("cluster %s is stopped", c.spec.Name)
+	}
+	i := int(f.Node) - 1
+	if i < 0 || i >= c.zk.Size() {
+		return nil, fmt.Errorf("fault %s: no ZooKeeper server %d in cluster %s (servers 1..%d)", f.Kind, f.Node, c.spec.Name, c.zk.Size())
+	}
+	rec := &cluster.FaultRecord{Fault: f, Start: time.Now()}
+	var err error
+	var undo func(context.Context) error
+	restart := func(context.Context) error { return c.zk.Launch(i) }
+	switch f.Kind {
+	case cluster.FaultKill:
+		err, undo, rec.Details = c.zk.Kill(i), restart, "SIGKILL to the ZooKeeper server's process group; undo starts it again"
+	case cluster.FaultStop:
+		err, undo, rec.Details = c.zk.Terminate(i), restart, "SIGTERM to the ZooKeeper server's process group; undo starts it again"
+	case cluster.FaultPause:
+		err, rec.Details = c.zk.Pause(i), "SIGSTOP to the ZooKeeper server's process group; undo resumes it"
+		undo = func(context.Context) error { return c.zk.Resume(i) }
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fault %s on ZooKeeper server %d: %w", f.Kind, f.Node, err)
+	}
+	var once sync.Once
+	var undoErr error
+	rec.Undo = func(ctx context.Context) error {
+		once.Do(func() {
+			undoErr = undo(ctx)
+			rec.End = time.Now()
+		})
+		return undoErr
 	}
 	return rec, nil
 }

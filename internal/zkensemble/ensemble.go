@@ -257,6 +257,60 @@ func (e *Ensemble) Kill(i int) error {
 	return nil
 }
 
+// Terminate sends SIGTERM to server i (from 0) and waits for it to exit,
+// killing it after 10 s: a graceful stop.
+func (e *Ensemble) Terminate(i int) error {
+	if i < 0 || i >= len(e.servers) {
+		return fmt.Errorf("stop zk server %d: no such server", i)
+	}
+	e.servers[i].stop(10 * time.Second)
+	if e.servers[i].running() != nil {
+		return fmt.Errorf("stop zk server %d: still running after SIGTERM and SIGKILL", i)
+	}
+	e.opts.Logger.Info("zookeeper server stopped", "server", i)
+	return nil
+}
+
+// Pause sends SIGSTOP to server i's process group (from 0); Resume undoes
+// it. A paused server keeps its sockets open and answers nothing, as a
+// frozen machine would.
+func (e *Ensemble) Pause(i int) error { return e.groupSignal(i, syscall.SIGSTOP, "pause") }
+
+// Resume sends SIGCONT to server i's process group (from 0).
+func (e *Ensemble) Resume(i int) error { return e.groupSignal(i, syscall.SIGCONT, "resume") }
+
+func (e *Ensemble) groupSignal(i int, sig syscall.Signal, what string) error {
+	if i < 0 || i >= len(e.servers) {
+		return fmt.Errorf("%s zk server %d: no such server", what, i)
+	}
+	s := e.servers[i]
+	s.mu.Lock()
+	cmd := s.cmd
+	s.mu.Unlock()
+	if cmd == nil || cmd.Process == nil {
+		return fmt.Errorf("%s zk server %d: not running", what, i)
+	}
+	if err := syscall.Kill(-cmd.Process.Pid, sig); err != nil {
+		return fmt.Errorf("%s zk server %d: %w", what, i, err)
+	}
+	e.opts.Logger.Info("zookeeper server signalled", "server", i, "signal", sig)
+	return nil
+}
+
+// Launch starts server i (from 0) again, with its data, and returns once
+// its process runs, without waiting for the ensemble: when other servers
+// are paused or down the ensemble may have no quorum to wait for (a fault
+// heals in any order).
+func (e *Ensemble) Launch(i int) error {
+	if i < 0 || i >= len(e.servers) {
+		return fmt.Errorf("launch zk server %d: no such server", i)
+	}
+	if err := e.servers[i].start(e.inst, e.opts); err != nil {
+		return fmt.Errorf("launch zk server %d: %w", i, err)
+	}
+	return nil
+}
+
 // Restart starts server i (from 0) again, with its data, and waits until the
 // ensemble serves.
 func (e *Ensemble) Restart(ctx context.Context, i int) error {

@@ -184,8 +184,13 @@ func tail(path string, lines int) string {
 	return textutil.LastLines(string(b), lines)
 }
 
-// srvr sends the srvr four-letter word and returns the server's mode
-// (leader, follower, standalone), or an error while it is not serving.
+// Srvr sends the srvr four-letter word to the server at addr and returns
+// its mode (leader, follower, standalone), or an error while it is not
+// serving (a server without a quorum answers "This ZooKeeper instance is not
+// currently serving requests"). Every ensemble this project starts
+// whitelists srvr (4lw.commands.whitelist).
+func Srvr(ctx context.Context, addr string) (string, error) { return srvr(ctx, addr) }
+
 func srvr(ctx context.Context, addr string) (string, error) {
 	d := net.Dialer{Timeout: time.Second}
 	c, err := d.DialContext(ctx, "tcp", addr)

@@ -52,7 +52,7 @@ func Connect(ctx context.Context, connect string, sessionTimeout, timeout time.D
 			onEvent(ev)
 		}
 	}
-	conn, _, err := zk.Connect(servers, sessionTimeout, zk.WithDialer(d.dial),
+	conn, _, err := zk.Connect(servers, sessionTimeout, zk.WithDialer(d.dial), zk.WithHostProvider(&lazyHosts{}),
 		zk.WithLogger(zkLogger{log}), zk.WithLogInfo(false), zk.WithEventCallback(cb))
 	if err != nil {
 		return nil, fmt.Errorf("connect to zookeeper %s: %w", connect, err)

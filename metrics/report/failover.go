@@ -189,7 +189,7 @@ func writeFailover(m *md, w *Workload, plots []string) {
 	vals := collectFailover(w)
 	m.linef("### Failover")
 	m.linef("")
-	m.linef("Each run hits the active controller, then a broker, with each fault kind while a probe load runs, and measures, per fault: **new_controller**, from the fault until a node reports itself the active controller in a later epoch; **leaders_moved**, until every surviving broker, asked directly, serves a live leader other than the lost node for each partition it led (whenever the node is a broker; the ZooKeeper-mode controller is one); **unavailable**, from the first probe write after the fault that failed or stalled until the first that succeeded after it, as clients saw it; **converged**, from healing the fault until every broker is live and serves one digest. **Recovery** is the largest of the first three: the time until the control plane was whole and writable again. p50 and max are over the runs' episodes; KRaft/ZK is the ratio of the p50s.")
+	m.linef("Each run hits the active controller, then a broker, with each fault kind while a probe load runs, and measures, per fault: **new_controller**, from the fault until a node reports itself the active controller in a later epoch; **leaders_moved**, until every surviving broker, asked directly, serves a live leader other than the lost node for each partition it led (whenever the node is a broker; the ZooKeeper-mode controller is one); **unavailable**, from the first probe write after the fault that failed or stalled until the first that succeeded after it, as clients saw it; **converged**, from healing the fault until every broker is live and serves one digest. Faults of the metadata store (scenario `failover-store.yaml`) hit, in ZooKeeper mode, a ZooKeeper follower (`zk-server`), the ensemble's leader as `srvr` names it (`zk-leader`, with **new_store_leader**: until a surviving server says it leads) and two of three servers (`zk-quorum`), and in KRaft mode a standby controller (`controller-standby`) and two of three voters (`controller-quorum`); a quorum loss is held for `quorum_hold` and adds **writable_after_heal**, from the heal to the first successful create. **Recovery** is the largest of the measures other than converged: the time until the control plane was whole and writable again. p50 and max are over the runs' episodes; KRaft/ZK is the ratio of the p50s.")
 	m.linef("")
 	m.linef("Where clients send writes matters: in ZooKeeper mode an admin client sends CreateTopics to the controller, so a broker fault touches it only if that broker is the controller; in KRaft mode Metadata names a random live broker as the controller and that broker forwards the request (KIP-590), so a dead or cut-off broker can hold a client's writes until the client gives up on it, even though the quorum never noticed. Deletes are timed apart (op `delete`): in ZooKeeper mode a deletion waits for every replica's StopReplica, so a dead replica holds it until its session expires.")
 	m.linef("")
@@ -231,6 +231,7 @@ func writeFailover(m *md, w *Workload, plots []string) {
 		}
 		m.linef("")
 	}
+	writeQuorumLoss(m, w)
 	for _, base := range plots {
 		switch {
 		case strings.HasPrefix(base, "failover-recovery"):
@@ -238,7 +239,7 @@ func writeFailover(m *md, w *Workload, plots []string) {
 			m.linef("")
 			m.image("failover recovery per fault", base)
 		case strings.HasPrefix(base, "failover-timeline"):
-			m.linef("The probe's creates over the run's clock (log scale; failed ones as crosses at the top), each fault's window shaded and labelled (k kill, s stop, p pause, x partition; C controller, B broker):")
+			m.linef("The probe's creates over the run's clock (log scale; failed ones as crosses at the top), each fault's window shaded and labelled (k kill, s stop, p pause, x partition; C controller, B broker, Z ZooKeeper server, L ZooKeeper leader, Q ZooKeeper quorum, S standby controller, V controller quorum):")
 			m.linef("")
 			m.image("failover timeline", base)
 		}
@@ -424,7 +425,11 @@ func faultTag(f metrics.FaultWindow) string {
 	if kind == "" {
 		kind = f.Kind
 	}
-	target := strings.ToUpper(f.Target[:min(1, len(f.Target))])
+	target, ok := map[string]string{"zk-server": "Z", "zk-leader": "L", "zk-quorum": "Q",
+		"controller-standby": "S", "controller-quorum": "V"}[f.Target]
+	if !ok {
+		target = strings.ToUpper(f.Target[:min(1, len(f.Target))])
+	}
 	return kind + target
 }
 

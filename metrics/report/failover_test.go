@@ -126,3 +126,49 @@ func TestFailoverNotMeasuredIsCountedNotZero(t *testing.T) {
 		}
 	}
 }
+
+// A quorum loss gets a table of its own, the two modes side by side: what
+// creates met while it lasted, whether brokers still answered Metadata, and
+// how long writes took to come back.
+func TestFailoverQuorumLossSideBySide(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		mode                      cluster.Mode
+		target                    string
+		failed, answered, unav, w float64
+		note                      string
+	}{
+		{cluster.ModeZK, "zk-quorum", 1, 1, 10.5, 0.4, "100 of 100 failed or stalled (REQUEST_TIMED_OUT x100)"},
+		{cluster.ModeKRaft, "controller-quorum", 0.9, 1, 11.2, 1.1, "90 of 100 failed or stalled (NOT_CONTROLLER x90, succeeded x10)"},
+	} {
+		r := failoverRun(t, c.mode, 0, map[string]float64{"new_controller": 1, "unavailable": 1, "converged": 0.01}, nil)
+		r.Measures = append(r.Measures,
+			metrics.Measure{Name: metrics.MeasureQuorumLoss, Unit: "fraction", Value: c.failed, Labels: map[string]string{"fault": "kill", "target": c.target, "seen": string(metrics.QuorumCreatesFailed)}},
+			metrics.Measure{Name: metrics.MeasureQuorumLoss, Unit: "fraction", Value: c.answered, Labels: map[string]string{"fault": "kill", "target": c.target, "seen": string(metrics.QuorumMetadataAnswered)}},
+			metrics.Measure{Name: metrics.MeasureFailover, Unit: "s", Value: c.unav, Labels: map[string]string{"fault": "kill", "target": c.target, "measure": "unavailable"}},
+			metrics.Measure{Name: metrics.MeasureFailover, Unit: "s", Value: c.w, Labels: map[string]string{"fault": "kill", "target": c.target, "measure": "writable_after_heal"}},
+			metrics.Measure{Name: metrics.MeasureFailover, Unit: "s", Value: 0.02, Labels: map[string]string{"fault": "kill", "target": c.target, "measure": "converged"}})
+		r.Notes = append(r.Notes, "kill of the "+c.target+" (node 1 and node 3): creates while the quorum was lost: "+c.note)
+		writeResults(t, dir, r)
+	}
+	out, err := Generate(Options{In: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out.Report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	for _, want := range []string{
+		"#### Loss of the metadata quorum, side by side",
+		"| kill | ZooKeeper | zk-quorum | 100% | 100% | 10.5s | 400ms | 20ms | 100 of 100 failed or stalled (REQUEST_TIMED_OUT x100) |",
+		"| kill | KRaft | controller-quorum | 90% | 100% | 11.2s | 1.1s | 20ms | 90 of 100 failed or stalled (NOT_CONTROLLER x90, succeeded x10) |",
+		"| kill | controller-quorum | writable_after_heal | - | - | 1.1s | 1.1s | - | 0/1 |",
+	} {
+		if !strings.Contains(text, want) {
+			i := strings.Index(text, "#### Loss")
+			t.Errorf("report lacks %q:\n%.1500s", want, text[max(i, 0):])
+		}
+	}
+}

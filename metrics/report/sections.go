@@ -15,6 +15,7 @@ type section struct {
 // sections lists the workloads with a section of their own: one line each.
 var sections = map[string]section{
 	"failover":  {plots: failoverPlots, write: writeFailover},
+	"chaos":     {plots: chaosPlots, write: writeChaos},
 	"migration": {plots: migrationPlots, write: writeMigration},
 	"scale":     {plots: scalePlots, write: writeScale},
 	"reassign":  {write: writeReassign},
