@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
@@ -62,9 +63,48 @@ func countRun(ctx context.Context, cli *testcontainers.DockerClient, run string)
 	return len(cs.Items) + len(vs.Items) + len(ns.Items), nil
 }
 
+// removeRounds bounds removeRun's sweeps, removeRoundGap the wait between
+// them.
+const (
+	removeRounds   = 5
+	removeRoundGap = 500 * time.Millisecond
+)
+
 // removeRun force-removes the containers, then the volumes and networks,
-// labelled with run ("" for every run), and returns how many it removed.
+// labelled with run ("" for every run), and returns how many it removed. It
+// sweeps again, up to removeRounds times, while anything is left: a
+// container create cancelled by an interrupt can still be carried out by
+// the engine after the first listing, and its volume is then "in use" until
+// that container goes.
 func removeRun(ctx context.Context, cli *testcontainers.DockerClient, run string) (int, error) {
+	removed := 0
+	var err error
+	for round := 1; ; round++ {
+		var n int
+		n, err = removeRunOnce(ctx, cli, run)
+		removed += n
+		left, cerr := countRun(ctx, cli, run)
+		if cerr == nil && left == 0 {
+			return removed, nil
+		}
+		if round == removeRounds || ctx.Err() != nil {
+			if err == nil {
+				err = cerr
+			}
+			if err == nil {
+				err = fmt.Errorf("%d docker objects labelled %s=%s left after %d sweeps", left, LabelRun, run, round)
+			}
+			return removed, err
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(removeRoundGap):
+		}
+	}
+}
+
+// removeRunOnce is one sweep of removeRun.
+func removeRunOnce(ctx context.Context, cli *testcontainers.DockerClient, run string) (int, error) {
 	f := runFilter(run)
 	var errs []error
 	removed := 0
