@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/kraftbench/kraftbench/cluster"
 )
 
 // The calibration table: runs on a cluster kraftbench did not start (the
@@ -65,13 +63,9 @@ func writeCalibration(m *md, ws []*Workload) {
 	m.header("lllrlrrrrrr", "workload", "op", "series", "runs (model, external)", "model from",
 		"p50 model", "p50 external", "p50 external/model", "p99 model", "p99 external", "p99 external/model")
 	for _, r := range rows {
-		title := r.model.Mode.Title()
-		if r.model.Version != cluster.DefaultKafkaVersion {
-			title += " " + string(r.model.Version)
-		}
 		p50, ok50 := EstimateRatio(r.model.values(perRunP50), r.ext.values(perRunP50))
 		p99, ok99 := EstimateRatio(r.model.values(perRunP99), r.ext.values(perRunP99))
-		m.row("`"+r.op.Workload+"`", "`"+r.op.Name+"`", title,
+		m.row("`"+r.op.Workload+"`", "`"+r.op.Name+"`", r.model.Title(),
 			fmt.Sprintf("%d, %d", len(r.model.Runs), len(r.ext.Runs)), providersOf(r.model),
 			dur(int64(medianOf(r.model.values(perRunP50)))), dur(int64(medianOf(r.ext.values(perRunP50)))), ratioCell(p50, ok50),
 			dur(int64(medianOf(r.model.values(perRunP99)))), dur(int64(medianOf(r.ext.values(perRunP99)))), ratioCell(p99, ok99))
