@@ -67,20 +67,22 @@ func RunAlterPartitionReassignments(ctx context.Context, req *kmsg.AlterPartitio
 	return resp
 }
 
+// partKey names a topic's partition in the maps below.
+type partKey struct {
+	t string
+	p int32
+}
+
 // answersEvery checks that got has a result for each partition specs
 // name: one per spec, or one per partition where the mode collapses a
 // partition named twice (cluster.Reassigner).
 func answersEvery(specs []cluster.ReassignSpec, got []cluster.PartitionResult) error {
-	type key struct {
-		t string
-		p int32
-	}
-	answered := make(map[key]bool, len(got))
+	answered := make(map[partKey]bool, len(got))
 	for _, r := range got {
-		answered[key{r.Topic, r.Partition}] = true
+		answered[partKey{r.Topic, r.Partition}] = true
 	}
 	for _, s := range specs {
-		if !answered[key{s.Topic, s.Partition}] {
+		if !answered[partKey{s.Topic, s.Partition}] {
 			return cluster.Errorf(kerr.UnknownServerError, "the node answered %d results for %d partitions, none for %s-%d",
 				len(got), len(specs), s.Topic, s.Partition)
 		}
@@ -123,23 +125,19 @@ func AlterPartitionReassignmentsRequestFor(specs []cluster.ReassignSpec, timeout
 // result per spec, in the order of specs. A top-level error is every
 // spec's; a spec the answer does not name is UNKNOWN_SERVER_ERROR.
 func ReassignResultsFrom(specs []cluster.ReassignSpec, resp *kmsg.AlterPartitionAssignmentsResponse) []cluster.PartitionResult {
-	type key struct {
-		t string
-		p int32
-	}
-	got := map[key]cluster.PartitionResult{}
+	got := map[partKey]cluster.PartitionResult{}
 	for _, t := range resp.Topics {
 		for _, p := range t.Partitions {
 			r := cluster.PartitionResult{Topic: t.Topic, Partition: p.Partition, Code: p.ErrorCode}
 			if p.ErrorMessage != nil {
 				r.Message = *p.ErrorMessage
 			}
-			got[key{t.Topic, p.Partition}] = r
+			got[partKey{t.Topic, p.Partition}] = r
 		}
 	}
 	out := make([]cluster.PartitionResult, len(specs))
 	for i, s := range specs {
-		r, ok := got[key{s.Topic, s.Partition}]
+		r, ok := got[partKey{s.Topic, s.Partition}]
 		switch {
 		case resp.ErrorCode != 0:
 			r = cluster.PartitionResult{Topic: s.Topic, Partition: s.Partition, Code: resp.ErrorCode}
