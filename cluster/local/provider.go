@@ -135,11 +135,7 @@ func (p *Provider) runDir(name string) (dir, remove string, err error) {
 // boot starts the store, formats KRaft directories, starts every node and
 // waits for readiness.
 func (c *localCluster) boot(ctx context.Context) error {
-	r, err := newResolver(c.dir, c.plan)
-	if err != nil {
-		return err
-	}
-	c.res = r
+	var zkConnect string
 	if c.spec.Mode == cluster.ModeZK {
 		zk, err := zkensemble.Start(ctx, zkensemble.Options{Servers: c.spec.ZKServers, Dir: filepath.Join(c.dir, "zookeeper"),
 			Fsync: !c.o.NoZKFsync, ZooKeeperHome: c.o.ZooKeeperHome, Logger: c.o.Logger, HeapMB: zkHeapMB})
@@ -147,9 +143,17 @@ func (c *localCluster) boot(ctx context.Context) error {
 			return fmt.Errorf("zookeeper: %w", err)
 		}
 		c.zk = zk
-		r.zk = zk.Connect()
+		zkConnect = zk.Connect()
 		c.storeReadyAt = time.Since(c.start)
 	}
+	// the nodes' ports are chosen once the store is up, to keep the time
+	// between choosing and binding them short
+	r, err := newResolver(c.dir, c.plan)
+	if err != nil {
+		return err
+	}
+	r.zk = zkConnect
+	c.res = r
 	clusterID := cluster.NewTopicID(rand.New(rand.NewPCG(uint64(c.spec.Seed), 0x6b62))).String()
 	for _, n := range c.plan.Nodes {
 		if err := c.prepare(ctx, n, clusterID); err != nil {
