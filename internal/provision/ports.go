@@ -35,6 +35,7 @@ var (
 	// where reservation files go, and the range drawn from (tests narrow both)
 	reserveDir = func() string { return filepath.Join(os.TempDir(), "kraftbench-ports") }
 	drawRange  = portRange
+	lastSweep  time.Time
 )
 
 // FreePorts returns n distinct TCP ports on 127.0.0.1 that were free when
@@ -52,6 +53,9 @@ func FreePorts(n int) ([]int, error) {
 	dir := reserveDir()
 	if os.MkdirAll(dir, 0o777) != nil {
 		dir = ""
+	} else if now.Sub(lastSweep) > reservationTTL {
+		lastSweep = now
+		sweepStale(dir, now)
 	}
 	lns := make([]net.Listener, 0, n)
 	defer func() {
@@ -114,6 +118,20 @@ func reserveFile(dir string, p int, now time.Time) bool {
 		}
 	}
 	return false
+}
+
+// sweepStale removes reservation files older than reservationTTL, so the
+// directory holds only the ports chosen in the last few minutes.
+func sweepStale(dir string, now time.Time) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if info, err := e.Info(); err == nil && now.Sub(info.ModTime()) >= reservationTTL {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // portRange is the half-open range FreePorts draws from: up to rangeWidth

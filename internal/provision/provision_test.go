@@ -81,9 +81,18 @@ func TestFreePortsSkipsReservedAndBusyPorts(t *testing.T) {
 	old := time.Now().Add(-2 * reservationTTL)
 	os.Chtimes(filepath.Join(dir, strconv.Itoa(stale)), old, old)
 
+	// a stale file outside the range is swept away
+	far := filepath.Join(dir, strconv.Itoa(lo+100))
+	os.WriteFile(far, []byte("1\n"), 0o666)
+	os.Chtimes(far, old, old)
+	lastSweep = time.Time{}
+
 	ports, err := FreePorts(2)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Stat(far); !os.IsNotExist(err) {
+		t.Fatalf("a reservation older than %v was not swept: %v", reservationTTL, err)
 	}
 	got := map[int]bool{}
 	for _, p := range ports {
