@@ -1,7 +1,6 @@
 package workloads
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,8 +10,6 @@ import (
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
-	"github.com/kraftbench/kraftbench/cluster/local"
-	"github.com/kraftbench/kraftbench/internal/testbin"
 	"github.com/kraftbench/kraftbench/metrics"
 	"github.com/kraftbench/kraftbench/workloads/safety"
 )
@@ -136,29 +133,12 @@ func TestChaosParamsAreChecked(t *testing.T) {
 // with the safety checks after every fault; every fault must be survived
 // and measured.
 func TestChaosLocalShort(t *testing.T) {
-	testbin.NeedIntegration(t, "real clusters")
-	bin, err := testbin.Kbnode()
-	if err != nil {
-		t.Fatal(err)
-	}
+	provider := localClusters(t)
 	s, err := LoadScenario("scenarios/ci-chaos.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Output = t.TempDir()
-	if err := s.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	var progress strings.Builder
-	r := &Runner{Provider: func(cluster.Spec) (cluster.Provider, error) {
-		return local.New(local.Options{Kbnode: bin, Dir: t.TempDir(), NoZKFsync: true}), nil
-	}, Progress: &progress}
-	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
-	defer cancel()
-	results, err := r.Run(ctx, s)
-	if err != nil {
-		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
-	}
+	results := realRun(t, s, provider, 6*time.Minute)
 	for _, res := range results {
 		if !hasNote(res, "schedule (seed 1, 10 faults): ") {
 			t.Errorf("%s: no schedule note", res.Mode)
@@ -179,5 +159,4 @@ func TestChaosLocalShort(t *testing.T) {
 			t.Errorf("%s: %d faults survived with their checks, %d measured; want at least 8 of 10 (targets a topology lacks are skipped), one measure each", res.Mode, survived, measured)
 		}
 	}
-	t.Logf("progress:\n%s", progress.String())
 }

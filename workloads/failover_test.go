@@ -1,16 +1,12 @@
 package workloads
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
-	"github.com/kraftbench/kraftbench/cluster/docker"
-	"github.com/kraftbench/kraftbench/cluster/local"
-	"github.com/kraftbench/kraftbench/internal/testbin"
 	"github.com/kraftbench/kraftbench/metrics"
 )
 
@@ -20,56 +16,29 @@ import (
 // every acknowledged write kept, one digest, one controller per epoch) and
 // measure what each fault should produce.
 func TestFailoverLocalKillStopPause(t *testing.T) {
-	testbin.NeedIntegration(t, "real clusters")
-	bin, err := testbin.Kbnode()
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The local provider cannot partition a process: the run asks the
 	// cluster, notes the fault as not run, and goes on.
-	runFailover(t, "kill,stop,pause", "partition", func(cluster.Spec) (cluster.Provider, error) {
-		return local.New(local.Options{Kbnode: bin, Dir: t.TempDir(), NoZKFsync: true}), nil
-	})
+	runFailover(t, "kill,stop,pause", "partition", localClusters(t))
 }
 
 // The network partition needs containers: the node is cut from its peers'
 // network while the host still reaches it.
 func TestFailoverDockerPartition(t *testing.T) {
-	testbin.NeedIntegration(t, "real clusters")
-	if err := docker.Check(t.Context()); err != nil {
-		t.Skip("no Docker engine answers: " + err.Error())
-	}
-	runFailover(t, "partition", "", func(cluster.Spec) (cluster.Provider, error) {
-		return docker.New(docker.Options{}), nil
-	})
+	runFailover(t, "partition", "", dockerClusters(t))
 }
 
 // runFailover runs faults, which must be measured, and unsupported, which
 // the provider cannot inject and the run must skip with a note.
 func runFailover(t *testing.T, faults, unsupported string, provider func(cluster.Spec) (cluster.Provider, error)) {
-	out := t.TempDir()
 	s := DefaultScenario()
-	s.Workload, s.Output, s.Profile = "failover", out, "tuned"
+	s.Workload, s.Profile = "failover", "tuned"
 	all := faults
 	if unsupported != "" {
 		all += "," + unsupported
 	}
 	s.Params = Params{"faults": all, "hold": "0s", "settle": "500ms", "topics": "6", "timeout": "45s", "write_timeout": "20s"}
 	s.Topology = Topology{Brokers: 3, Controllers: 3, ZKServers: 1}
-	if err := s.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	var progress strings.Builder
-	r := &Runner{Provider: provider, Progress: &progress}
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
-	defer cancel()
-	results, err := r.Run(ctx, s)
-	if err != nil {
-		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
-	}
-	if len(results) != 2 {
-		t.Fatalf("%d results, want one per mode\nprogress:\n%s", len(results), progress.String())
-	}
+	results := realRun(t, s, provider, 8*time.Minute)
 	for _, res := range results {
 		for _, kind := range strings.Split(faults, ",") {
 			want := map[string][]string{
@@ -81,11 +50,7 @@ func runFailover(t *testing.T, faults, unsupported string, provider func(cluster
 				want["controller"] = append(want["controller"], "leaders_moved")
 			}
 			for target, measures := range want {
-				for _, m := range measures {
-					if !hasFailoverMeasure(res, kind, target, m) {
-						t.Errorf("%s: no %s measure for %s of the %s; notes: %v", res.Mode, m, kind, target, res.Notes)
-					}
-				}
+				wantMeasures(t, res, kind, target, measures...)
 				if !hasFault(res, kind, target) {
 					t.Errorf("%s: no window for %s of the %s in %+v", res.Mode, kind, target, res.Faults)
 				}
@@ -98,15 +63,10 @@ func runFailover(t *testing.T, faults, unsupported string, provider func(cluster
 				}
 			}
 		}
-		if !hasNote(res, "safety: linearizability: ok") {
-			t.Errorf("%s: safety checks did not pass or did not run: %v", res.Mode, res.Notes)
-		}
+		wantSafe(t, res)
 		if o, ok := res.Op("create"); !ok || len(o.Timeline) == 0 {
 			t.Errorf("%s: the probe's creates kept no timeline", res.Mode)
 		}
-	}
-	if t.Failed() {
-		t.Logf("progress:\n%s", progress.String())
 	}
 }
 
@@ -230,51 +190,20 @@ func TestFailoverParamsAreChecked(t *testing.T) {
 // KRaft mode. Each target of the other mode is skipped with a note; each
 // fault must be measured and the run must pass its safety checks.
 func TestFailoverLocalStoreTargets(t *testing.T) {
-	testbin.NeedIntegration(t, "real clusters")
-	bin, err := testbin.Kbnode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := DefaultScenario()
-	s.Workload, s.Output, s.Profile = "failover", t.TempDir(), "tuned"
-	s.Params = Params{"faults": "kill", "targets": "zk-server,controller-standby", "hold": "0s", "settle": "500ms",
-		"topics": "3", "timeout": "30s", "write_timeout": "10s"}
-	s.Topology = Topology{Brokers: 3, Controllers: 3, ZKServers: 3}
-	if err := s.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	var progress strings.Builder
-	r := &Runner{Provider: func(cluster.Spec) (cluster.Provider, error) {
-		return local.New(local.Options{Kbnode: bin, Dir: t.TempDir(), NoZKFsync: true}), nil
-	}, Progress: &progress}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	results, err := r.Run(ctx, s)
-	if err != nil {
-		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
-	}
+	results := realRun(t, storeScenario(Params{"faults": "kill", "targets": "zk-server,controller-standby", "hold": "0s",
+		"settle": "500ms", "topics": "3", "timeout": "30s", "write_timeout": "10s"}), localClusters(t), 3*time.Minute)
 	want := map[cluster.Mode]string{cluster.ModeZK: "zk-server", cluster.ModeKRaft: "controller-standby"}
 	skipped := map[cluster.Mode]string{cluster.ModeZK: "controller-standby", cluster.ModeKRaft: "zk-server"}
 	for _, res := range results {
 		target := want[res.Mode]
-		for _, m := range []string{"unavailable", "converged"} {
-			if !hasFailoverMeasure(res, "kill", target, m) {
-				t.Errorf("%s: no %s measure for kill of the %s; notes: %v", res.Mode, m, target, res.Notes)
-			}
-		}
+		wantMeasures(t, res, "kill", target, "unavailable", "converged")
 		if !hasFault(res, "kill", target) {
 			t.Errorf("%s: no window for kill of the %s in %+v", res.Mode, target, res.Faults)
 		}
 		if !hasNote(res, "kill of the "+skipped[res.Mode]+": not run: "+cluster.ErrFaultUnsupported.Error()) {
 			t.Errorf("%s: kill of the %s: no note that it was not run: %v", res.Mode, skipped[res.Mode], res.Notes)
 		}
-		if !hasNote(res, "safety: linearizability: ok") {
-			t.Errorf("%s: safety checks did not pass or did not run: %v", res.Mode, res.Notes)
-		}
-	}
-	t.Logf("progress:\n%s", progress.String())
-	if len(results) != 2 || t.Failed() {
-		t.Errorf("%d results\nprogress:\n%s", len(results), progress.String())
+		wantSafe(t, res)
 	}
 }
 
@@ -283,43 +212,16 @@ func TestFailoverLocalStoreTargets(t *testing.T) {
 // partitioned in ZooKeeper mode (the ensemble elects another), a standby
 // controller in KRaft mode.
 func TestFailoverDockerStorePartition(t *testing.T) {
-	testbin.NeedIntegration(t, "real clusters")
-	if err := docker.Check(t.Context()); err != nil {
-		t.Skip("no Docker engine answers: " + err.Error())
-	}
-	s := DefaultScenario()
-	s.Workload, s.Output, s.Profile = "failover", t.TempDir(), "tuned"
 	// write_timeout as failover-store.yaml's: with the leader cut off, a
 	// ZooKeeper-mode create was seen to outlive a 10 s timeout by more than
 	// the 5 s the unavailability's cut-off allows.
-	s.Params = Params{"faults": "partition", "targets": "zk-leader,controller-standby", "hold": "1s", "settle": "500ms",
-		"topics": "3", "timeout": "60s", "write_timeout": "20s"}
-	s.Topology = Topology{Brokers: 3, Controllers: 3, ZKServers: 3}
-	if err := s.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	var progress strings.Builder
-	r := &Runner{Provider: func(cluster.Spec) (cluster.Provider, error) { return docker.New(docker.Options{}), nil }, Progress: &progress}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	results, err := r.Run(ctx, s)
-	if err != nil {
-		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
-	}
+	results := realRun(t, storeScenario(Params{"faults": "partition", "targets": "zk-leader,controller-standby", "hold": "1s",
+		"settle": "500ms", "topics": "3", "timeout": "60s", "write_timeout": "20s"}), dockerClusters(t), 5*time.Minute)
 	want := map[cluster.Mode][]string{cluster.ModeZK: {"new_store_leader", "unavailable", "converged"}, cluster.ModeKRaft: {"unavailable", "converged"}}
 	target := map[cluster.Mode]string{cluster.ModeZK: "zk-leader", cluster.ModeKRaft: "controller-standby"}
 	for _, res := range results {
-		for _, m := range want[res.Mode] {
-			if !hasFailoverMeasure(res, "partition", target[res.Mode], m) {
-				t.Errorf("%s: no %s measure for partition of the %s; notes: %v", res.Mode, m, target[res.Mode], res.Notes)
-			}
-		}
-		if !hasNote(res, "safety: linearizability: ok") {
-			t.Errorf("%s: safety checks did not pass or did not run: %v", res.Mode, res.Notes)
-		}
-	}
-	if len(results) != 2 || t.Failed() {
-		t.Errorf("%d results\nprogress:\n%s", len(results), progress.String())
+		wantMeasures(t, res, "partition", target[res.Mode], want[res.Mode]...)
+		wantSafe(t, res)
 	}
 }
 
@@ -329,36 +231,11 @@ func TestFailoverDockerStorePartition(t *testing.T) {
 // Metadata) and how long writes took to come back, and pass the safety
 // checks.
 func TestFailoverLocalQuorumLoss(t *testing.T) {
-	testbin.NeedIntegration(t, "real clusters")
-	bin, err := testbin.Kbnode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := DefaultScenario()
-	s.Workload, s.Output, s.Profile = "failover", t.TempDir(), "tuned"
-	s.Params = Params{"faults": "kill", "targets": "zk-quorum,controller-quorum", "quorum_hold": "3s", "settle": "500ms",
-		"topics": "3", "timeout": "45s", "write_timeout": "10s"}
-	s.Topology = Topology{Brokers: 3, Controllers: 3, ZKServers: 3}
-	if err := s.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	var progress strings.Builder
-	r := &Runner{Provider: func(cluster.Spec) (cluster.Provider, error) {
-		return local.New(local.Options{Kbnode: bin, Dir: t.TempDir(), NoZKFsync: true}), nil
-	}, Progress: &progress}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	results, err := r.Run(ctx, s)
-	if err != nil {
-		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
-	}
+	results := realRun(t, storeScenario(Params{"faults": "kill", "targets": "zk-quorum,controller-quorum", "quorum_hold": "3s",
+		"settle": "500ms", "topics": "3", "timeout": "45s", "write_timeout": "10s"}), localClusters(t), 4*time.Minute)
 	target := map[cluster.Mode]string{cluster.ModeZK: "zk-quorum", cluster.ModeKRaft: "controller-quorum"}
 	for _, res := range results {
-		for _, m := range []string{"unavailable", "writable_after_heal", "converged"} {
-			if !hasFailoverMeasure(res, "kill", target[res.Mode], m) {
-				t.Errorf("%s: no %s measure for kill of the %s; notes: %v", res.Mode, m, target[res.Mode], res.Notes)
-			}
-		}
+		wantMeasures(t, res, "kill", target[res.Mode], "unavailable", "writable_after_heal", "converged")
 		seen := map[string]float64{}
 		for _, m := range res.MeasuresNamed(metrics.MeasureQuorumLoss) {
 			seen[m.Labels["seen"]] = m.Value
@@ -369,11 +246,6 @@ func TestFailoverLocalQuorumLoss(t *testing.T) {
 		if f, ok := seen[string(metrics.QuorumMetadataAnswered)]; !ok || f != 1 {
 			t.Errorf("%s: brokers answering Metadata during the loss = %v (%v), want all: their caches stay", res.Mode, f, ok)
 		}
-		if !hasNote(res, "safety: linearizability: ok") {
-			t.Errorf("%s: safety checks did not pass or did not run: %v", res.Mode, res.Notes)
-		}
-	}
-	if len(results) != 2 || t.Failed() {
-		t.Errorf("%d results\nprogress:\n%s", len(results), progress.String())
+		wantSafe(t, res)
 	}
 }
