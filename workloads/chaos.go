@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
@@ -135,10 +134,8 @@ func (w *chaos) Run(ctx context.Context, env *Env) (Outcome, error) {
 		return out, err
 	}
 	checks := newSafetyRun(env)
-	watchCtx, stopWatch := context.WithCancel(ctx)
-	var watchWG sync.WaitGroup
-	watchWG.Go(func() { checks.watchEpochs(watchCtx, env.Cluster) })
-	defer func() { stopWatch(); watchWG.Wait() }()
+	stopWatch := checks.watch(ctx, env.Cluster)
+	defer stopWatch()
 
 	deadline := time.Now().Add(w.duration)
 	done, skipped := 0, 0
@@ -166,7 +163,6 @@ func (w *chaos) Run(ctx context.Context, env *Env) (Outcome, error) {
 		done++
 	}
 	stopWatch()
-	watchWG.Wait()
 	note, err := checks.final(ctx, brokers, w.timeout)
 	out.Notes = append(out.Notes, fmt.Sprintf("chaos: %d faults survived, %d skipped; at the end %s", done, skipped, note))
 	if err != nil {

@@ -155,10 +155,7 @@ func (w *failover) Run(ctx context.Context, env *Env) (Outcome, error) {
 	if err != nil {
 		return out, err
 	}
-	watchCtx, stopWatch := context.WithCancel(ctx)
-	var watchWG sync.WaitGroup
-	watchWG.Add(1)
-	go func() { defer watchWG.Done(); checks.watchEpochs(watchCtx, env.Cluster) }()
+	stopWatch := checks.watch(ctx, env.Cluster)
 
 	p := startProbe(ctx, env, clients, brokers, w.rate, int16(w.rf), w.write)
 	var runErr error
@@ -195,7 +192,6 @@ func (w *failover) Run(ctx context.Context, env *Env) (Outcome, error) {
 	}
 	p.stop()
 	stopWatch()
-	watchWG.Wait()
 	if skipped := p.skipped.Load(); skipped > 0 {
 		out.Notes = append(out.Notes, fmt.Sprintf("%d probe ticks skipped: %d calls were outstanding", skipped, cap(p.inFlight)))
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
@@ -148,16 +147,13 @@ func (w *migration) Run(ctx context.Context, env *Env) (Outcome, error) {
 	if err != nil {
 		return out, err
 	}
-	watchCtx, stopWatch := context.WithCancel(ctx)
-	var watchWG sync.WaitGroup
-	watchWG.Go(func() { checks.watchEpochs(watchCtx, env.Cluster) })
+	stopWatch := checks.watch(ctx, env.Cluster)
 	m.p = startProbe(ctx, env, clients, brokers, w.rate, int16(w.probeRF), w.write)
 	m.mark("baseline", time.Now())
 	runErr := m.steps(ctx)
 	m.stopAt = time.Now()
 	m.p.stop()
 	stopWatch()
-	watchWG.Wait()
 	out.Notes = append(out.Notes, m.notes...)
 	out.Notes = append(out.Notes, m.unavailability()...)
 	if skipped := m.p.skipped.Load(); skipped > 0 {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/kraftbench/kraftbench/cluster"
@@ -113,10 +112,7 @@ func (w *reassign) Run(ctx context.Context, env *Env) (Outcome, error) {
 	if err != nil {
 		return out, err
 	}
-	watchCtx, stopWatch := context.WithCancel(ctx)
-	var watchWG sync.WaitGroup
-	watchWG.Add(1)
-	go func() { defer watchWG.Done(); checks.watchEpochs(watchCtx, env.Cluster) }()
+	stopWatch := checks.watch(ctx, env.Cluster)
 	p := startProbe(ctx, env, clients, brokers, w.rate, int16(min(w.rf, len(brokers)-1)), w.write)
 
 	var runErr error
@@ -146,7 +142,6 @@ func (w *reassign) Run(ctx context.Context, env *Env) (Outcome, error) {
 	_ = sleepCtx(ctx, w.stall+time.Second)
 	p.stop()
 	stopWatch()
-	watchWG.Wait()
 	out.Notes = append(out.Notes, w.unavailability(env, p, starts)...)
 	out.Notes = append(out.Notes,
 		fmt.Sprintf("each batch moves %d partitions' replicas to the next broker in id order; reassign_complete and reassign_propagation poll every %v (their resolution, plus one round trip)", w.move, w.poll),

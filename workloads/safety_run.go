@@ -114,6 +114,15 @@ func (s *safetyRun) watchEpochs(ctx context.Context, c cluster.Cluster) {
 	}
 }
 
+// watch runs watchEpochs on c until the returned stop is called; stop waits
+// for the watch to end and may be called more than once.
+func (s *safetyRun) watch(ctx context.Context, c cluster.Cluster) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { s.watchEpochs(ctx, c) })
+	return func() { cancel(); wg.Wait() }
+}
+
 // final runs the checks once the load has stopped and every fault healed:
 // the brokers catch up with the controller and converge, their common view
 // is the history's final read, and the history must be linearizable, keep
