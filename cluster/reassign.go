@@ -143,3 +143,14 @@ func ContainsAll(set, of []int32) bool {
 // SameSet reports whether a and b hold the same ids, in any order (neither
 // holds one twice).
 func SameSet(a, b []int32) bool { return len(a) == len(b) && ContainsAll(b, a) }
+
+// IDs is a copy of ids that is never nil: an empty list where ids is nil.
+// Kafka's records and responses tell an empty replica list (set, none) from
+// an absent one, so the adding and removing lists a mode writes or answers
+// go through it.
+func IDs(ids []int32) []int32 {
+	if ids == nil {
+		return []int32{}
+	}
+	return slices.Clone(ids)
+}

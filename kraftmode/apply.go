@@ -242,7 +242,7 @@ func topicRecords(t *cluster.Topic) []Record {
 			// Kafka's PartitionRecord carries the adding and removing
 			// replicas; kraftbench's follows it with the change that sets them.
 			recs = append(recs, &PartitionChangeRecord{PartitionID: p.ID, TopicID: t.ID, Leader: NoLeaderChange,
-				Replicas: slices.Clone(p.Replicas), Adding: nonNilIDs(p.Adding), Removing: nonNilIDs(p.Removing)})
+				Replicas: slices.Clone(p.Replicas), Adding: cluster.IDs(p.Adding), Removing: cluster.IDs(p.Removing)})
 		}
 	}
 	return recs
@@ -262,14 +262,6 @@ func brokerRecord(b *cluster.Broker, incarnation [16]byte) *RegisterBrokerRecord
 func emptyToNil(ids []int32) []int32 {
 	if len(ids) == 0 {
 		return nil
-	}
-	return slices.Clone(ids)
-}
-
-// nonNilIDs is ids, or an empty (set, not unchanged) list when nil.
-func nonNilIDs(ids []int32) []int32 {
-	if ids == nil {
-		return []int32{}
 	}
 	return slices.Clone(ids)
 }

@@ -137,7 +137,7 @@ func (c *controller) reassignLocked(st *metaState, s cluster.ReassignSpec) (*Par
 		}
 	}
 	replicas := append(slices.Clone(s.Replicas), removing...)
-	return buildChange(t.ID, p, p.ISR, replicas, nonNilIDs(adding), nonNilIDs(removing), active), nil
+	return buildChange(t.ID, p, p.ISR, replicas, cluster.IDs(adding), cluster.IDs(removing), active), nil
 }
 
 // validateManualAssignment is validateManualPartitionAssignment without a
@@ -214,10 +214,10 @@ func buildChange(topic cluster.TopicID, p cluster.Partition, isr, replicas, addi
 		rec.Replicas = slices.Clone(replicas)
 	}
 	if !slices.Equal(removing, p.Removing) && !(len(removing) == 0 && len(p.Removing) == 0) {
-		rec.Removing = nonNilIDs(removing)
+		rec.Removing = cluster.IDs(removing)
 	}
 	if !slices.Equal(adding, p.Adding) && !(len(adding) == 0 && len(p.Adding) == 0) {
-		rec.Adding = nonNilIDs(adding)
+		rec.Adding = cluster.IDs(adding)
 	}
 	if rec.Leader == NoLeaderChange && rec.ISR == nil && rec.Replicas == nil && rec.Adding == nil && rec.Removing == nil {
 		return nil
@@ -237,7 +237,7 @@ func listReassignments(img *cluster.Image, which []cluster.TopicPartitions) []cl
 	add := func(t *cluster.Topic, p cluster.Partition) {
 		if p.IsReassigning() {
 			out = append(out, cluster.Reassignment{Topic: t.Name, Partition: p.ID,
-				Replicas: slices.Clone(p.Replicas), Adding: nonNilIDs(p.Adding), Removing: nonNilIDs(p.Removing)})
+				Replicas: slices.Clone(p.Replicas), Adding: cluster.IDs(p.Adding), Removing: cluster.IDs(p.Removing)})
 		}
 	}
 	if which == nil {

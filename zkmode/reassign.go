@@ -151,7 +151,7 @@ func (c *controller) listReassignments(which []cluster.TopicPartitions) []cluste
 	add := func(name string, cp *ctxPartition) {
 		if cp != nil && cp.IsReassigning() {
 			out = append(out, cluster.Reassignment{Topic: name, Partition: cp.ID, Replicas: slices.Clone(cp.Replicas),
-				Adding: orEmpty(cp.Adding), Removing: orEmpty(cp.Removing)})
+				Adding: cluster.IDs(cp.Adding), Removing: cluster.IDs(cp.Removing)})
 		}
 	}
 	if which == nil {
@@ -169,13 +169,6 @@ func (c *controller) listReassignments(which []cluster.TopicPartitions) []cluste
 	}
 	cluster.SortReassignments(out)
 	return out
-}
-
-func orEmpty(ids []int32) []int32 {
-	if ids == nil {
-		return []int32{}
-	}
-	return slices.Clone(ids)
 }
 
 // processApiPartitionReassignment is the event (see the file comment).

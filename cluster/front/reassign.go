@@ -193,7 +193,7 @@ func RunListPartitionReassignments(ctx context.Context, req *kmsg.ListPartitionR
 		}
 		p := kmsg.NewListPartitionReassignmentsResponseTopicPartition()
 		p.Partition = r.Partition
-		p.Replicas, p.AddingReplicas, p.RemovingReplicas = nonNil(r.Replicas), nonNil(r.Adding), nonNil(r.Removing)
+		p.Replicas, p.AddingReplicas, p.RemovingReplicas = cluster.IDs(r.Replicas), cluster.IDs(r.Adding), cluster.IDs(r.Removing)
 		t := &resp.Topics[len(resp.Topics)-1]
 		t.Partitions = append(t.Partitions, p)
 	}
@@ -236,11 +236,4 @@ func ReassignmentsFrom(resp *kmsg.ListPartitionReassignmentsResponse) ([]cluster
 	}
 	cluster.SortReassignments(out)
 	return out, nil
-}
-
-func nonNil(ids []int32) []int32 {
-	if ids == nil {
-		return []int32{}
-	}
-	return ids
 }

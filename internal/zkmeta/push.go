@@ -92,14 +92,7 @@ func LeaderAndIsrPartition(p cluster.Partition, controllerEpoch, zkVersion int32
 	s.ControllerEpoch = controllerEpoch
 	s.Leader, s.LeaderEpoch = p.Leader, p.LeaderEpoch
 	s.ISR, s.Replicas, s.ZKVersion = p.ISR, p.Replicas, zkVersion
-	s.AddingReplicas, s.RemovingReplicas = orEmpty(p.Adding), orEmpty(p.Removing)
+	s.AddingReplicas, s.RemovingReplicas = cluster.IDs(p.Adding), cluster.IDs(p.Removing)
 	s.IsNew = isNew
 	return s
-}
-
-func orEmpty(ids []int32) []int32 {
-	if ids == nil {
-		return []int32{}
-	}
-	return ids
 }
