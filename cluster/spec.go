@@ -25,6 +25,12 @@ type Spec struct {
 	// Combined runs KRaft controllers inside the first Controllers brokers
 	// (process.roles=broker,controller) instead of separate nodes.
 	Combined bool
+	// ZKHeapMB is each ZooKeeper server's -Xmx in MiB (ZooKeeper mode); 0
+	// keeps the provider's default: 512 locally, as Kafka's
+	// zookeeper-server-start.sh gives it, and 1000 in containers, as the
+	// official ZooKeeper image does. A million partitions' znodes do not fit
+	// in 512 MiB: operators raise it, and so does bench-scale-1m.
+	ZKHeapMB int
 
 	// KafkaVersion is kafka.version: the Kafka release whose behaviour the
 	// nodes model (empty: DefaultKafkaVersion).
@@ -98,12 +104,18 @@ func (s *Spec) Validate() error {
 		if s.Controllers != 0 || s.Combined {
 			bad("controllers/combined: ZooKeeper mode has no controller quorum (every broker is controller-eligible)")
 		}
+		if s.ZKHeapMB != 0 && (s.ZKHeapMB < 128 || s.ZKHeapMB > 65536) {
+			bad("zk-heap-mb %d: want 128..65536 MiB (or 0 for the provider's default)", s.ZKHeapMB)
+		}
 	case ModeKRaft:
 		if s.Controllers != 1 && s.Controllers != 3 && s.Controllers != 5 {
 			bad("controllers %d: want 1, 3 or 5", s.Controllers)
 		}
 		if s.ZKServers != 0 {
 			bad("zk-servers %d: KRaft mode runs no ZooKeeper", s.ZKServers)
+		}
+		if s.ZKHeapMB != 0 {
+			bad("zk-heap-mb %d: KRaft mode runs no ZooKeeper", s.ZKHeapMB)
 		}
 		if s.Combined && s.Controllers > s.Brokers {
 			bad("combined: %d controllers need at least as many brokers, have %d", s.Controllers, s.Brokers)

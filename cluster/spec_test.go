@@ -24,6 +24,8 @@ func TestSpecValidateNamesEachBadField(t *testing.T) {
 		{Spec{Name: "a", Mode: "etcd", Brokers: 1}, "mode \"etcd\""},
 		{Spec{Name: "a", Mode: ModeZK, ZKServers: 2, Brokers: 1}, "zk-servers 2"},
 		{Spec{Name: "a", Mode: ModeZK, ZKServers: 1, Brokers: 1, Controllers: 3}, "controllers/combined"},
+		{Spec{Name: "a", Mode: ModeZK, ZKServers: 1, Brokers: 1, ZKHeapMB: 64}, "zk-heap-mb 64: want 128..65536"},
+		{Spec{Name: "a", Mode: ModeKRaft, Controllers: 1, Brokers: 1, ZKHeapMB: 1024}, "zk-heap-mb 1024: KRaft mode runs no ZooKeeper"},
 		{Spec{Name: "a", Mode: ModeKRaft, Controllers: 4, Brokers: 1}, "controllers 4"},
 		{Spec{Name: "a", Mode: ModeKRaft, Controllers: 3, Brokers: 2, Combined: true}, "combined: 3 controllers"},
 		{Spec{Name: "a", Mode: ModeKRaft, Controllers: 1, Brokers: 0}, "brokers 0"},

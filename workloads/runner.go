@@ -316,7 +316,7 @@ func (r *Runner) result(s Scenario, spec cluster.Spec, rec *metrics.Recorder, ou
 		Schema: metrics.SchemaVersion, Workload: s.Workload, Mode: spec.Mode, Provider: spec.Provider,
 		Profile: s.Profile, Seed: spec.Seed, KafkaVersion: string(spec.KafkaVersion.OrDefault()), Started: base, Finished: time.Now(),
 		Build: buildinfo.Read(), Machine: metrics.ReadMachine(),
-		Topology: map[string]int{"brokers": spec.Brokers, "controllers": spec.Controllers, "zk_servers": spec.ZKServers},
+		Topology: topologyOf(spec),
 		Timeouts: map[string]string{
 			"zookeeper.session.timeout.ms":          strconv.FormatInt(t.ZKSession.Milliseconds(), 10),
 			"controller.quorum.election.timeout.ms": strconv.FormatInt(t.Election.Milliseconds(), 10),
@@ -334,4 +334,14 @@ func (r *Runner) result(s Scenario, spec cluster.Spec, rec *metrics.Recorder, ou
 		res.Images = map[string]string{"node": spec.Images.Node, "zookeeper": spec.Images.ZooKeeper}
 	}
 	return res, nil
+}
+
+// topologyOf is a result's topology: its node counts, and the ZooKeeper
+// heap where the run set one.
+func topologyOf(spec cluster.Spec) map[string]int {
+	t := map[string]int{"brokers": spec.Brokers, "controllers": spec.Controllers, "zk_servers": spec.ZKServers}
+	if spec.ZKHeapMB > 0 {
+		t["zk_heap_mb"] = spec.ZKHeapMB
+	}
+	return t
 }

@@ -49,6 +49,9 @@ type Topology struct {
 	Controllers int  `yaml:"controllers"` // KRaft quorum
 	ZKServers   int  `yaml:"zk_servers"`  // ZooKeeper ensemble
 	Combined    bool `yaml:"combined"`    // KRaft controllers inside brokers
+	// ZKHeapMB is each ZooKeeper server's -Xmx in MiB (0: the provider's
+	// default, cluster.Spec.ZKHeapMB says which)
+	ZKHeapMB int `yaml:"zk_heap_mb"`
 }
 
 // Duration is a time.Duration written as "2s" in YAML.
@@ -114,7 +117,7 @@ func (s *Scenario) Spec(mode cluster.Mode, rep int) cluster.Spec {
 		KafkaVersion: s.KafkaVersion.OrDefault(),
 	}
 	if mode == cluster.ModeZK {
-		spec.ZKServers = s.Topology.ZKServers
+		spec.ZKServers, spec.ZKHeapMB = s.Topology.ZKServers, s.Topology.ZKHeapMB
 	} else {
 		spec.Controllers, spec.Combined = s.Topology.Controllers, s.Topology.Combined
 	}

@@ -85,7 +85,7 @@ func (c *dockerCluster) boot(ctx context.Context, readyTimeout time.Duration) er
 func (c *dockerCluster) startZooKeeper(ctx context.Context) (time.Duration, error) {
 	var specs []spec
 	for _, id := range c.plan.ZooKeepers {
-		specs = append(specs, zkSpec(c.images.ZooKeeper, c.res, id))
+		specs = append(specs, zkSpec(c.images.ZooKeeper, c.res, id, c.spec.ZKHeapMB))
 	}
 	if err := c.startAll(ctx, specs); err != nil {
 		return 0, fmt.Errorf("zookeeper: %w", err)

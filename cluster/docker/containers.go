@@ -73,8 +73,10 @@ func nodeSpec(image string, r *resolver, n layout.Node, props map[string]string)
 }
 
 // zkSpec is ZooKeeper server id, configured through the official zookeeper
-// image's variables so that image fits too.
-func zkSpec(image string, r *resolver, id int) spec {
+// image's variables so that image fits too; heapMB > 0 sets its -Xmx
+// through JVMFLAGS, which both entrypoints put after their own default (the
+// JVM takes the last -Xmx).
+func zkSpec(image string, r *resolver, id int, heapMB int) spec {
 	env := map[string]string{
 		"ZOO_MY_ID":                  strconv.Itoa(id),
 		"ZOO_SERVERS":                r.zooServers(),
@@ -89,6 +91,9 @@ func zkSpec(image string, r *resolver, id int) spec {
 		// Bind quorum ports on every address, not only the one the alias
 		// resolves to when the server starts.
 		"ZOO_CFG_EXTRA": "quorumListenOnAllIPs=true",
+	}
+	if heapMB > 0 {
+		env["JVMFLAGS"] = fmt.Sprintf("-Xmx%dm", heapMB)
 	}
 	return spec{name: r.names.zk(id), image: image, env: env, publish: map[int]int{zkClientPort: r.zkClient[id]}, dataDir: zkDataDir}
 }

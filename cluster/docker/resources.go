@@ -152,5 +152,8 @@ func (c *dockerCluster) ZKHeapBytes() int64 {
 	if c.spec.Mode != cluster.ModeZK {
 		return 0
 	}
+	if c.spec.ZKHeapMB > 0 {
+		return int64(c.spec.ZKHeapMB) << 20
+	}
 	return zkHeapMB << 20
 }

@@ -138,7 +138,7 @@ func (c *localCluster) boot(ctx context.Context) error {
 	var zkConnect string
 	if c.spec.Mode == cluster.ModeZK {
 		zk, err := zkensemble.Start(ctx, zkensemble.Options{Servers: c.spec.ZKServers, Dir: filepath.Join(c.dir, "zookeeper"),
-			Fsync: !c.o.NoZKFsync, ZooKeeperHome: c.o.ZooKeeperHome, Logger: c.o.Logger, HeapMB: zkHeapMB})
+			Fsync: !c.o.NoZKFsync, ZooKeeperHome: c.o.ZooKeeperHome, Logger: c.o.Logger, HeapMB: c.zkHeapMB()})
 		if err != nil {
 			return fmt.Errorf("zookeeper: %w", err)
 		}

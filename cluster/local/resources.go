@@ -206,9 +206,17 @@ var bootTime = sync.OnceValues(func() (time.Time, error) {
 	return time.Now().Add(-time.Duration(up * float64(time.Second))).Round(10 * time.Millisecond), nil
 })
 
-// zkHeapMB is each ZooKeeper server's -Xmx here: 512 MiB, as Kafka's
-// zookeeper-server-start.sh gives it.
+// zkHeapMB is each ZooKeeper server's default -Xmx here: 512 MiB, as
+// Kafka's zookeeper-server-start.sh gives it.
 const zkHeapMB = 512
+
+// zkHeapMB is the spec's ZooKeeper heap, or the default.
+func (c *localCluster) zkHeapMB() int {
+	if c.spec.ZKHeapMB > 0 {
+		return c.spec.ZKHeapMB
+	}
+	return zkHeapMB
+}
 
 var _ cluster.ZKHeapReporter = (*localCluster)(nil)
 
@@ -217,5 +225,5 @@ func (c *localCluster) ZKHeapBytes() int64 {
 	if c.spec.Mode != cluster.ModeZK {
 		return 0
 	}
-	return zkHeapMB << 20
+	return int64(c.zkHeapMB()) << 20
 }

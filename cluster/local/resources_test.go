@@ -3,6 +3,8 @@ package local
 import (
 	"context"
 	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -148,5 +150,32 @@ func TestParseProc(t *testing.T) {
 	}
 	if hz := clockTicks(); hz != 100 && hz != 250 && hz != 1000 {
 		t.Errorf("clock ticks %v", hz)
+	}
+}
+
+// A spec's ZooKeeper heap reaches each server's JVM as its -Xmx and is what
+// the cluster reports; without one it is Kafka's 512 MiB.
+func TestZooKeeperHeapFromTheSpec(t *testing.T) {
+	for _, heap := range []int{0, 768} {
+		t.Run(fmt.Sprint(heap), func(t *testing.T) {
+			c := startLocal(t, cluster.Spec{Name: fmt.Sprintf("heap-%d", heap), Mode: cluster.ModeZK, ZKServers: 1, Brokers: 1, ZKHeapMB: heap})
+			want := max(heap, 512)
+			if got := c.(cluster.ZKHeapReporter).ZKHeapBytes(); got != int64(want)<<20 {
+				t.Errorf("ZKHeapBytes %d, want %d MiB", got, want)
+			}
+			pids := c.(*localCluster).zk.Pids()
+			if len(pids) != 1 {
+				t.Fatalf("ZooKeeper pids %v, want one server", pids)
+			}
+			for _, pid := range pids {
+				b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if args := strings.Split(string(b), "\x00"); !slices.Contains(args, fmt.Sprintf("-Xmx%dm", want)) {
+					t.Errorf("ZooKeeper server %d runs %q, want -Xmx%dm", pid, args, want)
+				}
+			}
+		})
 	}
 }

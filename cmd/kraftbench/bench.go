@@ -89,6 +89,7 @@ Examples:
 	f.IntVar(&ov.Topology.Controllers, "controllers", ov.Topology.Controllers, "KRaft controllers")
 	f.IntVar(&ov.Topology.ZKServers, "zk-servers", ov.Topology.ZKServers, "ZooKeeper servers")
 	f.BoolVar(&ov.Topology.Combined, "combined", false, "KRaft controllers inside brokers")
+	f.IntVar(&ov.Topology.ZKHeapMB, "zk-heap-mb", 0, "each ZooKeeper server's -Xmx in MiB (0: 512 locally as Kafka's zookeeper-server-start.sh, 1000 in containers); a million partitions need more")
 	f.IntVar(&ov.Repetitions, "repetitions", ov.Repetitions, "runs per mode")
 	f.DurationVar((*time.Duration)(&ov.Warmup), "warmup", 0, "exclude samples that start within this long")
 	f.Int64Var(&ov.Seed, "seed", ov.Seed, "seed for placement, ids and workload randomness")
@@ -130,6 +131,7 @@ func applyBenchFlags(cmd *cobra.Command, s *workloads.Scenario, ov workloads.Sce
 	ints := map[string]*[2]*int{
 		"brokers": {&s.Topology.Brokers, &ov.Topology.Brokers}, "controllers": {&s.Topology.Controllers, &ov.Topology.Controllers},
 		"zk-servers": {&s.Topology.ZKServers, &ov.Topology.ZKServers}, "repetitions": {&s.Repetitions, &ov.Repetitions},
+		"zk-heap-mb": {&s.Topology.ZKHeapMB, &ov.Topology.ZKHeapMB},
 	}
 	for name, p := range ints {
 		if set(name) {
