@@ -1,6 +1,7 @@
 package kraftmode
 
 import (
+	"context"
 	"io"
 	"net"
 	"sync"
@@ -34,10 +35,16 @@ type mux struct {
 	conns  map[net.Conn]struct{}
 	closed bool
 	wg     sync.WaitGroup
+
+	// dials ends with abort: a dial to a peer that does not answer would
+	// otherwise wait out its timeout after the node was told to go
+	dials      context.Context
+	cancelDial context.CancelFunc
 }
 
 func newMux(ln net.Listener, advertise string) *mux {
 	m := &mux{ln: ln, advertise: strAddr(advertise), conns: map[net.Conn]struct{}{}}
+	m.dials, m.cancelDial = context.WithCancel(context.Background())
 	done, once := make(chan struct{}), new(sync.Once)
 	m.raftLn = &chanListener{ch: make(chan net.Conn), done: done, once: once, addr: m.advertise}
 	m.kafkaLn = &chanListener{ch: make(chan net.Conn), done: done, once: once, addr: ln.Addr()}
@@ -119,6 +126,7 @@ func (m *mux) close() {
 // abort closes every connection too, without a goodbye: what peers see when
 // the process is killed.
 func (m *mux) abort() {
+	m.cancelDial()
 	m.close()
 	m.mu.Lock()
 	for c := range m.conns {
@@ -129,7 +137,7 @@ func (m *mux) abort() {
 
 // dial opens a Raft connection to a peer controller.
 func (m *mux) dial(addr raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
-	c, err := net.DialTimeout("tcp", string(addr), timeout)
+	c, err := (&net.Dialer{Timeout: timeout}).DialContext(m.dials, "tcp", string(addr))
 	if err != nil {
 		return nil, err
 	}

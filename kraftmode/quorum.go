@@ -168,9 +168,20 @@ func (q *quorum) leader() (int32, uint64) {
 // leader resigns first, as a Kafka controller's graceful shutdown does (it
 // sends EndQuorumEpoch so the voters elect at once rather than after the
 // fetch timeout); hashicorp/raft's way is a leadership transfer, which
-// makes the most up-to-date follower start an election now.
+// makes the most up-to-date follower start an election now. The graceful
+// part is bounded as Kafka bounds it (gracefulShutdownTimeout): past it,
+// every connection is dropped so that no Raft RPC to a peer that does not
+// answer holds the stop for its transport timeout.
+// gracefulShutdownTimeout bounds a controller's graceful Raft shutdown as
+// Kafka's does: KafkaRaftClientDriver.initiateShutdown gives the Raft client
+// client.shutdown(5000) (raft/src/main/java/org/apache/kafka/raft/
+// KafkaRaftClientDriver.java:73 at 3.9), and the node goes on closing when
+// it has not finished.
+const gracefulShutdownTimeout = 5 * time.Second
+
 func (q *quorum) close(abrupt bool) error {
 	var errs []error
+	deadline := time.Now().Add(gracefulShutdownTimeout)
 	if !abrupt && q.raft != nil && q.raft.State() == raft.Leader {
 		// Best effort, as in Kafka: with no follower to take over (a
 		// single voter, or none reachable) the quorum elects as after a
@@ -188,7 +199,18 @@ func (q *quorum) close(abrupt bool) error {
 		}
 	}
 	if q.raft != nil {
-		errs = append(errs, q.raft.Shutdown().Error())
+		done := make(chan error, 1)
+		go func() { done <- q.raft.Shutdown().Error() }()
+		var err error
+		select {
+		case err = <-done:
+		case <-time.After(time.Until(deadline)):
+			if q.mux != nil {
+				q.mux.abort() // in-flight RPCs fail at once
+			}
+			err = <-done
+		}
+		errs = append(errs, err)
 	}
 	if q.mux != nil {
 		q.mux.abort() // the rest: connections raft or the front did not close

@@ -2,6 +2,7 @@ package kraftmode
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 )
@@ -136,5 +137,52 @@ func TestControlledShutdownWaitsForTheHeartbeatInFlight(t *testing.T) {
 	}
 	if b := active.Image().Brokers[victim]; b == nil || !b.Fenced {
 		t.Fatalf("broker %d not fenced after its controlled shutdown: %+v", victim, b)
+	}
+}
+
+// A controller's graceful stop is bounded as Kafka bounds it: the Raft
+// client's graceful shutdown gets 5 s (KafkaRaftClientDriver.initiateShutdown,
+// client.shutdown(5000), raft/.../KafkaRaftClientDriver.java:73 at 3.9), then
+// the node closes regardless. Here the other two voters are frozen (their
+// addresses accept connections and never answer, as a paused process's
+// kernel does), so every Raft RPC the leader has in flight could wait for
+// its 10 s transport timeout.
+func TestGracefulControllerStopIsBoundedWithFrozenPeers(t *testing.T) {
+	c := newTCluster(t, false, nil)
+	leader := c.active(30 * time.Second)
+	c.waitUnfenced(30 * time.Second)
+	for _, id := range c.brokerIDs {
+		c.stop(id, true)
+	}
+	for _, id := range c.ctrlIDs {
+		if id == leader.cfg.NodeID {
+			continue
+		}
+		c.stop(id, true)
+		ln := listen(t, c.voters[id])
+		defer ln.Close()
+		go func() {
+			var held []net.Conn
+			defer func() {
+				for _, c := range held {
+					c.Close()
+				}
+			}()
+			for {
+				conn, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				held = append(held, conn) // never read: a frozen peer
+			}
+		}()
+	}
+	time.Sleep(500 * time.Millisecond) // let the leader's RPCs to them start
+	t0 := time.Now()
+	c.stop(leader.cfg.NodeID, false)
+	if d := time.Since(t0); d > 7*time.Second {
+		t.Fatalf("graceful stop of the controller took %v with its peers frozen; Kafka bounds it at 5 s", d)
+	} else {
+		t.Logf("graceful stop took %v", d)
 	}
 }
