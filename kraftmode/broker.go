@@ -228,8 +228,11 @@ func (b *broker) heartbeat(ctx context.Context) {
 // brokers' heartbeats report offsets past those moves (heartbeats.go); it
 // is then fenced, so the next incarnation registers at once instead of
 // waiting out the old session. Bounded by d; a controller that does not
-// answer in time leaves the broker to be fenced by session expiry, as in
-// Kafka.
+// answer in time leaves the broker to be fenced by session expiry. Kafka's
+// bound is the broker's shutdown timeout, 5 minutes from KafkaRaftServer
+// (KafkaBroker.scala:98, BrokerServer.scala:613-631 at 3.9); Node.stop
+// passes min(broker.session.timeout.ms, 10 s), which docs/fidelity.md
+// states as a difference.
 func (b *broker) controlledShutdown(ctx context.Context, d time.Duration) bool {
 	b.shuttingDown.Store(true)
 	if b.epoch.Load() < 0 {
