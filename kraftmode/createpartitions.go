@@ -42,22 +42,44 @@ func (n *Node) CreatePartitions(ctx context.Context, specs []cluster.PartitionsS
 	return n.cli.forwardCreatePartitions(ctx, specs, validateOnly)
 }
 
+// More than cluster.MaxRecordsPerUserOp new partitions in one request fail
+// it whole, every topic POLICY_VIOLATION (validateOnly too: Kafka builds the
+// records either way); a topic over it alone is refused before placement.
 func (c *controller) createPartitions(ctx context.Context, specs []cluster.PartitionsSpec, validateOnly bool) ([]cluster.TopicResult, error) {
 	out := make([]cluster.TopicResult, len(specs))
+	over := false
 	_, err := c.submit(ctx, func(st *metaState) ([]Record, error) {
+		for _, s := range specs {
+			if t := st.img.Topics[s.Topic]; t != nil && int64(s.Count)-int64(len(t.Partitions)) > cluster.MaxRecordsPerUserOp {
+				over = true
+				return nil, nil
+			}
+		}
 		var recs []Record
+		n := 0
 		registered, live := st.img.BrokerIDs(), st.img.LiveBrokerIDs()
 		for i, s := range specs {
 			r, err := c.addPartitionsLocked(st, s, registered, live)
 			out[i] = cluster.ResultFor(s.Topic, err)
-			if err == nil && !validateOnly {
-				recs = append(recs, r...)
+			if err == nil {
+				n += len(r)
+				if !validateOnly {
+					recs = append(recs, r...)
+				}
 			}
+		}
+		if over = n > cluster.MaxRecordsPerUserOp; over {
+			return nil, nil
 		}
 		return recs, nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	if over {
+		for i, s := range specs {
+			out[i] = cluster.ResultFor(s.Topic, cluster.ErrExcessivelyLargeBatch())
+		}
 	}
 	return out, nil
 }

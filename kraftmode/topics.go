@@ -10,12 +10,28 @@ import (
 // createTopics is CreateTopics on the active controller: validation and
 // placement by cluster.PlanCreate against the pending state, then one Raft
 // entry holding every valid topic's TopicRecord, ConfigRecords and
-// PartitionRecords, committed atomically. It answers after the commit.
+// PartitionRecords, committed atomically. It answers after the commit. A
+// request of more than cluster.MaxRecordsPerUserOp records fails whole,
+// every topic POLICY_VIOLATION, as Kafka's; one topic over it is refused
+// before it is placed (where Kafka places it first, and a topic whose
+// earlier checks fail would get their error there).
 func (c *controller) createTopics(ctx context.Context, specs []cluster.TopicSpec) ([]cluster.TopicResult, error) {
 	results := make([]cluster.TopicResult, len(specs))
 	if d := c.cfg.TestCommitDelay; d > 0 { // test-only: zero in real runs
 		sleep(ctx, d)
 	}
+	tooLarge := func() ([]cluster.TopicResult, error) {
+		for i, s := range specs {
+			results[i] = cluster.ResultFor(s.Name, cluster.ErrExcessivelyLargeBatch())
+		}
+		return results, nil
+	}
+	for _, s := range specs {
+		if cluster.CreateRecordsAtLeast(s, c.cfg.Defaults) > cluster.MaxRecordsPerUserOp {
+			return tooLarge()
+		}
+	}
+	over := false
 	_, err := c.submit(ctx, func(st *metaState) ([]Record, error) {
 		plans := cluster.PlanCreate(st.img, specs, c.cfg.Defaults, c.rng)
 		var recs []Record
@@ -29,10 +45,16 @@ func (c *controller) createTopics(ctx context.Context, specs []cluster.TopicSpec
 				NumPartitions: int32(len(t.Partitions)), ReplicationFactor: t.ReplicationFactor()}
 			recs = append(recs, topicRecords(t)...)
 		}
+		if over = len(recs) > cluster.MaxRecordsPerUserOp; over {
+			return nil, nil
+		}
 		return recs, nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	if over {
+		return tooLarge()
 	}
 	return results, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -41,9 +42,32 @@ func (n *Node) CreateTopics(ctx context.Context, specs []cluster.TopicSpec) ([]c
 		case <-time.After(d):
 		}
 	}
+	// A topic whose assignment znode could not fit jute.maxbuffer is
+	// planned with one partition, so its other checks still answer first,
+	// and refused if it passes them: Kafka places it, then fails the write.
+	planned, tooLarge := slices.Clone(specs), make([]error, len(specs))
+	for i, s := range specs {
+		parts, rf := int64(s.NumPartitions), int(s.ReplicationFactor)
+		if parts == -1 {
+			parts = int64(n.cfg.Defaults.NumPartitions)
+		}
+		if rf == -1 {
+			rf = int(n.cfg.Defaults.ReplicationFactor)
+		}
+		if len(s.Assignment) == 0 {
+			if tooLarge[i] = cluster.ErrAssignmentTooLarge(s.Name, parts, rf); tooLarge[i] != nil {
+				planned[i].NumPartitions = 1
+			}
+		}
+	}
 	n.rmu.Lock()
-	plans := cluster.PlanCreate(n.broker.img.Load(), specs, n.cfg.Defaults, n.planRandLocked())
+	plans := cluster.PlanCreate(n.broker.img.Load(), planned, n.cfg.Defaults, n.planRandLocked())
 	n.rmu.Unlock()
+	for i := range plans {
+		if plans[i].Err == nil && tooLarge[i] != nil {
+			plans[i].Err = tooLarge[i]
+		}
+	}
 	results := make([]cluster.TopicResult, len(specs))
 	waits := make([]chan int16, len(specs))
 	for i, plan := range plans {

@@ -47,6 +47,10 @@ func (n *Node) CreatePartitions(ctx context.Context, specs []cluster.PartitionsS
 	for i, s := range specs {
 		results[i] = cluster.TopicResult{Name: s.Topic}
 		t, err := n.readAssignment(s.Topic)
+		if err == nil && t != nil && len(t.Partitions) > 0 && s.Assignment == nil && s.Count > int32(len(t.Partitions)) {
+			// refused before placing what the znode could not hold
+			err = cluster.ErrAssignmentTooLarge(s.Topic, int64(s.Count), len(t.Partitions[0].Replicas))
+		}
 		if err == nil {
 			var added [][]int32
 			if added, err = cluster.PlanAddPartitions(t, s, brokers, brokers); err == nil && !validateOnly {

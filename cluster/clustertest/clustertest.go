@@ -97,6 +97,7 @@ func Run(t *testing.T, newCluster func(t *testing.T) Cluster) {
 		{"BadConfigs", s.badConfigs},
 		{"AddPartitions", s.addPartitions},
 		{"BadPartitions", s.badPartitions},
+		{"ExcessivelyLarge", s.excessivelyLarge},
 		{"Reassign", s.reassign},
 		{"BadReassign", s.badReassign},
 	} {

@@ -3,6 +3,7 @@ package clustertest
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 
@@ -104,4 +105,33 @@ func (s *suite) badPartitions(t *testing.T) {
 	expectCodes(t, s.createPartitions(t, false, cluster.PartitionsSpec{Topic: name, Count: 4}, cluster.PartitionsSpec{Topic: name, Count: 5}),
 		kerr.InvalidRequest.Code, kerr.InvalidRequest.Code)
 	s.waitPartitions(t, name, 3)
+}
+
+// excessivelyLarge: a topic of 2^31-1 partitions, created or grown to, is
+// refused at once, not placed. KRaft refuses a request of more than 10000
+// records as POLICY_VIOLATION (QuorumController.MAX_RECORDS_PER_USER_OP);
+// ZooKeeper mode one whose assignment znode cannot fit jute.maxbuffer, which
+// Kafka answers as UNKNOWN_SERVER_ERROR. Before the bound, placing it hung
+// the node (found by fuzzing the front).
+func (s *suite) excessivelyLarge(t *testing.T) {
+	refused := func(what string, r cluster.TopicResult) {
+		t.Helper()
+		if r.Code != kerr.PolicyViolation.Code && r.Code != kerr.UnknownServerError.Code || r.Message == "" {
+			t.Errorf("%s: code %d %q, want POLICY_VIOLATION (KRaft) or UNKNOWN_SERVER_ERROR (ZooKeeper mode) with a message", what, r.Code, r.Message)
+		}
+	}
+	huge := s.topic(t, "huge")
+	rs := s.create(t, spec(huge, math.MaxInt32, 1))
+	refused("CreateTopics of 2^31-1 partitions", rs[0])
+	name := s.topic(t, "t")
+	s.mustCreateServed(t, spec(name, 1, 1))
+	refused("CreatePartitions to 2^31-1", s.createPartitions(t, false, cluster.PartitionsSpec{Topic: name, Count: math.MaxInt32})[0])
+	s.waitPartitions(t, name, 1)
+	img, err := s.c.Admin.Metadata(s.ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Topics[huge] != nil {
+		t.Errorf("the refused topic %s exists", huge)
+	}
 }

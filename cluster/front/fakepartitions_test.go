@@ -20,6 +20,14 @@ func (n *fakeNode) CreatePartitions(ctx context.Context, specs []cluster.Partiti
 	}
 	fc := n.fc
 	fc.mu.Lock()
+	for _, s := range specs {
+		// as KRaft, refused before placement (cluster.MaxRecordsPerUserOp);
+		// placing two billion partitions hung the fuzz target
+		if t := fc.img.Topics[s.Topic]; t != nil && int64(s.Count)-int64(len(t.Partitions)) > cluster.MaxRecordsPerUserOp {
+			fc.mu.Unlock()
+			return nil, cluster.ErrExcessivelyLargeBatch()
+		}
+	}
 	next := fc.img.Clone()
 	live := next.LiveBrokerIDs()
 	out := make([]cluster.TopicResult, len(specs))

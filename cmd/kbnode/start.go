@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 
@@ -115,7 +117,10 @@ func shutdown(node cluster.Controller, srv *front.Server, status *http.Server, l
 	case <-done:
 		log.Info("stopped")
 	case <-time.After(30 * time.Second):
-		log.Error("shutdown took over 30s; exiting anyway")
+		// what it waits on, for whoever reads the log: every goroutine's stack
+		var stacks strings.Builder
+		pprof.Lookup("goroutine").WriteTo(&stacks, 1)
+		log.Error("shutdown took over 30s; exiting anyway", "goroutines", stacks.String())
 	}
 }
 
