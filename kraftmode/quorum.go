@@ -179,6 +179,10 @@ func (q *quorum) leader() (int32, uint64) {
 // it has not finished.
 const gracefulShutdownTimeout = 5 * time.Second
 
+// stuckShutdownGrace is how long a close waits for Raft's shutdown once
+// every connection has been dropped; past it Raft is left stuck (see close).
+const stuckShutdownGrace = time.Second
+
 func (q *quorum) close(abrupt bool) error {
 	var errs []error
 	deadline := time.Now().Add(gracefulShutdownTimeout)
@@ -208,7 +212,17 @@ func (q *quorum) close(abrupt bool) error {
 			if q.mux != nil {
 				q.mux.abort() // in-flight RPCs fail at once
 			}
-			err = <-done
+			select {
+			case err = <-done:
+			case <-time.After(stuckShutdownGrace):
+				// hashicorp/raft v1.7.3: a replication pipeline whose
+				// decoder quit on an error leaves its sender blocked on
+				// a full channel that only the pipeline's own close, which
+				// that sender defers, would free. Its goroutine is all that
+				// is left; the node goes on closing without it, as Kafka's
+				// does past its shutdown timeout.
+				err = nil
+			}
 		}
 		errs = append(errs, err)
 	}
