@@ -151,7 +151,7 @@ func (w *chaos) Run(ctx context.Context, env *Env) (Outcome, error) {
 		out.Notes = append(out.Notes, note)
 		env.Progressf("    %s", note)
 		if err != nil && !safe {
-			return out, w.violation(env, checks, st, len(steps), err)
+			return out, w.failed(ctx, env, checks, st, len(steps), err)
 		}
 		if errors.Is(err, cluster.ErrFaultUnsupported) {
 			skipped++
@@ -166,9 +166,19 @@ func (w *chaos) Run(ctx context.Context, env *Env) (Outcome, error) {
 	note, err := checks.final(ctx, brokers, w.timeout)
 	out.Notes = append(out.Notes, fmt.Sprintf("chaos: %d faults survived, %d skipped; at the end %s", done, skipped, note))
 	if err != nil {
-		return out, w.violation(env, checks, chaosStep{N: done, First: steps[max(done, 1)-1].First}, len(steps), err)
+		return out, w.failed(ctx, env, checks, chaosStep{N: done, First: steps[max(done, 1)-1].First}, len(steps), err)
 	}
 	return out, nil
+}
+
+// failed is the error that ends the soak when a check did not pass: an
+// interruption if ctx ended (the checks could not finish, which says
+// nothing of safety), otherwise a violation.
+func (w *chaos) failed(ctx context.Context, env *Env, checks *safetyRun, st chaosStep, total int, cause error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("chaos: interrupted during fault %d of %d (%s), its checks unfinished: %w", st.N, total, st.First, context.Cause(ctx))
+	}
+	return w.violation(env, checks, st, total, cause)
 }
 
 // violation saves the whole history and its visualisation and returns the

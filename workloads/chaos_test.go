@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -110,6 +111,30 @@ func TestChaosViolationKeepsHistoryAndSeed(t *testing.T) {
 		if st, err := os.Stat(filepath.Join(env.OutputDir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+}
+
+// An interrupted soak is not a violation: the checks that the interrupt cut
+// short say nothing of safety, so no history is saved as one and the error
+// is the interruption's.
+func TestChaosInterruptIsNotAViolation(t *testing.T) {
+	env := &Env{Cluster: fakeCluster{}, Admin: newFakeAdmin(0, 0), RunID: "r1", OutputDir: t.TempDir(),
+		Rec: metrics.NewRecorder(metrics.RecorderOptions{})}
+	checks := newSafetyRun(env)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	w := &chaos{seed: 42, timeout: 5 * time.Second}
+	err := w.failed(ctx, env, checks, chaosStep{N: 7, First: chaosPair{cluster.FaultKill, targetController}}, 100,
+		errors.New("brokers did not catch up"))
+	if !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "safety check") {
+		t.Errorf("interrupted soak's error: %v, want the interruption", err)
+	}
+	if ents, _ := os.ReadDir(env.OutputDir); len(ents) != 0 {
+		t.Errorf("an interrupt saved %d files as a violation", len(ents))
+	}
+	if err := w.failed(context.Background(), env, checks, chaosStep{N: 7, First: chaosPair{cluster.FaultKill, targetController}}, 100,
+		errors.New("lost t")); err == nil || !strings.Contains(err.Error(), "safety check after fault 7") {
+		t.Errorf("a failed check on a live context: %v, want a violation", err)
 	}
 }
 
