@@ -95,7 +95,7 @@ bench-failover: deps build ## kill, stop, pause, partition of the active control
 
 SEED ?= 1
 
-bench-chaos: deps build ## chaos soak: 100 seeded faults per mode (every kind and target, overlapping pairs) under a probe load, safety checked after each; docker (about 37 min); SEED=n for another schedule; report in results/chaos
+bench-chaos: deps build ## chaos soak: 100 seeded faults per mode (every kind and target, overlapping pairs) under a probe load, safety checked after each; docker (about 30 min); SEED=n for another schedule; report in results/chaos
 	$(KB) bench --scenario workloads/scenarios/chaos.yaml --param seed=$(SEED) -o results/chaos $(BENCHFLAGS)
 	$(KB) report results/chaos
 
