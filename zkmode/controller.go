@@ -144,7 +144,15 @@ func (c *controller) shutdown() {
 }
 
 // watchPath arms a ZooKeeper watch channel: when it fires, onFire runs on the
-// loop. A watch invalidated by session expiry just disarms.
+// loop. A watch invalidated by session expiry just disarms. A handler that
+// failed because the connection was lost runs again watchRetry later (and
+// again, until it gets through or the controller stops): its first read
+// re-arms the watch, so giving up would lose the watch for good, and with it
+// every later change of path (a topic created after a ZooKeeper leader
+// change went unnoticed until the next controller). Kafka's handlers cannot
+// fail so: every request retries until connected (KafkaZkClient
+// retryRequestsUntilConnected, core/src/main/scala/kafka/zk/
+// KafkaZkClient.scala at 3.9).
 func (c *controller) watchPath(path string, ch <-chan zk.Event, onFire func(zk.Event) error) {
 	c.nextToken++
 	token := c.nextToken
@@ -154,17 +162,33 @@ func (c *controller) watchPath(path string, ch <-chan zk.Event, onFire func(zk.E
 		if !ok {
 			return
 		}
-		c.enqueue("watch "+path, func() error {
+		var fire func() error
+		fire = func() error {
 			if c.armed[path] == token {
 				delete(c.armed, path)
 			}
 			if ev.Type == zk.EventNotWatching {
 				return nil
 			}
-			return onFire(ev)
-		})
+			err := onFire(ev)
+			if errors.Is(err, zk.ErrConnectionClosed) || errors.Is(err, zk.ErrNoServer) {
+				go func() {
+					select {
+					case <-time.After(watchRetry):
+						c.enqueue("watch "+path+" (again: connection lost)", fire)
+					case <-c.stop:
+					}
+				}()
+			}
+			return err
+		}
+		c.enqueue("watch "+path, fire)
 	}()
 }
+
+// watchRetry is how long a watch handler that lost its connection waits
+// before it runs again.
+const watchRetry = 200 * time.Millisecond
 
 // children reads path's children and arms a child watch on it unless one is
 // armed already, so watches never pile up.
