@@ -28,14 +28,34 @@ func ErrExcessivelyLargeBatch() *Error {
 // for spec if it passes its checks: its TopicRecord, a PartitionRecord per
 // partition and a ConfigRecord per config. -1 counts resolve to d.
 func CreateRecordsAtLeast(spec TopicSpec, d Defaults) int64 {
-	n := int64(spec.NumPartitions)
-	switch {
-	case len(spec.Assignment) > 0:
-		n = int64(len(spec.Assignment))
-	case n == -1:
-		n = int64(d.NumPartitions)
-	}
+	n, _ := spec.counts(d)
 	return 1 + max(n, 0) + int64(len(spec.Configs))
+}
+
+// counts are spec's partitions and replication factor with -1 resolved to
+// d, or the manual assignment's partition count (and rf 0).
+func (spec TopicSpec) counts(d Defaults) (partitions int64, rf int) {
+	if len(spec.Assignment) > 0 {
+		return int64(len(spec.Assignment)), 0
+	}
+	partitions, rf = int64(spec.NumPartitions), int(spec.ReplicationFactor)
+	if partitions == -1 {
+		partitions = int64(d.NumPartitions)
+	}
+	if rf == -1 {
+		rf = int(d.ReplicationFactor)
+	}
+	return partitions, rf
+}
+
+// ErrTopicAssignmentTooLarge is ErrAssignmentTooLarge for a CreateTopics
+// spec placed by Kafka (a manual assignment is already in the request).
+func ErrTopicAssignmentTooLarge(spec TopicSpec, d Defaults) error {
+	if len(spec.Assignment) > 0 {
+		return nil
+	}
+	partitions, rf := spec.counts(d)
+	return ErrAssignmentTooLarge(spec.Name, partitions, rf)
 }
 
 // JuteMaxBuffer is ZooKeeper's jute.maxbuffer default (0xfffff bytes): the

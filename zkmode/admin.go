@@ -47,17 +47,8 @@ func (n *Node) CreateTopics(ctx context.Context, specs []cluster.TopicSpec) ([]c
 	// and refused if it passes them: Kafka places it, then fails the write.
 	planned, tooLarge := slices.Clone(specs), make([]error, len(specs))
 	for i, s := range specs {
-		parts, rf := int64(s.NumPartitions), int(s.ReplicationFactor)
-		if parts == -1 {
-			parts = int64(n.cfg.Defaults.NumPartitions)
-		}
-		if rf == -1 {
-			rf = int(n.cfg.Defaults.ReplicationFactor)
-		}
-		if len(s.Assignment) == 0 {
-			if tooLarge[i] = cluster.ErrAssignmentTooLarge(s.Name, parts, rf); tooLarge[i] != nil {
-				planned[i].NumPartitions = 1
-			}
+		if tooLarge[i] = cluster.ErrTopicAssignmentTooLarge(s, n.cfg.Defaults); tooLarge[i] != nil {
+			planned[i].NumPartitions = 1
 		}
 	}
 	n.rmu.Lock()
