@@ -35,10 +35,6 @@ type fakeController struct {
 	changed      chan struct{} // closed and replaced whenever a node applies an image
 }
 
-// fakeMaxPartitionsPerRequest bounds one request's partitions, as KRaft's
-// controller bounds the records of one operation (POLICY_VIOLATION); it keeps
-// a fuzzed NumPartitions of 2^31-1 from exhausting memory.
-const fakeMaxPartitionsPerRequest = 10000
 
 func newFakeController(clusterID string, controllerID int32, lag time.Duration) *fakeController {
 	img := cluster.NewImage(clusterID)
@@ -160,8 +156,10 @@ func (n *fakeNode) CreateTopics(ctx context.Context, specs []cluster.TopicSpec) 
 	for _, s := range specs {
 		total += max(int64(s.NumPartitions), int64(len(s.Assignment)))
 	}
-	if total > fakeMaxPartitionsPerRequest {
-		return nil, cluster.Errorf(kerr.PolicyViolation, "Unable to perform excessively large batch operation.")
+	// as KRaft bounds one operation's records (cluster.MaxRecordsPerUserOp);
+	// it keeps a fuzzed NumPartitions of 2^31-1 from exhausting memory
+	if total > cluster.MaxRecordsPerUserOp {
+		return nil, cluster.ErrExcessivelyLargeBatch()
 	}
 	fc := n.fc
 	fc.mu.Lock()
