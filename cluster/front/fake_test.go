@@ -35,7 +35,6 @@ type fakeController struct {
 	changed      chan struct{} // closed and replaced whenever a node applies an image
 }
 
-
 func newFakeController(clusterID string, controllerID int32, lag time.Duration) *fakeController {
 	img := cluster.NewImage(clusterID)
 	img.ControllerID = controllerID
