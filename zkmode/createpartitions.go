@@ -47,6 +47,9 @@ func (n *Node) CreatePartitions(ctx context.Context, specs []cluster.PartitionsS
 	for i, s := range specs {
 		results[i] = cluster.TopicResult{Name: s.Topic}
 		t, err := n.readAssignment(s.Topic)
+		if err == nil && t != nil && beingReassigned(t) {
+			err = cluster.Errorf(kerr.ReassignmentInProgress, "A partition reassignment is in progress for the topic '%s'.", s.Topic)
+		}
 		if err == nil && t != nil && len(t.Partitions) > 0 && s.Assignment == nil && s.Count > int32(len(t.Partitions)) {
 			// refused before placing what the znode could not hold
 			err = cluster.ErrAssignmentTooLarge(s.Topic, int64(s.Count), len(t.Partitions[0].Replicas))
@@ -67,6 +70,20 @@ func (n *Node) CreatePartitions(ctx context.Context, specs []cluster.PartitionsS
 	}
 	n.await(ctx, createWait, results, waits)
 	return results, nil
+}
+
+// beingReassigned is ZkAdminManager.createPartitions's refusal
+// (ZkAdminManager.scala:320-326 at 3.9): a topic with any partition whose
+// adding or removing replicas are not empty (ReplicaAssignment.isBeingReassigned,
+// ControllerContext.scala:49) takes no new partitions while the move runs.
+// KRaft has no such check (ReplicationControlManager.createPartitions).
+func beingReassigned(t *cluster.Topic) bool {
+	for _, p := range t.Partitions {
+		if len(p.Adding) > 0 || len(p.Removing) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // registeredBrokers is AdminZkClient.getBrokerMetadatas: the ids under

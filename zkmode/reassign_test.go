@@ -19,7 +19,8 @@ import (
 // KafkaController.scala:913-928) and it stays in progress while its new
 // replica's broker is down; a DeleteTopics of the topic waits (the topic is
 // ineligible for deletion and gets no UpdateMetadata, so brokers keep
-// serving it: TopicDeletionManager.scala:317-353) and times out; once the
+// serving it: TopicDeletionManager.scala:317-353) and times out, and a
+// CreatePartitions of it is REASSIGNMENT_IN_PROGRESS; once the
 // broker returns the move completes and the deletion with it.
 func TestNewControllerResumesAMoveAndHoldsItsDeletion(t *testing.T) {
 	c := newTestCluster(t, 3)
@@ -71,6 +72,15 @@ func TestNewControllerResumesAMoveAndHoldsItsDeletion(t *testing.T) {
 	}
 	if rs := list(); len(rs) != 1 {
 		t.Fatalf("reassignments %+v, want the move still in progress", rs)
+	}
+	// nor does it take new partitions while the move runs
+	// (ZkAdminManager.createPartitions's isBeingReassigned check)
+	cp, err := ctrl.CreatePartitions(context.Background(), []cluster.PartitionsSpec{{Topic: "mv", Count: 2}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cp[0].Code != kerr.ReassignmentInProgress.Code {
+		t.Fatalf("CreatePartitions of a topic being moved: %+v, want REASSIGNMENT_IN_PROGRESS", cp[0])
 	}
 
 	c.start(3)
