@@ -26,14 +26,20 @@ func (s *scaleRun) create(ctx context.Context, n int) error {
 			NumPartitions: int32(k), ReplicationFactor: int16(w.rf)})
 		left -= k
 	}
-	deadline := time.Now().Add(w.timeout(n))
+	bound := w.createTimeout(added)
+	deadline := time.Now().Add(bound)
 	start := time.Now()
 	lastReport := start
 	for i := 0; i < len(specs); i += w.perRequest {
 		batch := specs[i:min(i+w.perRequest, len(specs))]
+		if time.Now().After(deadline) {
+			return fmt.Errorf("create: %d of %d topics created when the step's bound of %v ended (param step_timeout)", i, len(specs), bound)
+		}
 		err := timed(env.Rec, "scale_create_request", func() error {
 			rctx, cancel := context.WithDeadline(ctx, deadline)
 			defer cancel()
+			rctx, cancelReq := context.WithTimeout(rctx, createRequestTimeout)
+			defer cancelReq()
 			res, err := env.Admin.CreateTopics(rctx, batch)
 			if err != nil {
 				return err

@@ -161,3 +161,20 @@ func TestScaleStopsWhenInterrupted(t *testing.T) {
 		t.Fatalf("run after cancel: %v, want context.Canceled", err)
 	}
 }
+
+// The create step's bound follows the partitions it adds, with room for
+// what a 1M step was measured to need here (665k partitions made in 52
+// minutes, still going), and step_timeout overrides it.
+func TestScaleCreateBound(t *testing.T) {
+	w := &scale{}
+	if got := w.createTimeout(900_000); got < 2*time.Hour {
+		t.Errorf("bound for creating 900k partitions %v, want at least 2h (52 min made 665k of them)", got)
+	}
+	if got := w.createTimeout(1000); got < 2*time.Minute || got > 3*time.Minute {
+		t.Errorf("bound for creating 1k partitions %v, want 2-3 min", got)
+	}
+	w.stepTimeout = 90 * time.Second
+	if got := w.createTimeout(900_000); got != 90*time.Second {
+		t.Errorf("step_timeout 90s gave a create bound of %v", got)
+	}
+}
