@@ -24,6 +24,7 @@ func newBenchCmd() *cobra.Command {
 	var modes []string // parsed into the scenario's modes by applyBenchFlags
 	var metricsAddr string
 	var metricsLinger time.Duration
+	var keepFiles bool
 	var ext externalFlags
 	ov := workloads.DefaultScenario()
 	cmd := &cobra.Command{
@@ -74,7 +75,7 @@ Examples:
 			if metricsLinger < 0 || metricsLinger > time.Hour || (metricsLinger > 0 && metricsAddr == "") {
 				return fmt.Errorf("--metrics-linger %v: want 0 to 1h, with --metrics-addr", metricsLinger)
 			}
-			return runBench(cmd, s, metricsAddr, metricsLinger)
+			return runBench(cmd, s, metricsAddr, metricsLinger, keepFiles)
 		},
 	}
 	f := cmd.Flags()
@@ -96,6 +97,7 @@ Examples:
 	f.StringVar(&ov.Profile, "profile", ov.Profile, "timeouts: kafka-defaults or tuned")
 	f.StringVar((*string)(&ov.KafkaVersion), "kafka-version", "", "Kafka release the modes model: 3.9 (default, both modes) or 4.1 (KRaft only)")
 	f.StringVarP(&ov.Output, "output", "o", ov.Output, "results folder")
+	f.BoolVar(&keepFiles, "keep-files", false, "local provider: keep every run's directory (node configs, logs, data) after the run and print where, instead of removing it: to read a node's log after a failure, or where the filesystem is thrown away whole (make bench-scale-1m: removing 3M replica logs one by one took 20 min)")
 	f.IntVar(&ov.Floor, "floor", 0, "also measure this many samples of the store's floor (bare ZooKeeper create / Raft commit)")
 	f.StringVar(&metricsAddr, "metrics-addr", "", "serve OpenTelemetry metrics for Prometheus at http://<host:port>/metrics until exit\n(OTLP push is on when OTEL_EXPORTER_OTLP_ENDPOINT is set)")
 	f.DurationVar(&metricsLinger, "metrics-linger", 0, "keep serving --metrics-addr this long after the runs, so a Prometheus scrape gets the last values (e.g. 2x its scrape interval)")
@@ -162,12 +164,13 @@ func applyBenchFlags(cmd *cobra.Command, s *workloads.Scenario, ov workloads.Sce
 	return nil
 }
 
-func runBench(cmd *cobra.Command, s workloads.Scenario, metricsAddr string, linger time.Duration) error {
-	return runBenchOn(cmd, s, "", metricsAddr, linger)
+func runBench(cmd *cobra.Command, s workloads.Scenario, metricsAddr string, linger time.Duration, keepFiles bool) error {
+	return runBenchOn(cmd, s, "", metricsAddr, linger, keepFiles)
 }
 
-// runBenchOn runs s; clusterFile is the external provider's cluster file.
-func runBenchOn(cmd *cobra.Command, s workloads.Scenario, clusterFile, metricsAddr string, linger time.Duration) error {
+// runBenchOn runs s; clusterFile is the external provider's cluster file;
+// keepFiles keeps the run directories.
+func runBenchOn(cmd *cobra.Command, s workloads.Scenario, clusterFile, metricsAddr string, linger time.Duration, keepFiles bool) error {
 	began := time.Now()
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -182,11 +185,15 @@ func runBenchOn(cmd *cobra.Command, s workloads.Scenario, clusterFile, metricsAd
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(root)
+	if keepFiles {
+		defer fmt.Fprintln(cmd.ErrOrStderr(), "kraftbench: run directories kept (--keep-files) under", root)
+	} else {
+		defer os.RemoveAll(root)
+	}
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	r := &workloads.Runner{
 		Provider: func(cluster.Spec) (cluster.Provider, error) {
-			return providers.New(name, providers.Options{Dir: root, Logger: log, ClusterFile: clusterFile})
+			return providers.New(name, providers.Options{Dir: root, Logger: log, ClusterFile: clusterFile, KeepFiles: keepFiles})
 		},
 		Progress: cmd.ErrOrStderr(), Log: log,
 	}

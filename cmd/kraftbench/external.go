@@ -62,7 +62,7 @@ func runExternal(cmd *cobra.Command, s workloads.Scenario, ext externalFlags, me
 	if err := s.Validate(); err != nil {
 		return fmt.Errorf("invalid scenario:\n%w", err)
 	}
-	return runBenchOn(cmd, s, ext.file, metricsAddr, linger)
+	return runBenchOn(cmd, s, ext.file, metricsAddr, linger, false)
 }
 
 // writeExternalPlan prints what the run would do, connecting to nothing.

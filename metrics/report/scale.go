@@ -56,13 +56,16 @@ type scaleData struct {
 	vals   map[cluster.Mode]map[string]map[int][]float64 // mode, step, count
 	added  map[int]int                                   // count -> partitions the create step added
 	mem    map[cluster.Mode]map[int]map[string][]float64 // mode, count, node kind
+	// peak is, per mode and node kind, the largest resident memory of one
+	// node of that kind after any step at any count, and where it was seen.
+	peak map[cluster.Mode]map[string]memPeak
 	// zkSession lists the zookeeper.session.timeout.ms of the ZooKeeper
 	// runs, in ms.
 	zkSession []string
 }
 
 func collectScale(w *Workload) scaleData {
-	d := scaleData{vals: map[cluster.Mode]map[string]map[int][]float64{}, added: map[int]int{}, mem: map[cluster.Mode]map[int]map[string][]float64{}}
+	d := scaleData{vals: map[cluster.Mode]map[string]map[int][]float64{}, added: map[int]int{}, mem: map[cluster.Mode]map[int]map[string][]float64{}, peak: map[cluster.Mode]map[string]memPeak{}}
 	steps, counts := map[string]bool{}, map[int]bool{}
 	for _, r := range w.Runs {
 		if t, ok := r.Timeouts["zookeeper.session.timeout.ms"]; ok && r.Mode == cluster.ModeZK && !slices.Contains(d.zkSession, t) {
@@ -88,10 +91,19 @@ func collectScale(w *Workload) scaleData {
 		}
 		for _, m := range r.MeasuresNamed(metrics.MeasureScaleMemory) {
 			n, err := strconv.Atoi(m.Labels["partitions"])
-			if err != nil || m.Labels["step"] != "" && m.Labels["step"] != scaleStep(metrics.ScaleCreate) {
+			if err != nil {
 				continue
 			}
 			kind, _, _ := strings.Cut(m.Labels["node"], "-")
+			if d.peak[r.Mode] == nil {
+				d.peak[r.Mode] = map[string]memPeak{}
+			}
+			if p := d.peak[r.Mode][kind]; m.Value > p.bytes {
+				d.peak[r.Mode][kind] = memPeak{bytes: m.Value, partitions: n, step: m.Labels["step"]}
+			}
+			if m.Labels["step"] != "" && m.Labels["step"] != scaleStep(metrics.ScaleCreate) {
+				continue
+			}
 			if d.mem[r.Mode] == nil {
 				d.mem[r.Mode] = map[int]map[string][]float64{}
 			}
@@ -115,6 +127,24 @@ func collectScale(w *Workload) scaleData {
 		return rank(a) < rank(b) || rank(a) == rank(b) && a < b
 	})
 	return d
+}
+
+// memPeak is the largest resident memory one node of a kind reached in a
+// sweep, with the count and step after which it was read.
+type memPeak struct {
+	bytes      float64
+	partitions int
+	step       string
+}
+
+func (p memPeak) text() string {
+	if p.bytes <= 0 {
+		return "-"
+	}
+	if p.step == "" {
+		return fmt.Sprintf("%s (at %d)", bytesText(p.bytes), p.partitions)
+	}
+	return fmt.Sprintf("%s (%s at %d)", bytesText(p.bytes), p.step, p.partitions)
 }
 
 // withAfterElection adds, for each count where a run measured both
@@ -353,14 +383,14 @@ func writeScaleMemory(m *md, d scaleData) {
 	}
 	m.linef("#### Memory")
 	m.linef("")
-	m.linef("Resident memory of each node after the create step, mean over the nodes of a kind (and the runs). **Per partition** is the growth between the smallest and the largest count, divided by the partitions added: what one more partition costs each node of that kind.")
+	m.linef("Resident memory of each node after the create step, mean over the nodes of a kind (and the runs). **Per partition** is the growth between the smallest and the largest count, divided by the partitions added: what one more partition costs each node of that kind. **Peak** is the largest resident memory of any one node of the kind after any step (create, controlled shutdown, failover, cold start) at any count, with the step and count it followed.")
 	m.linef("")
 	cols := []string{"mode", "node"}
 	for _, n := range d.counts {
 		cols = append(cols, strconv.Itoa(n))
 	}
-	cols = append(cols, "per partition")
-	m.header("ll"+strings.Repeat("r", len(d.counts)+1), cols...)
+	cols = append(cols, "per partition", "peak")
+	m.header("ll"+strings.Repeat("r", len(d.counts)+2), cols...)
 	for _, mode := range cluster.Modes() {
 		for _, k := range d.memKindsOf(mode) {
 			row := []string{mode.Title(), kindName(k)}
@@ -371,7 +401,7 @@ func writeScaleMemory(m *md, d scaleData) {
 					row = append(row, "-")
 				}
 			}
-			row = append(row, perPartitionText(d, mode, k))
+			row = append(row, perPartitionText(d, mode, k), d.peak[mode][k].text())
 			m.row(row...)
 		}
 	}
