@@ -45,7 +45,8 @@ type Options struct {
 	// ZKFsync keeps ZooKeeper's fsync on (what measurements want). Default on;
 	// set NoZKFsync for fast functional tests.
 	NoZKFsync bool
-	// ReadyTimeout bounds the wait for readiness (default 2 minutes).
+	// ReadyTimeout bounds the wait for readiness (default 2 minutes) where
+	// the caller's context has no deadline of its own.
 	ReadyTimeout time.Duration
 	Logger       *slog.Logger
 }
@@ -165,11 +166,21 @@ func (c *localCluster) boot(ctx context.Context) error {
 			return fmt.Errorf("%s: %w", n.Name(), err)
 		}
 	}
-	rctx, cancel := context.WithTimeout(ctx, c.o.ReadyTimeout)
+	rctx, cancel := c.readyContext(ctx)
 	defer cancel()
 	phases, err := ready.Wait(rctx, c.start, ready.HTTPPoller(c.statusAddrs()), nil)
 	c.phases = phases
 	return err
+}
+
+// readyContext bounds a wait for readiness: by the caller's deadline where
+// it set one (a cold start at a million partitions takes minutes, and the
+// scale sweep bounds it by the partitions), else by ReadyTimeout.
+func (c *localCluster) readyContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, c.o.ReadyTimeout)
 }
 
 // prepare writes a node's properties, formats its KRaft metadata directory,

@@ -50,7 +50,7 @@ func (c *localCluster) RestartAll(ctx context.Context) ([]cluster.Phase, error) 
 	if err := provision.Parallel(len(procs), func(i int) error { return procs[i].start(ctx) }); err != nil {
 		return nil, err
 	}
-	rctx, cancel := context.WithTimeout(ctx, c.o.ReadyTimeout)
+	rctx, cancel := c.readyContext(ctx)
 	defer cancel()
 	phases, err := ready.Wait(rctx, start, ready.HTTPPoller(c.statusAddrs()), nil)
 	if c.zk != nil {
