@@ -78,12 +78,7 @@ func (n *Node) CreatePartitions(ctx context.Context, specs []cluster.PartitionsS
 // ControllerContext.scala:49) takes no new partitions while the move runs.
 // KRaft has no such check (ReplicationControlManager.createPartitions).
 func beingReassigned(t *cluster.Topic) bool {
-	for _, p := range t.Partitions {
-		if len(p.Adding) > 0 || len(p.Removing) > 0 {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(t.Partitions, cluster.Partition.IsReassigning)
 }
 
 // registeredBrokers is AdminZkClient.getBrokerMetadatas: the ids under
