@@ -97,7 +97,7 @@ Examples:
 	f.StringVar(&ov.Profile, "profile", ov.Profile, "timeouts: kafka-defaults or tuned")
 	f.StringVar((*string)(&ov.KafkaVersion), "kafka-version", "", "Kafka release the modes model: 3.9 (default, both modes) or 4.1 (KRaft only)")
 	f.StringVarP(&ov.Output, "output", "o", ov.Output, "results folder")
-	f.BoolVar(&keepFiles, "keep-files", false, "local provider: keep every run's directory (node configs, logs, data) after the run and print where, instead of removing it: to read a node's log after a failure, or where the filesystem is thrown away whole (make bench-scale-1m: removing 3M replica logs one by one took 20 min)")
+	f.BoolVar(&keepFiles, "keep-files", false, "local provider: keep every run's directory (node configs, logs, data) after the run and print where, instead of removing it: to read a node's log after a failure, or where the filesystem is thrown away whole (make bench-scale-1m: removing 2M replica logs one by one took 20 min)")
 	f.IntVar(&ov.Floor, "floor", 0, "also measure this many samples of the store's floor (bare ZooKeeper create / Raft commit)")
 	f.StringVar(&metricsAddr, "metrics-addr", "", "serve OpenTelemetry metrics for Prometheus at http://<host:port>/metrics until exit\n(OTLP push is on when OTEL_EXPORTER_OTLP_ENDPOINT is set)")
 	f.DurationVar(&metricsLinger, "metrics-linger", 0, "keep serving --metrics-addr this long after the runs, so a Prometheus scrape gets the last values (e.g. 2x its scrape interval)")
